@@ -1,25 +1,96 @@
 package driver
 
 import (
+	"database/sql"
 	"database/sql/driver"
-	"errors"
+	"fmt"
 	"log/slog"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/lib/pq"
+	"modernc.org/sqlite"
 
 	"github.com/aiodb/aiodb/hooks"
 )
 
-// Options configures a guarded driver. (Stub: the driver engineer replaces
-// this file.)
+// Options configures a guarded driver or connector. The zero value is
+// valid: no name, no dialect, SyncAllow, no hooks, slog.Default().
 type Options struct {
-	Name    string
+	// Name is reported in connection events (hooks.ConnEvent.Driver) and
+	// in warn-mode log lines, e.g. "aiopg".
+	Name string
+	// Dialect is one of DialectPostgres, DialectMySQL, DialectSQLite, or
+	// "" when unknown; (*Driver).Dialect reports it so that DialectOf
+	// works on a *sql.DB's driver.
 	Dialect string
-	Sync    SyncMode
-	Hooks   hooks.Hook
-	Logger  *slog.Logger
+	// Sync is the guard's mode for sync calls (see SyncMode). The DSN
+	// option aio_sync overrides it.
+	Sync SyncMode
+	// Hooks receives the connection, transaction and statement events.
+	// Nil means no hooks: no event is built and nothing is timed.
+	Hooks hooks.Hook
+	// Logger receives the SyncWarn log lines; nil means slog.Default()
+	// at the time of the warning.
+	Logger *slog.Logger
 }
 
-// OpenConnector returns a connector for one of aiodb's registered drivers.
-// (Stub: the driver engineer replaces this file.)
+func (o *Options) logger() *slog.Logger {
+	if o.Logger != nil {
+		return o.Logger
+	}
+	return slog.Default()
+}
+
+// The drivers registered with database/sql by this package's init.
+var registered = map[string]*Driver{
+	"aiopg": {
+		inner:  pq.Driver{},
+		opts:   Options{Name: "aiopg", Dialect: DialectPostgres},
+		openFn: func(dsn string) (driver.Connector, error) { return pq.NewConnector(dsn) },
+	},
+	"aiopgx": {
+		inner: stdlib.GetDefaultDriver(),
+		opts:  Options{Name: "aiopgx", Dialect: DialectPostgres},
+	},
+	"aiomysql": {
+		inner: &mysql.MySQLDriver{},
+		opts:  Options{Name: "aiomysql", Dialect: DialectMySQL},
+	},
+	"aiosqlite": {
+		inner:  sqliteDriver(),
+		opts:   Options{Name: "aiosqlite", Dialect: DialectSQLite},
+		openFn: sqlite.NewConnector,
+	},
+}
+
+// sqliteDriver returns modernc's package-level driver, the one its
+// package-level RegisterFunction and friends add to.
+func sqliteDriver() driver.Driver {
+	c, err := sqlite.NewConnector(":memory:")
+	if err != nil {
+		panic("aiodb: modernc.org/sqlite: " + err.Error())
+	}
+	return c.Driver()
+}
+
+func init() {
+	for name, d := range registered {
+		sql.Register(name, d)
+	}
+}
+
+// OpenConnector returns a connector for sql.OpenDB on one of the drivers
+// this package registers ("aiopg", "aiopgx", "aiomysql", "aiosqlite").
+// The aio_* options are taken out of dsn and applied to the driver's
+// Options, then configure (which may be nil) can change them, for example
+// to set Hooks, which cannot live in a DSN. It fails, naming the problem,
+// when name is not one of the four, when a DSN option is unknown or has a
+// bad value, or when the inner driver rejects the rest of the DSN.
 func OpenConnector(name, dsn string, configure func(*Options)) (driver.Connector, error) {
-	return nil, errors.New("driver: not implemented yet")
+	d, ok := registered[name]
+	if !ok {
+		return nil, fmt.Errorf("aiodb: OpenConnector: unknown driver %q (want aiopg, aiopgx, aiomysql or aiosqlite)", name)
+	}
+	return d.openConnector(dsn, configure)
 }

@@ -1,0 +1,419 @@
+package driver
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"time"
+
+	"github.com/aiodb/aiodb/hooks"
+)
+
+// conn is a guarded connection. database/sql serialises the calls on one
+// connection, so its fields need no locking.
+type conn struct {
+	inner driver.Conn
+	opts  *Options
+	id    uint64
+	inTx  bool
+
+	// The inner connection's optional interfaces, asserted once.
+	queryer   driver.QueryerContext
+	execer    driver.ExecerContext
+	queryerV  driver.Queryer //nolint:staticcheck // legacy drivers
+	execerV   driver.Execer  //nolint:staticcheck // legacy drivers
+	preparer  driver.ConnPrepareContext
+	beginner  driver.ConnBeginTx
+	checker   driver.NamedValueChecker
+	pinger    driver.Pinger
+	resetter  driver.SessionResetter
+	validator driver.Validator
+}
+
+// validConn is the connection used when the inner one implements
+// driver.Validator. database/sql keeps a connection after a rollback
+// caused by a cancelled context only when it has both ResetSession and
+// IsValid, so the wrapper must not claim IsValid for inner connections
+// that lack it.
+type validConn struct{ *conn }
+
+// IsValid reports the inner connection's IsValid.
+func (c validConn) IsValid() bool { return c.validator.IsValid() }
+
+var (
+	_ driver.Conn               = (*conn)(nil)
+	_ driver.QueryerContext     = (*conn)(nil)
+	_ driver.ExecerContext      = (*conn)(nil)
+	_ driver.ConnPrepareContext = (*conn)(nil)
+	_ driver.ConnBeginTx        = (*conn)(nil)
+	_ driver.Pinger             = (*conn)(nil)
+	_ driver.SessionResetter    = (*conn)(nil)
+	_ driver.NamedValueChecker  = (*conn)(nil)
+	_ driver.Validator          = validConn{}
+)
+
+func newConn(inner driver.Conn, opts *Options) *conn {
+	c := &conn{inner: inner, opts: opts, id: lastConnID.Add(1)}
+	c.queryer, _ = inner.(driver.QueryerContext)
+	c.execer, _ = inner.(driver.ExecerContext)
+	c.queryerV, _ = inner.(driver.Queryer) //nolint:staticcheck
+	c.execerV, _ = inner.(driver.Execer)   //nolint:staticcheck
+	c.preparer, _ = inner.(driver.ConnPrepareContext)
+	c.beginner, _ = inner.(driver.ConnBeginTx)
+	c.checker, _ = inner.(driver.NamedValueChecker)
+	c.pinger, _ = inner.(driver.Pinger)
+	c.resetter, _ = inner.(driver.SessionResetter)
+	c.validator, _ = inner.(driver.Validator)
+	return c
+}
+
+// Unwrap returns the inner driver's connection, for driver-specific
+// methods. Reach it with (*sql.Conn).Raw and InnerConn.
+func (c *conn) Unwrap() driver.Conn { return c.inner }
+
+// InnerConn returns the inner driver's connection of a guarded connection
+// as (*sql.Conn).Raw passes it to its function, and any other connection
+// unchanged.
+func InnerConn(driverConn any) any {
+	if u, ok := driverConn.(interface{ Unwrap() driver.Conn }); ok {
+		return u.Unwrap()
+	}
+	return driverConn
+}
+
+// ConnID returns the connection's process-unique id, as hooks report it.
+func (c *conn) ConnID() uint64 { return c.id }
+
+// start fires OnStatementStart; only called when there are hooks.
+func (c *conn) start(ctx context.Context, kind hooks.StmtKind, query string, args []driver.NamedValue) (context.Context, *hooks.StatementEvent) {
+	e := &hooks.StatementEvent{
+		ConnID: c.id, Kind: kind, SQL: query, Args: args,
+		Start: time.Now(), Async: IsAsync(ctx), InTx: c.inTx, Rows: -1,
+	}
+	return c.opts.Hooks.OnStatementStart(ctx, e), e
+}
+
+// end fires OnStatementEnd.
+func (c *conn) end(ctx context.Context, e *hooks.StatementEvent, rows int64, err error) {
+	e.Duration = time.Since(e.Start)
+	e.Rows = rows
+	e.Err = err
+	c.opts.Hooks.OnStatementEnd(ctx, e)
+}
+
+// Prepare is PrepareContext with context.Background(), which is a sync
+// call.
+func (c *conn) Prepare(query string) (driver.Stmt, error) {
+	return c.PrepareContext(context.Background(), query)
+}
+
+// PrepareContext prepares query on the inner connection, after the guard.
+// Under SyncPanic a sync call panics (database/sql releases the connection
+// in prepareDC's defer) unless the call comes from a database/sql path
+// that would leak the connection (re-preparing a *sql.Stmt on another
+// connection, Tx.Stmt): there it returns the *SyncCallError.
+func (c *conn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	if e, p := c.guard(ctx, opPrepare, query, sqlPrepareDC); e != nil {
+		if p {
+			panic(e)
+		}
+		return nil, e
+	}
+	if c.opts.Hooks == nil {
+		si, err := c.prepare(ctx, query)
+		if err != nil {
+			return nil, err
+		}
+		return c.newStmt(si, query), nil
+	}
+	hctx, ev := c.start(ctx, hooks.StmtPrepare, query, nil)
+	si, err := c.prepare(hctx, query)
+	c.end(hctx, ev, -1, err)
+	if err != nil {
+		return nil, err
+	}
+	return c.newStmt(si, query), nil
+}
+
+// prepare prepares on the inner connection as database/sql would.
+func (c *conn) prepare(ctx context.Context, query string) (driver.Stmt, error) {
+	if c.preparer != nil {
+		return c.preparer.PrepareContext(ctx, query)
+	}
+	si, err := c.inner.Prepare(query)
+	if err == nil {
+		select {
+		default:
+		case <-ctx.Done():
+			si.Close()
+			return nil, ctx.Err()
+		}
+	}
+	return si, err
+}
+
+// ExecContext runs query on the inner connection, after the guard. Under
+// SyncPanic a sync call panics: database/sql's execDC releases the
+// connection in a defer. When the inner connection has no ExecerContext
+// or returns driver.ErrSkip, the statement is prepared, run and closed
+// here, so that hooks see one statement.
+func (c *conn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	if e, p := c.guard(ctx, opExec, query, sqlExecDC); e != nil {
+		if p {
+			panic(e)
+		}
+		return nil, e
+	}
+	h := c.opts.Hooks
+	if h == nil {
+		return c.exec(ctx, query, args)
+	}
+	kind, name := classifyTx(query)
+	hctx, ev := c.start(ctx, hooks.StmtExec, query, args)
+	res, err := c.exec(hctx, query, args)
+	n := int64(-1)
+	if err == nil {
+		if ra, raErr := res.RowsAffected(); raErr == nil {
+			n = ra
+		}
+	}
+	c.end(hctx, ev, n, err)
+	if kind != 0 {
+		h.OnTx(ctx, &hooks.TxEvent{ConnID: c.id, Kind: kind, Name: name, Duration: ev.Duration, Err: err, Async: ev.Async})
+	}
+	return res, err
+}
+
+func (c *conn) exec(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	switch {
+	case c.execer != nil:
+		res, err := c.execer.ExecContext(ctx, query, args)
+		if err != driver.ErrSkip { // database/sql compares, so do we
+			return res, err
+		}
+	case c.execerV != nil:
+		dargs, err := namedValueToValue(args)
+		if err != nil {
+			return nil, err
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		res, err := c.execerV.Exec(query, dargs)
+		if err != driver.ErrSkip { // database/sql compares, so do we
+			return res, err
+		}
+	}
+	si, err := c.prepare(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	defer si.Close()
+	if err := checkNumInput(si, args); err != nil {
+		return nil, err
+	}
+	return stmtExec(ctx, si, args)
+}
+
+// QueryContext runs query on the inner connection, after the guard. Under
+// SyncPanic a sync call returns rows whose Columns and Next panic, without
+// touching the inner connection: database/sql's queryDC would leak the
+// connection on a panic here, while Row.Scan and a deferred rows.Close
+// release it when Next panics.
+func (c *conn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	if e, _ := c.guard(ctx, opQuery, query, ""); e != nil {
+		if e.Mode == SyncPanic {
+			return panicRows{e}, nil
+		}
+		return nil, e
+	}
+	if c.opts.Hooks == nil {
+		ri, si, err := c.query(ctx, query, args)
+		if si == nil || err != nil {
+			return ri, err
+		}
+		return &rows{inner: ri, stmt: si}, nil
+	}
+	hctx, ev := c.start(ctx, hooks.StmtQuery, query, args)
+	ri, si, err := c.query(hctx, query, args)
+	if err != nil {
+		c.end(hctx, ev, -1, err)
+		return nil, err
+	}
+	return &rows{inner: ri, stmt: si, c: c, ev: ev, ctx: hctx}, nil
+}
+
+// query returns the rows and, when it had to prepare a statement itself,
+// the statement to close after them.
+func (c *conn) query(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, driver.Stmt, error) {
+	switch {
+	case c.queryer != nil:
+		ri, err := c.queryer.QueryContext(ctx, query, args)
+		if err != driver.ErrSkip { // database/sql compares, so do we
+			return ri, nil, err
+		}
+	case c.queryerV != nil:
+		dargs, err := namedValueToValue(args)
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, nil, err
+		}
+		ri, err := c.queryerV.Query(query, dargs)
+		if err != driver.ErrSkip { // database/sql compares, so do we
+			return ri, nil, err
+		}
+	}
+	si, err := c.prepare(ctx, query)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := checkNumInput(si, args); err != nil {
+		si.Close()
+		return nil, nil, err
+	}
+	ri, err := stmtQuery(ctx, si, args)
+	if err != nil {
+		si.Close()
+		return nil, nil, err
+	}
+	return ri, si, nil
+}
+
+// Begin is BeginTx with context.Background(), which is a sync call.
+func (c *conn) Begin() (driver.Tx, error) {
+	return c.BeginTx(context.Background(), driver.TxOptions{})
+}
+
+// BeginTx starts a transaction on the inner connection, forwarding the
+// isolation level and read-only flag, after the guard. It never panics:
+// database/sql's beginDC leaks the connection if the driver panics, so a
+// sync call under SyncPanic returns the *SyncCallError as an error.
+func (c *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	if e, _ := c.guard(ctx, opBegin, "", ""); e != nil {
+		return nil, e
+	}
+	h := c.opts.Hooks
+	var start time.Time
+	if h != nil {
+		start = time.Now()
+	}
+	ti, err := c.begin(ctx, opts)
+	if h != nil {
+		h.OnTx(ctx, &hooks.TxEvent{ConnID: c.id, Kind: hooks.TxBegin, Duration: time.Since(start), Err: err, Async: IsAsync(ctx)})
+	}
+	if err != nil {
+		return nil, err
+	}
+	c.inTx = true
+	t := &tx{c: c, inner: ti}
+	if h != nil {
+		t.ctx = ctx
+	}
+	return t, nil
+}
+
+func (c *conn) begin(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	if c.beginner != nil {
+		return c.beginner.BeginTx(ctx, opts)
+	}
+	if opts.Isolation != driver.IsolationLevel(0) {
+		return nil, errors.New("sql: driver does not support non-default isolation level")
+	}
+	if opts.ReadOnly {
+		return nil, errors.New("sql: driver does not support read-only transactions")
+	}
+	ti, err := c.inner.Begin() //nolint:staticcheck // the inner driver has nothing else
+	if err == nil {
+		select {
+		default:
+		case <-ctx.Done():
+			ti.Rollback()
+			return nil, ctx.Err()
+		}
+	}
+	return ti, err
+}
+
+// Close closes the inner connection and fires OnClose.
+func (c *conn) Close() error {
+	err := c.inner.Close()
+	if h := c.opts.Hooks; h != nil {
+		h.OnClose(&hooks.ConnEvent{ConnID: c.id, Driver: c.opts.Name, Err: err})
+	}
+	return err
+}
+
+// Ping forwards to the inner connection; one without driver.Pinger is
+// taken to be alive, as database/sql does.
+func (c *conn) Ping(ctx context.Context) error {
+	if c.pinger == nil {
+		return nil
+	}
+	return c.pinger.Ping(ctx)
+}
+
+// ResetSession is called by database/sql before a pooled connection is
+// reused: it forwards to the inner connection (nothing to do when it has
+// no SessionResetter) and fires OnReset.
+func (c *conn) ResetSession(ctx context.Context) error {
+	h := c.opts.Hooks
+	if h == nil {
+		if c.resetter == nil {
+			return nil
+		}
+		return c.resetter.ResetSession(ctx)
+	}
+	start := time.Now()
+	var err error
+	if c.resetter != nil {
+		err = c.resetter.ResetSession(ctx)
+	}
+	h.OnReset(ctx, &hooks.ConnEvent{ConnID: c.id, Driver: c.opts.Name, Duration: time.Since(start), Err: err})
+	return err
+}
+
+// CheckNamedValue forwards to the inner connection; without one it returns
+// driver.ErrSkip, which gives database/sql's default conversion.
+func (c *conn) CheckNamedValue(nv *driver.NamedValue) error {
+	if c.checker == nil {
+		return driver.ErrSkip
+	}
+	return c.checker.CheckNamedValue(nv)
+}
+
+// tx is a guarded transaction: it fires OnTx on commit and rollback.
+type tx struct {
+	c     *conn
+	inner driver.Tx
+	ctx   context.Context // BeginTx's, for the hooks; nil without hooks
+}
+
+func (t *tx) Commit() error  { return t.finish(hooks.TxCommit, t.inner.Commit) }
+func (t *tx) Rollback() error { return t.finish(hooks.TxRollback, t.inner.Rollback) }
+
+func (t *tx) finish(kind hooks.TxKind, fn func() error) error {
+	h := t.c.opts.Hooks
+	if h == nil {
+		err := fn()
+		t.c.inTx = false
+		return err
+	}
+	start := time.Now()
+	err := fn()
+	t.c.inTx = false
+	h.OnTx(t.ctx, &hooks.TxEvent{ConnID: t.c.id, Kind: kind, Duration: time.Since(start), Err: err, Async: IsAsync(t.ctx)})
+	return err
+}
+
+func namedValueToValue(named []driver.NamedValue) ([]driver.Value, error) {
+	dargs := make([]driver.Value, len(named))
+	for n, param := range named {
+		if len(param.Name) > 0 {
+			return nil, errors.New("sql: driver does not support the use of Named Parameters")
+		}
+		dargs[n] = param.Value
+	}
+	return dargs, nil
+}

@@ -1,0 +1,293 @@
+package driver
+
+import (
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// dsnPrefix starts every option of the wrapper in a DSN. Keys are matched
+// without regard to case.
+const dsnPrefix = "aio_"
+
+// dsnOptions is the table of the wrapper's DSN options: name (lower case)
+// -> how its value sets Options. Adding an option is adding an entry.
+var dsnOptions = map[string]func(value string, o *Options) error{
+	"aio_sync": func(v string, o *Options) error {
+		m, err := ParseSyncMode(v)
+		if err != nil {
+			return err
+		}
+		o.Sync = m
+		return nil
+	},
+}
+
+// applyDSNOptions sets o from the options splitDSN took out of a DSN. It
+// fails on the first unknown option or bad value (in name order, so the
+// error does not depend on map order), naming the option.
+func applyDSNOptions(raw map[string]string, o *Options) error {
+	if len(raw) == 0 {
+		return nil
+	}
+	names := make([]string, 0, len(raw))
+	for k := range raw {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		set, ok := dsnOptions[k]
+		if !ok {
+			return fmt.Errorf("aiodb: unknown DSN option %q (known: %s)", k, knownDSNOptions())
+		}
+		if err := set(raw[k], o); err != nil {
+			return fmt.Errorf("aiodb: DSN option %s: %w", k, err)
+		}
+	}
+	return nil
+}
+
+func knownDSNOptions() string {
+	names := make([]string, 0, len(dsnOptions))
+	for k := range dsnOptions {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}
+
+// splitDSN takes the wrapper's aio_* options out of dsn. inner is dsn
+// without them, every other byte kept as it was; opts maps each option's
+// lower-case name to its unescaped value. It understands the forms of the
+// wrapped drivers:
+//
+//   - URLs with a scheme ("postgres://u@h/db?sslmode=disable&aio_sync=warn"):
+//     the query starts at the first '?' and ends at '#';
+//   - key=value strings as lib/pq and pgx parse them
+//     ("host=h dbname=db aio_sync=warn", values possibly single-quoted with
+//     backslash escapes);
+//   - everything else (go-sql-driver/mysql's "u@tcp(h)/db?parseTime=true",
+//     SQLite's "file:x.db?_pragma=...", ":memory:", plain paths): the
+//     query starts at the first '?' after the last '/'.
+//
+// It fails on an aio_* option given twice or whose value cannot be
+// unescaped; it never looks at the meaning of the options.
+func splitDSN(dsn string) (inner string, opts map[string]string, err error) {
+	if !containsFold(dsn, dsnPrefix) {
+		return dsn, nil, nil
+	}
+	switch {
+	case hasScheme(dsn):
+		return splitQuery(dsn, strings.IndexByte(dsn, '?'), true)
+	case isKeyValue(dsn):
+		return splitKeyValue(dsn)
+	default:
+		q := -1
+		if i := strings.IndexByte(dsn[strings.LastIndexByte(dsn, '/')+1:], '?'); i >= 0 {
+			q = strings.LastIndexByte(dsn, '/') + 1 + i
+		}
+		return splitQuery(dsn, q, false)
+	}
+}
+
+func containsFold(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(sub)], sub) {
+			return true
+		}
+	}
+	return false
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}
+
+// hasScheme reports whether dsn starts with "scheme://".
+func hasScheme(dsn string) bool {
+	for i := 0; i < len(dsn); i++ {
+		c := dsn[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
+		case i > 0 && ('0' <= c && c <= '9' || c == '+' || c == '-' || c == '.'):
+		case i > 0 && c == ':':
+			return strings.HasPrefix(dsn[i:], "://")
+		default:
+			return false
+		}
+	}
+	return false
+}
+
+// isKeyValue reports whether dsn starts like a libpq key=value string:
+// a key with none of the characters of paths and URLs, then '='.
+func isKeyValue(dsn string) bool {
+	s := strings.TrimLeftFunc(dsn, unicode.IsSpace)
+	end := strings.IndexFunc(s, func(r rune) bool { return r == '=' || unicode.IsSpace(r) })
+	if end <= 0 || strings.ContainsAny(s[:end], "/?@:(&#") {
+		return false
+	}
+	return strings.HasPrefix(strings.TrimLeftFunc(s[end:], unicode.IsSpace), "=")
+}
+
+// splitQuery removes aio_* parameters from the query that starts after
+// dsn[q] ('?'); q < 0 means there is none. With fragment, a '#' ends the
+// query.
+func splitQuery(dsn string, q int, fragment bool) (string, map[string]string, error) {
+	if q < 0 {
+		return dsn, nil, nil
+	}
+	query, rest := dsn[q+1:], ""
+	if fragment {
+		if h := strings.IndexByte(query, '#'); h >= 0 {
+			query, rest = query[:h], query[h:]
+		}
+	}
+	var opts map[string]string
+	kept := make([]string, 0, strings.Count(query, "&")+1)
+	for _, param := range strings.Split(query, "&") {
+		key, value, _ := strings.Cut(param, "=")
+		if k, err := url.QueryUnescape(key); err == nil {
+			key = k
+		}
+		if !hasPrefixFold(key, dsnPrefix) {
+			kept = append(kept, param)
+			continue
+		}
+		v, err := url.QueryUnescape(value)
+		if err != nil {
+			return "", nil, fmt.Errorf("aiodb: DSN option %s: bad escape in value", key)
+		}
+		if opts, err = addOption(opts, key, v); err != nil {
+			return "", nil, err
+		}
+	}
+	if len(opts) == 0 {
+		return dsn, nil, nil
+	}
+	inner := dsn[:q]
+	if len(kept) > 0 {
+		inner += "?" + strings.Join(kept, "&")
+	}
+	return inner + rest, opts, nil
+}
+
+func addOption(opts map[string]string, key, value string) (map[string]string, error) {
+	key = strings.ToLower(key)
+	if _, dup := opts[key]; dup {
+		return nil, fmt.Errorf("aiodb: DSN option %s given twice", key)
+	}
+	if opts == nil {
+		opts = make(map[string]string, 1)
+	}
+	opts[key] = value
+	return opts, nil
+}
+
+// splitKeyValue removes aio_* pairs from a libpq key=value string, with
+// the grammar of lib/pq (after libpq's conninfo_parse): whitespace between
+// pairs, optional whitespace around '=', a value either single-quoted or
+// running to the next whitespace, a backslash escaping the next character
+// in both. A removed pair takes the whitespace before it along.
+func splitKeyValue(dsn string) (string, map[string]string, error) {
+	var (
+		opts map[string]string
+		b    strings.Builder
+		i    int
+	)
+	next := func() (rune, bool) {
+		if i >= len(dsn) {
+			return 0, false
+		}
+		r, n := utf8.DecodeRuneInString(dsn[i:])
+		i += n
+		return r, true
+	}
+	peekSpace := func() bool {
+		r, _ := utf8.DecodeRuneInString(dsn[i:])
+		return i < len(dsn) && unicode.IsSpace(r)
+	}
+	skipSpaces := func() {
+		for peekSpace() {
+			next()
+		}
+	}
+	for {
+		pairStart := i
+		skipSpaces()
+		if i >= len(dsn) {
+			b.WriteString(dsn[pairStart:])
+			break
+		}
+		keyStart := i
+		for i < len(dsn) && !peekSpace() && dsn[i] != '=' {
+			next()
+		}
+		key := dsn[keyStart:i]
+		skipSpaces()
+		if i >= len(dsn) || dsn[i] != '=' {
+			if hasPrefixFold(key, dsnPrefix) {
+				return "", nil, fmt.Errorf("aiodb: DSN option %s: missing \"=\"", key)
+			}
+			// Not ours: leave the rest for the inner driver to reject.
+			b.WriteString(dsn[pairStart:])
+			break
+		}
+		i++ // '='
+		skipSpaces()
+		var val strings.Builder
+		if i < len(dsn) && dsn[i] == '\'' {
+			i++
+			closed := false
+			for !closed {
+				r, ok := next()
+				switch {
+				case !ok:
+					if hasPrefixFold(key, dsnPrefix) {
+						return "", nil, fmt.Errorf("aiodb: DSN option %s: unterminated quoted value", key)
+					}
+					b.WriteString(dsn[pairStart:])
+					return finishKeyValue(dsn, b.String(), opts)
+				case r == '\'':
+					closed = true
+				case r == '\\':
+					if r, ok = next(); ok {
+						val.WriteRune(r)
+					}
+				default:
+					val.WriteRune(r)
+				}
+			}
+		} else {
+			for i < len(dsn) && !peekSpace() {
+				r, _ := next()
+				if r == '\\' {
+					if r, ok := next(); ok {
+						val.WriteRune(r)
+					}
+					continue
+				}
+				val.WriteRune(r)
+			}
+		}
+		if !hasPrefixFold(key, dsnPrefix) {
+			b.WriteString(dsn[pairStart:i])
+			continue
+		}
+		var err error
+		if opts, err = addOption(opts, key, val.String()); err != nil {
+			return "", nil, err
+		}
+	}
+	return finishKeyValue(dsn, b.String(), opts)
+}
+
+func finishKeyValue(dsn, inner string, opts map[string]string) (string, map[string]string, error) {
+	if len(opts) == 0 {
+		return dsn, nil, nil
+	}
+	return inner, opts, nil
+}
