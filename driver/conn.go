@@ -390,7 +390,7 @@ type tx struct {
 	ctx   context.Context // BeginTx's, for the hooks; nil without hooks
 }
 
-func (t *tx) Commit() error  { return t.finish(hooks.TxCommit, t.inner.Commit) }
+func (t *tx) Commit() error   { return t.finish(hooks.TxCommit, t.inner.Commit) }
 func (t *tx) Rollback() error { return t.finish(hooks.TxRollback, t.inner.Rollback) }
 
 func (t *tx) finish(kind hooks.TxKind, fn func() error) error {

@@ -105,7 +105,7 @@ type dsnConnector struct {
 }
 
 func (c dsnConnector) Connect(context.Context) (driver.Conn, error) { return c.d.Open(c.dsn) }
-func (c dsnConnector) Driver() driver.Driver                      { return c.d }
+func (c dsnConnector) Driver() driver.Driver                        { return c.d }
 
 // Connector is a guarded connector: every connection it makes is wrapped.
 // Make one with NewConnector and pass it to sql.OpenDB.
