@@ -390,19 +390,28 @@ type tx struct {
 	ctx   context.Context // BeginTx's, for the hooks; nil without hooks
 }
 
-func (t *tx) Commit() error   { return t.finish(hooks.TxCommit, t.inner.Commit) }
-func (t *tx) Rollback() error { return t.finish(hooks.TxRollback, t.inner.Rollback) }
+// Commit commits the inner transaction and fires OnTx.
+func (t *tx) Commit() error { return t.finish(hooks.TxCommit) }
 
-func (t *tx) finish(kind hooks.TxKind, fn func() error) error {
+// Rollback rolls the inner transaction back and fires OnTx.
+func (t *tx) Rollback() error { return t.finish(hooks.TxRollback) }
+
+func (t *tx) finish(kind hooks.TxKind) error {
 	h := t.c.opts.Hooks
+	var start time.Time
+	if h != nil {
+		start = time.Now()
+	}
+	var err error
+	if kind == hooks.TxCommit {
+		err = t.inner.Commit()
+	} else {
+		err = t.inner.Rollback()
+	}
+	t.c.inTx = false
 	if h == nil {
-		err := fn()
-		t.c.inTx = false
 		return err
 	}
-	start := time.Now()
-	err := fn()
-	t.c.inTx = false
 	h.OnTx(t.ctx, &hooks.TxEvent{ConnID: t.c.id, Kind: kind, Duration: time.Since(start), Err: err, Async: IsAsync(t.ctx)})
 	return err
 }

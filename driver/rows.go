@@ -51,11 +51,11 @@ func (r *rows) Next(dest []driver.Value) error {
 // Close closes the inner rows, then the statement the wrapper prepared for
 // them, and fires OnStatementEnd with the number of rows read.
 func (r *rows) Close() error {
-	err := r.inner.Close()
 	if r.closed {
-		return err
+		return nil
 	}
 	r.closed = true
+	err := r.inner.Close()
 	if r.stmt != nil {
 		r.stmt.Close()
 	}
