@@ -131,7 +131,7 @@ func (Base) OnTx(context.Context, *TxEvent)        {}
 func (Base) OnStatementStart(ctx context.Context, _ *StatementEvent) context.Context {
 	return ctx
 }
-func (Base) OnStatementEnd(context.Context, *StatementEvent)  {}
+func (Base) OnStatementEnd(context.Context, *StatementEvent) {}
 func (Base) OnSyncViolation(context.Context, *SyncViolation) {}
 
 // Chain returns a Hook that calls each of hs in order (OnStatementEnd and
