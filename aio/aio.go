@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"sync/atomic"
 
 	"github.com/aiodb/aiodb/driver"
 )
@@ -71,37 +72,65 @@ func Go[T any](ctx context.Context, fn func(ctx context.Context) (T, error)) <-c
 
 // Stream runs fn in a new goroutine with ctx marked async. Each value fn
 // passes to yield is delivered as one Result; an error fn returns arrives
-// as the last Result; then the channel is closed. yield returns false when
-// ctx is cancelled: fn must then return promptly (its error is dropped if
-// the reader has gone). A caller that stops reading early must cancel ctx
-// so the goroutine ends. buffer is the channel's capacity.
+// as the last Result; then the channel is closed. buffer is the channel's
+// capacity.
+//
+// Once ctx is cancelled yield returns false and fn must return promptly. A
+// stream cut short that way ends with a Result carrying context.Cause(ctx)
+// (or fn's own error), so it never reads as complete; since the reader may
+// be gone by then, that last Result is dropped when the reader is not
+// receiving and the channel is full, and a reader that ranges over the
+// channel should check ctx.Err() after the loop (Collect does). A caller
+// that stops reading early must cancel ctx so the goroutine ends. A panic
+// in fn is delivered the same way as a *PanicError. yield may be called
+// from several goroutines, but never after fn has returned.
 func Stream[T any](ctx context.Context, buffer int, fn func(ctx context.Context, yield func(T) bool) error) <-chan Result[T] {
 	ch := make(chan Result[T], buffer)
 	actx := Async(ctx)
 	done := actx.Done()
+	var refused atomic.Bool // fn may yield from goroutines of its own
 	yield := func(v T) bool {
+		// Check done first: select picks at random among ready cases, and
+		// a cancelled stream must not go on sending into a free buffer.
+		select {
+		case <-done:
+			refused.Store(true)
+			return false
+		default:
+		}
 		select {
 		case ch <- Result[T]{Value: v}:
 			return true
 		case <-done:
+			refused.Store(true)
 			return false
+		}
+	}
+	last := func(err error) {
+		r := Result[T]{Err: err}
+		select {
+		case ch <- r: // room in the buffer, or a reader waiting
+			return
+		default:
+		}
+		select {
+		case ch <- r:
+		case <-done: // the reader may be gone: do not block
 		}
 	}
 	go func() {
 		defer close(ch)
 		defer func() {
 			if p := recover(); p != nil {
-				select {
-				case ch <- Result[T]{Err: &PanicError{Value: p, Stack: debug.Stack()}}:
-				case <-done:
-				}
+				last(&PanicError{Value: p, Stack: debug.Stack()})
 			}
 		}()
-		if err := fn(actx, yield); err != nil {
-			select {
-			case ch <- Result[T]{Err: err}:
-			case <-done:
-			}
+		err := fn(actx, yield)
+		if err == nil && refused.Load() {
+			err = context.Cause(actx)
+		}
+		if err != nil {
+			last(err)
 		}
 	}()
 	return ch
@@ -131,14 +160,19 @@ func Await[T any](ctx context.Context, ch <-chan Result[T]) (T, error) {
 	}
 }
 
-// Collect reads a stream to its end and returns its values, or the first
-// error.
+// Collect reads a stream to its end and returns its values with the first
+// error, if any. It stops when ctx ends, with context.Cause(ctx); a stream
+// that closes after ctx ended counts as cut short, since its last Result
+// may have been dropped (see Stream).
 func Collect[T any](ctx context.Context, ch <-chan Result[T]) ([]T, error) {
 	var out []T
 	for {
 		select {
 		case r, ok := <-ch:
 			if !ok {
+				if ctx.Err() != nil {
+					return out, context.Cause(ctx)
+				}
 				return out, nil
 			}
 			if r.Err != nil {
@@ -152,25 +186,22 @@ func Collect[T any](ctx context.Context, ch <-chan Result[T]) ([]T, error) {
 }
 
 // Gather waits for one Result from each channel and returns the values in
-// the order of chs. It returns at the first error without waiting for the
-// rest; their channels are buffered, so nothing leaks. To also stop the
-// work still running, use GatherFunc, or start it with a context you cancel.
+// the order of chs. It returns at the first error, or when ctx ends with its
+// cause, without waiting for the rest; their channels are buffered, so
+// nothing leaks, and Gather's own goroutines end when it returns. To also
+// stop the work still running, use GatherFunc, or start it with a context
+// you cancel. A channel closed without a Result fails with ErrNoResult.
 func Gather[T any](ctx context.Context, chs ...<-chan Result[T]) ([]T, error) {
 	out := make([]T, len(chs))
 	if len(chs) == 0 {
 		return out, nil
 	}
-	type indexed struct {
-		i int
-		r Result[T]
-		ok bool
-	}
-	merged := make(chan indexed, len(chs))
+	// stop releases the helpers still waiting when Gather returns early.
+	stop := make(chan struct{})
+	defer close(stop)
+	merged := make(chan indexed[T], len(chs))
 	for i, ch := range chs {
-		go func() {
-			r, ok := <-ch
-			merged <- indexed{i, r, ok}
-		}()
+		go forward(i, ch, merged, stop)
 	}
 	for range chs {
 		select {
@@ -190,33 +221,57 @@ func Gather[T any](ctx context.Context, chs ...<-chan Result[T]) ([]T, error) {
 }
 
 // GatherFunc starts each fn with a shared child of ctx, waits for all of
-// them and returns their values in order. The first error cancels the
-// others' context and is returned once every goroutine has ended.
+// them and returns their values in order. The first error, whichever
+// operation it comes from, cancels the others' context (with that error as
+// the cause) and is returned once every operation has delivered its Result
+// or closed its channel; an operation must therefore end when its context
+// is cancelled. A channel closed without a Result counts as an
+// ErrNoResult error.
 func GatherFunc[T any](ctx context.Context, fns ...func(ctx context.Context) <-chan Result[T]) ([]T, error) {
 	gctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	out := make([]T, len(fns))
-	chs := make([]<-chan Result[T], len(fns))
+	merged := make(chan indexed[T], len(fns))
 	for i, fn := range fns {
-		chs[i] = fn(gctx)
+		// A nil stop channel: every helper ends when its operation does,
+		// which GatherFunc waits for anyway.
+		go forward(i, fn(gctx), merged, nil)
 	}
 	var first error
-	for i, ch := range chs {
-		r, ok := <-ch // each operation ends on its own once gctx is cancelled
+	for range fns {
+		x := <-merged
 		switch {
-		case !ok:
-			r.Err = fmt.Errorf("aio: GatherFunc: operation %d: %w", i, ErrNoResult)
-		case r.Err == nil:
-			out[i] = r.Value
+		case !x.ok:
+			x.r.Err = fmt.Errorf("aio: GatherFunc: operation %d: %w", x.i, ErrNoResult)
+		case x.r.Err == nil:
+			out[x.i] = x.r.Value
 			continue
 		}
 		if first == nil {
-			first = r.Err
-			cancel(r.Err)
+			first = x.r.Err
+			cancel(first)
 		}
 	}
 	if first != nil {
 		return nil, first
 	}
 	return out, nil
+}
+
+// indexed is one Result of Gather or GatherFunc with the index of its
+// channel; ok is false when the channel was closed without a Result.
+type indexed[T any] struct {
+	i  int
+	r  Result[T]
+	ok bool
+}
+
+// forward sends the first Result of ch, tagged with i, to merged (which has
+// room for every helper), unless stop is closed first.
+func forward[T any](i int, ch <-chan Result[T], merged chan<- indexed[T], stop <-chan struct{}) {
+	select {
+	case r, ok := <-ch:
+		merged <- indexed[T]{i, r, ok}
+	case <-stop:
+	}
 }
