@@ -90,6 +90,10 @@ func Stream[T any](ctx context.Context, buffer int, fn func(ctx context.Context,
 	done := actx.Done()
 	var refused atomic.Bool // fn may yield from goroutines of its own
 	yield := func(v T) bool {
+		if done == nil { // ctx can never be cancelled
+			ch <- Result[T]{Value: v}
+			return true
+		}
 		// Check done first: select picks at random among ready cases, and
 		// a cancelled stream must not go on sending into a free buffer.
 		select {
@@ -193,26 +197,43 @@ func Collect[T any](ctx context.Context, ch <-chan Result[T]) ([]T, error) {
 // you cancel. A channel closed without a Result fails with ErrNoResult.
 func Gather[T any](ctx context.Context, chs ...<-chan Result[T]) ([]T, error) {
 	out := make([]T, len(chs))
-	if len(chs) == 0 {
-		return out, nil
+	take := func(x indexed[T]) error {
+		if !x.ok {
+			return fmt.Errorf("aio: Gather: channel %d: %w", x.i, ErrNoResult)
+		}
+		out[x.i] = x.r.Value
+		return x.r.Err
 	}
-	// stop releases the helpers still waiting when Gather returns early.
-	stop := make(chan struct{})
-	defer close(stop)
-	merged := make(chan indexed[T], len(chs))
+	// Take what is ready without a goroutine; wait for the rest through
+	// helpers, since the first error may come from any of them.
+	var (
+		stop    chan struct{} // closed when Gather returns: releases the helpers
+		merged  chan indexed[T]
+		pending int
+	)
 	for i, ch := range chs {
+		select {
+		case r, ok := <-ch:
+			if err := take(indexed[T]{i, r, ok}); err != nil {
+				return nil, err // the deferred close(stop) releases any helper
+			}
+			continue
+		default:
+		}
+		if stop == nil {
+			stop = make(chan struct{})
+			defer close(stop)
+			merged = make(chan indexed[T], len(chs)-i)
+		}
 		go forward(i, ch, merged, stop)
+		pending++
 	}
-	for range chs {
+	for range pending {
 		select {
 		case x := <-merged:
-			if !x.ok {
-				return nil, fmt.Errorf("aio: Gather: channel %d: %w", x.i, ErrNoResult)
+			if err := take(x); err != nil {
+				return nil, err
 			}
-			if x.r.Err != nil {
-				return nil, x.r.Err
-			}
-			out[x.i] = x.r.Value
 		case <-ctx.Done():
 			return nil, context.Cause(ctx)
 		}
