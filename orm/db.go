@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 
 	"github.com/aiodb/aiodb/driver"
 	"github.com/aiodb/aiodb/hooks"
@@ -18,6 +19,7 @@ type DB struct {
 	dialect *Dialect
 	sync    driver.SyncMode // the guard's mode, for checks done above the driver
 	ownsDB  bool            // Close closes sqlDB only when Open created it
+	models  sync.Map        // reflect.Type -> *Model[T], see NewModel
 }
 
 // Option configures Open and New.

@@ -1,12 +1,131 @@
 package orm
 
-// Dialect describes one SQL dialect as data: placeholders, quoting,
-// RETURNING support, upsert syntax, DDL types and limits.
-type Dialect struct {
-	Name string // driver.DialectPostgres, DialectMySQL or DialectSQLite
+import (
+	"time"
+
+	"github.com/aiodb/aiodb/driver"
+)
+
+// Placeholder is how a dialect writes bind parameters.
+type Placeholder uint8
+
+const (
+	// PlaceholderQuestion writes every parameter as "?" (MySQL, SQLite).
+	PlaceholderQuestion Placeholder = iota
+	// PlaceholderDollar numbers parameters "$1", "$2", ... (PostgreSQL).
+	PlaceholderDollar
+)
+
+// UpsertStyle is how a dialect writes InsertQuery.OnConflict*.
+type UpsertStyle uint8
+
+const (
+	// UpsertOnConflict writes ON CONFLICT (target) DO UPDATE SET c =
+	// EXCLUDED.c, or DO NOTHING (PostgreSQL, SQLite).
+	UpsertOnConflict UpsertStyle = iota
+	// UpsertOnDuplicateKey writes ON DUPLICATE KEY UPDATE c = VALUES(c),
+	// and INSERT IGNORE for "do nothing" (MySQL, MariaDB). The conflict
+	// target is ignored: any unique key conflicts.
+	UpsertOnDuplicateKey
+)
+
+// DDLTypes are the column types CreateTableSQL writes for each Go type.
+// An empty entry means the Go type cannot be a column in this dialect
+// unless the field's tag says type:...
+type DDLTypes struct {
+	Bool                          string
+	Int8, Int16, Int32, Int64     string
+	Uint8, Uint16, Uint32, Uint64 string
+	Float32, Float64              string
+	String                        string // a string without size:N
+	VarChar                       string // a string with size:N; "%d" is the size
+	IndexedString                 string // a string without size that is a key; "" means String
+	Bytes                         string // a []byte without size:N
+	VarBinary                     string // a []byte with size:N; "" means Bytes
+	Time                          string
 }
 
-// DialectByName returns the dialect for a driver.Dialect* name, or nil.
+// Dialect describes one SQL dialect as data. The query builder, the
+// scanner and the DDL writer read these fields instead of testing the
+// dialect's name, so a variant (say, a MySQL server that has RETURNING) is
+// a copy of a Dialect with a few fields changed, passed with WithDialect.
+type Dialect struct {
+	// Name is the dialect family: driver.DialectPostgres, DialectMySQL or
+	// DialectSQLite.
+	Name string
+	// Placeholder is how bind parameters are written.
+	Placeholder Placeholder
+	// IdentQuote quotes identifiers: '"' or '`'. A quote inside a name is
+	// doubled, though model and alias names never contain one.
+	IdentQuote byte
+
+	// InsertReturning, UpdateReturning and DeleteReturning say whether the
+	// statement kind accepts a RETURNING clause. Without InsertReturning
+	// an auto primary key is read from sql.Result.LastInsertId.
+	InsertReturning bool
+	UpdateReturning bool
+	DeleteReturning bool
+
+	// Upsert is how ON CONFLICT clauses are written.
+	Upsert UpsertStyle
+	// NativeILike is true when the server has ILIKE; otherwise ILike is
+	// written LOWER(col) LIKE LOWER(?).
+	NativeILike bool
+	// OffsetLimit is written as the LIMIT of a query that has an OFFSET
+	// but no limit, for servers that need one ("" when OFFSET may stand
+	// alone).
+	OffsetLimit string
+	// ForUpdate is the row-locking clause of SelectQuery.ForUpdate, ""
+	// when the server has none (SQLite locks the whole database in a
+	// write transaction, so the clause is dropped).
+	ForUpdate string
+
+	// MaxParams is the most bind parameters one statement may carry.
+	MaxParams int
+	// ArrayParams is true when a Go slice binds as one array parameter,
+	// so that Any writes "= ANY($1)" instead of an IN list.
+	ArrayParams bool
+
+	// BindTime converts a time.Time argument before it is bound (nil
+	// binds it unchanged). SQLite stores times as text: binding them in
+	// UTC with a fixed layout keeps them comparable and sortable.
+	BindTime func(time.Time) any
+	// TimeAsText is true when a time column may reach Scan as text or
+	// bytes (MySQL without parseTime=true, SQLite expressions); fields of
+	// type time.Time and *time.Time then parse it.
+	TimeAsText bool
+
+	// Types are the DDL column types.
+	Types DDLTypes
+	// AutoIncrement is appended to the type of an auto primary key.
+	AutoIncrement string
+	// AutoIncrementType replaces the type of an auto primary key ("" keeps
+	// the Go type's).
+	AutoIncrementType string
+	// AutoIncrementInlinePK writes PRIMARY KEY on the auto column itself,
+	// as SQLite requires for AUTOINCREMENT.
+	AutoIncrementInlinePK bool
+	// InlineIndexes writes non-unique indexes inside CREATE TABLE (MySQL)
+	// instead of as CREATE INDEX IF NOT EXISTS statements.
+	InlineIndexes bool
+
+	// IsIntegrityError reports whether err (from the driver) is a unique,
+	// foreign-key, not-null or check violation; such errors are returned
+	// wrapped so that errors.Is(err, ErrIntegrity) holds.
+	IsIntegrityError func(err error) bool
+}
+
+// DialectByName returns the built-in dialect for a driver.Dialect* name:
+// Postgres, MySQL or SQLite; nil for any other name. MariaDB is not chosen
+// by name (the driver cannot tell the servers apart); pass WithDialect.
 func DialectByName(name string) *Dialect {
+	switch name {
+	case driver.DialectPostgres:
+		return Postgres
+	case driver.DialectMySQL:
+		return MySQL
+	case driver.DialectSQLite:
+		return SQLite
+	}
 	return nil
 }

@@ -1,0 +1,94 @@
+package orm
+
+import "context"
+
+// DeleteQuery is a DELETE from T's table. Without Where it deletes every
+// row, as SQL does.
+type DeleteQuery[T any] struct {
+	m         *Model[T]
+	where     []Expr
+	whereBuf  [1]Expr
+	returning []string
+}
+
+// Where adds conditions, joined with AND.
+func (q *DeleteQuery[T]) Where(exprs ...Expr) *DeleteQuery[T] {
+	q.where = append(q.where, exprs...)
+	return q
+}
+
+// WherePK adds the condition matching row's primary key.
+func (q *DeleteQuery[T]) WherePK(row *T) *DeleteQuery[T] {
+	e, err := q.m.pkWhere(row)
+	if err != nil {
+		e = errExpr{err}
+	}
+	return q.Where(e)
+}
+
+// Returning adds a RETURNING clause (every column when none are given),
+// read by All. It is an error on dialects without DELETE RETURNING
+// (MySQL; MariaDB has it).
+func (q *DeleteQuery[T]) Returning(cols ...string) *DeleteQuery[T] {
+	if len(cols) == 0 {
+		cols = q.m.columns
+	}
+	q.returning = append(q.returning, cols...)
+	return q
+}
+
+func (q *DeleteQuery[T]) build(b *builder) {
+	t := q.m.t
+	b.pushScope(scope{t: t, qual: t.Name})
+	defer b.popScope()
+	b.write("DELETE FROM ")
+	b.ident(t.Name)
+	if len(q.where) > 0 {
+		b.write(" WHERE ")
+		b.conds(q.where)
+	}
+	if len(q.returning) > 0 {
+		if !b.d.DeleteReturning {
+			b.failf("orm: Delete from %s: the %s dialect has no DELETE ... RETURNING", t.Name, b.d.Name)
+		}
+		appendReturning(b, q.returning)
+	}
+}
+
+func (q *DeleteQuery[T]) appendExpr(b *builder) {
+	b.writeByte('(')
+	q.build(b)
+	b.writeByte(')')
+}
+
+// SQL returns the statement and its arguments (see Query).
+func (q *DeleteQuery[T]) SQL() (string, []any, error) {
+	b := getBuilder(q.m.db.dialect)
+	defer putBuilder(b)
+	q.build(b)
+	return b.result()
+}
+
+// Exec runs the delete and returns the number of rows deleted.
+func (q *DeleteQuery[T]) Exec(ctx context.Context) (int64, error) {
+	if len(q.returning) > 0 {
+		rows, err := q.All(ctx)
+		return int64(len(rows)), err
+	}
+	b := getBuilder(q.m.db.dialect)
+	defer putBuilder(b)
+	q.build(b)
+	return execCount(ctx, q.m.db, b)
+}
+
+// All runs the delete with its RETURNING clause (every column if
+// Returning was not called) and returns the deleted rows.
+func (q *DeleteQuery[T]) All(ctx context.Context) ([]T, error) {
+	if len(q.returning) == 0 {
+		q.Returning()
+	}
+	b := getBuilder(q.m.db.dialect)
+	defer putBuilder(b)
+	q.build(b)
+	return allRows(ctx, q.m, b)
+}

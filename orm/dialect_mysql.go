@@ -1,0 +1,64 @@
+package orm
+
+import (
+	"errors"
+
+	"github.com/go-sql-driver/mysql"
+
+	"github.com/aiodb/aiodb/driver"
+)
+
+// MySQL is the MySQL dialect, the default of the aiomysql driver: no
+// RETURNING, so auto primary keys come from LastInsertId.
+var MySQL = &Dialect{
+	Name:        driver.DialectMySQL,
+	Placeholder: PlaceholderQuestion,
+	IdentQuote:  '`',
+	Upsert:      UpsertOnDuplicateKey,
+	OffsetLimit: "18446744073709551615",
+	ForUpdate:   "FOR UPDATE",
+	MaxParams:   65535,
+	TimeAsText:  true,
+	Types: DDLTypes{
+		Bool: "BOOL",
+		Int8: "TINYINT", Int16: "SMALLINT", Int32: "INT", Int64: "BIGINT",
+		Uint8: "TINYINT UNSIGNED", Uint16: "SMALLINT UNSIGNED", Uint32: "INT UNSIGNED", Uint64: "BIGINT UNSIGNED",
+		Float32: "FLOAT", Float64: "DOUBLE",
+		String: "LONGTEXT", VarChar: "VARCHAR(%d)", IndexedString: "VARCHAR(255)",
+		Bytes: "LONGBLOB", VarBinary: "VARBINARY(%d)",
+		Time: "DATETIME(6)",
+	},
+	AutoIncrement:    "AUTO_INCREMENT",
+	InlineIndexes:    true,
+	IsIntegrityError: isMySQLIntegrityError,
+}
+
+// MariaDB is MySQL as MariaDB 10.5 and later speak it: INSERT and DELETE
+// accept RETURNING (UPDATE does not). Select it with
+// orm.WithDialect(orm.MariaDB).
+var MariaDB = func() *Dialect {
+	d := *MySQL
+	d.InsertReturning = true
+	d.DeleteReturning = true
+	return &d
+}()
+
+// mysqlIntegrityErrors are the server error numbers of integrity
+// violations: duplicate key, row referenced / no parent row (both
+// generations), and NULL into a NOT NULL column.
+var mysqlIntegrityErrors = map[uint16]bool{
+	1062: true, // ER_DUP_ENTRY
+	1451: true, // ER_ROW_IS_REFERENCED_2
+	1452: true, // ER_NO_REFERENCED_ROW_2
+	1048: true, // ER_BAD_NULL_ERROR
+	1216: true, // ER_NO_REFERENCED_ROW
+	1217: true, // ER_ROW_IS_REFERENCED
+	1364: true, // ER_NO_DEFAULT_FOR_FIELD (NOT NULL column left out, strict mode)
+	4025: true, // ER_CONSTRAINT_FAILED (MariaDB CHECK)
+	3819: true, // ER_CHECK_CONSTRAINT_VIOLATED (MySQL CHECK)
+}
+
+func isMySQLIntegrityError(err error) bool {
+	var me *mysql.MySQLError
+	return errors.As(err, &me) && mysqlIntegrityErrors[me.Number]
+}

@@ -1,0 +1,330 @@
+package orm
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// InsertQuery is an INSERT of one or more rows of T in one statement.
+//
+// Columns: every field, except that an auto primary key that is zero in
+// every row is left to the database, and a field with a default: tag that
+// is zero in every row is left out so that the database's default
+// applies. Generated values are read back into the rows: with RETURNING
+// where the dialect has it (PostgreSQL, SQLite, MariaDB), else the auto
+// key from LastInsertId. For a multi-row insert without RETURNING (MySQL)
+// the keys are assigned consecutively from LastInsertId, which is the
+// first row's key: what MySQL and MariaDB give one multi-row INSERT with
+// auto_increment_increment = 1 (any innodb_autoinc_lock_mode). Defaults
+// are not read back without RETURNING.
+type InsertQuery[T any] struct {
+	m         *Model[T]
+	rows      []*T
+	returning []string
+	conflict  *conflict
+}
+
+type conflict struct {
+	target    []string
+	doNothing bool
+	set       []assignment
+}
+
+type assignment struct {
+	col string
+	val any
+}
+
+// Returning adds columns to read back into the rows after the insert
+// (INSERT ... RETURNING). It is an error on dialects without INSERT
+// RETURNING (MySQL).
+func (q *InsertQuery[T]) Returning(cols ...string) *InsertQuery[T] {
+	q.returning = append(q.returning, cols...)
+	return q
+}
+
+// OnConflictDoNothing skips rows that conflict with a unique key: ON
+// CONFLICT (target) DO NOTHING, or INSERT IGNORE on MySQL (which ignores
+// the target, and also turns some other errors into warnings). Keys are
+// not read back for a multi-row insert, since the skipped rows are not
+// known.
+func (q *InsertQuery[T]) OnConflictDoNothing(target ...string) *InsertQuery[T] {
+	q.conflict = &conflict{target: target, doNothing: true}
+	return q
+}
+
+// OnConflictUpdate turns a conflict on target into an update of cols with
+// the values the row would have inserted (an upsert): ON CONFLICT (target)
+// DO UPDATE SET col = EXCLUDED.col, or ON DUPLICATE KEY UPDATE col =
+// VALUES(col) on MySQL (which ignores the target).
+func (q *InsertQuery[T]) OnConflictUpdate(target []string, cols ...string) *InsertQuery[T] {
+	for _, c := range cols {
+		q = q.OnConflictSet(target, c, Excluded(c))
+	}
+	return q
+}
+
+// OnConflictSet adds col = v to the upsert's update; v may be an Expr:
+// SQL("? + 1", Col("hits")) or Excluded("hits").
+func (q *InsertQuery[T]) OnConflictSet(target []string, col string, v any) *InsertQuery[T] {
+	if q.conflict == nil || q.conflict.doNothing {
+		q.conflict = &conflict{}
+	}
+	q.conflict.target = target
+	q.conflict.set = append(q.conflict.set, assignment{col, v})
+	return q
+}
+
+// insertPlan is what build decided: the columns written and the ones read
+// back.
+type insertPlan struct {
+	fields    []*Field
+	returning []*Field
+	autoBack  bool // fill the auto key from LastInsertId
+}
+
+func (q *InsertQuery[T]) build(b *builder) insertPlan {
+	var p insertPlan
+	t := q.m.t
+	if len(q.rows) == 0 {
+		b.failf("orm: Insert into %s with no rows", t.Name)
+		return p
+	}
+	for i, r := range q.rows {
+		if r == nil {
+			b.failf("orm: Insert into %s: row %d is nil", t.Name, i)
+			return p
+		}
+	}
+	d := b.d
+	multiSkip := q.conflict != nil && q.conflict.doNothing && len(q.rows) > 1
+	// The usual case, a zero auto key and no defaults, uses the model's
+	// precomputed column list.
+	p.fields = q.m.insertFields
+	general := q.m.hasDefaults
+	if a := t.auto; a != nil && !general {
+		zeros := 0
+		for _, r := range q.rows {
+			if a.isZero(ptrOf(r)) {
+				zeros++
+			}
+		}
+		general = zeros != len(q.rows)
+		if !general {
+			q.omitted(&p, a, d, multiSkip)
+		}
+	}
+	if general {
+		p.fields = make([]*Field, 0, len(t.Fields))
+		for _, f := range t.Fields {
+			if !f.Auto && f.Default == "" {
+				p.fields = append(p.fields, f)
+				continue
+			}
+			zeros := 0
+			for _, r := range q.rows {
+				if f.isZero(ptrOf(r)) {
+					zeros++
+				}
+			}
+			switch {
+			case zeros == 0:
+				p.fields = append(p.fields, f)
+			case zeros < len(q.rows) && f.Auto:
+				b.failf("orm: Insert into %s: auto column %s is set in some rows and zero in others", t.Name, f.Column)
+				return p
+			case zeros < len(q.rows):
+				p.fields = append(p.fields, f) // mixed: zero values are written as they are
+			default:
+				q.omitted(&p, f, d, multiSkip)
+			}
+		}
+	}
+	if len(q.returning) > 0 {
+		if !d.InsertReturning {
+			b.failf("orm: Insert into %s: the %s dialect has no INSERT ... RETURNING", t.Name, d.Name)
+			return p
+		}
+		if multiSkip {
+			b.failf("orm: Insert into %s: RETURNING rows cannot be matched to a multi-row insert that skips conflicts", t.Name)
+			return p
+		}
+		for _, c := range q.returning {
+			f := t.byColumn[c]
+			if f == nil {
+				b.fail(unknownColumn(c, t))
+				return p
+			}
+			dup := false
+			for _, g := range p.returning {
+				dup = dup || g == f
+			}
+			if !dup {
+				p.returning = append(p.returning, f)
+			}
+		}
+	}
+	if len(p.fields) == 0 {
+		b.failf("orm: Insert into %s: no columns to insert", t.Name)
+		return p
+	}
+	if n := len(p.fields) * len(q.rows); d.MaxParams > 0 && n > d.MaxParams {
+		b.failf("orm: Insert into %s: %d rows x %d columns = %d parameters, over the %s limit of %d; insert in batches", t.Name, len(q.rows), len(p.fields), n, d.Name, d.MaxParams)
+		return p
+	}
+
+	b.pushScope(scope{t: t, qual: t.Name})
+	defer b.popScope()
+	if q.conflict != nil && q.conflict.doNothing && d.Upsert == UpsertOnDuplicateKey {
+		b.write("INSERT IGNORE INTO ")
+	} else {
+		b.write("INSERT INTO ")
+	}
+	b.ident(t.Name)
+	b.write(" (")
+	for i, f := range p.fields {
+		if i > 0 {
+			b.write(", ")
+		}
+		b.ident(f.Column)
+	}
+	b.write(") VALUES ")
+	for i, r := range q.rows {
+		if i > 0 {
+			b.write(", ")
+		}
+		b.writeByte('(')
+		base := ptrOf(r)
+		for k, f := range p.fields {
+			if k > 0 {
+				b.write(", ")
+			}
+			b.bindValue(f.get(f.addr(base)))
+		}
+		b.writeByte(')')
+	}
+	q.appendConflict(b)
+	if len(p.returning) > 0 {
+		b.write(" RETURNING ")
+		for i, f := range p.returning {
+			if i > 0 {
+				b.write(", ")
+			}
+			b.ident(f.Column)
+		}
+	}
+	return p
+}
+
+// omitted decides how the value of a column left to the database comes
+// back: RETURNING, LastInsertId (auto key only), or not at all.
+func (q *InsertQuery[T]) omitted(p *insertPlan, f *Field, d *Dialect, multiSkip bool) {
+	switch {
+	case multiSkip:
+	case d.InsertReturning:
+		p.returning = append(p.returning, f)
+	case f.Auto && (q.conflict == nil || len(q.rows) == 1):
+		p.autoBack = true
+	}
+}
+
+func (q *InsertQuery[T]) appendConflict(b *builder) {
+	c := q.conflict
+	if c == nil {
+		return
+	}
+	if b.d.Upsert == UpsertOnDuplicateKey {
+		if c.doNothing {
+			return // INSERT IGNORE
+		}
+		b.write(" ON DUPLICATE KEY UPDATE ")
+		q.appendSet(b, c.set)
+		return
+	}
+	b.write(" ON CONFLICT")
+	if len(c.target) > 0 {
+		b.write(" (")
+		for i, col := range c.target {
+			if i > 0 {
+				b.write(", ")
+			}
+			b.column(col)
+		}
+		b.writeByte(')')
+	} else if !c.doNothing {
+		b.failf("orm: Insert into %s: an upsert needs the conflict target columns on %s", q.m.t.Name, b.d.Name)
+	}
+	if c.doNothing {
+		b.write(" DO NOTHING")
+		return
+	}
+	b.write(" DO UPDATE SET ")
+	q.appendSet(b, c.set)
+}
+
+func (q *InsertQuery[T]) appendSet(b *builder, set []assignment) {
+	for i, a := range set {
+		if i > 0 {
+			b.write(", ")
+		}
+		b.column(a.col)
+		b.write(" = ")
+		b.bind(a.val)
+	}
+}
+
+// appendExpr makes an insert usable where an Expr is (it is not useful as
+// a subquery, but it keeps every query a Query).
+func (q *InsertQuery[T]) appendExpr(b *builder) {
+	b.writeByte('(')
+	q.build(b)
+	b.writeByte(')')
+}
+
+// SQL returns the statement and its arguments (see Query).
+func (q *InsertQuery[T]) SQL() (string, []any, error) {
+	b := getBuilder(q.m.db.dialect)
+	defer putBuilder(b)
+	q.build(b)
+	return b.result()
+}
+
+// Exec runs the insert, fills generated keys and RETURNING columns into
+// the rows, and returns the number of rows inserted (as the driver counts
+// them: MySQL counts an upsert's update as 2).
+func (q *InsertQuery[T]) Exec(ctx context.Context) (int64, error) {
+	db := q.m.db
+	b := getBuilder(db.dialect)
+	defer putBuilder(b)
+	p := q.build(b)
+	if b.err != nil {
+		return 0, b.err
+	}
+	if len(p.returning) > 0 {
+		var n int
+		err := db.run(ctx, b, func(rows *sql.Rows) (err error) {
+			n, err = scanInto(q.m, b, rows, q.rows)
+			return err
+		})
+		return int64(n), err
+	}
+	res, err := db.exec(ctx, b)
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("orm: Insert into %s: rows affected: %w", q.m.t.Name, err)
+	}
+	if p.autoBack && (q.conflict == nil || n == 1) {
+		id, err := res.LastInsertId()
+		if err != nil {
+			return n, fmt.Errorf("orm: Insert into %s: reading the generated %s: %w", q.m.t.Name, q.m.t.auto.Column, err)
+		}
+		for i, r := range q.rows {
+			q.m.t.auto.setInt(ptrOf(r), id+int64(i))
+		}
+	}
+	return n, nil
+}

@@ -1,0 +1,130 @@
+package orm
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+)
+
+// Model is the entry point for one model type T on one DB: it holds T's
+// metadata and builds T's queries. Get it with NewModel; it is safe for
+// concurrent use.
+type Model[T any] struct {
+	db    *DB
+	t     *Table
+	plans planCache
+
+	columns      []string // the model's column names, in field order
+	selectList   string   // those columns quoted and joined, for SELECT
+	insertFields []*Field // every field but auto and default ones
+	hasDefaults  bool     // some field has a default: tag
+}
+
+// NewModel returns the Model of T on db, building T's metadata on first
+// use (cached per type, safe for concurrent first use) and the Model on
+// first use per DB. T must be a struct with at least one primary key
+// field; a bad tag, an unsupported field type, a duplicate column or a
+// missing primary key is an error naming the struct and the field.
+func NewModel[T any](db *DB) (*Model[T], error) {
+	if db == nil {
+		return nil, errors.New("orm.NewModel: nil *DB")
+	}
+	typ := reflect.TypeFor[T]()
+	if m, ok := db.models.Load(typ); ok {
+		return m.(*Model[T]), nil
+	}
+	t, err := tableOf(typ)
+	if err != nil {
+		return nil, err
+	}
+	m := &Model[T]{db: db, t: t}
+	b := getBuilder(db.dialect)
+	for i, f := range t.Fields {
+		m.columns = append(m.columns, f.Column)
+		if i > 0 {
+			b.write(", ")
+		}
+		b.ident(f.Column)
+		if f.Default != "" {
+			m.hasDefaults = true
+		}
+		if !f.Auto && f.Default == "" {
+			m.insertFields = append(m.insertFields, f)
+		}
+	}
+	m.selectList = string(b.buf)
+	putBuilder(b)
+	actual, _ := db.models.LoadOrStore(typ, m)
+	return actual.(*Model[T]), nil
+}
+
+// MustModel is NewModel that panics on error, for package-level variables
+// whose models are known to be valid.
+func MustModel[T any](db *DB) *Model[T] {
+	m, err := NewModel[T](db)
+	if err != nil {
+		panic(err)
+	}
+	return m
+}
+
+// Table returns T's metadata.
+func (m *Model[T]) Table() *Table { return m.t }
+
+// DB returns the DB the model runs its queries on.
+func (m *Model[T]) DB() *DB { return m.db }
+
+// Select starts a SELECT of T's table. With no columns it selects every
+// column of the model; otherwise the named ones (checked when the query is
+// built).
+func (m *Model[T]) Select(cols ...string) *SelectQuery[T] {
+	q := &SelectQuery[T]{m: m, limit: -1}
+	q.where = q.whereBuf[:0]
+	if len(cols) > 0 {
+		q.cols = append([]string(nil), cols...)
+	}
+	return q
+}
+
+// Insert starts an INSERT of rows (one statement for all of them).
+func (m *Model[T]) Insert(rows ...*T) *InsertQuery[T] {
+	return &InsertQuery[T]{m: m, rows: rows}
+}
+
+// Update starts an UPDATE of T's table.
+func (m *Model[T]) Update() *UpdateQuery[T] {
+	q := &UpdateQuery[T]{m: m}
+	q.where = q.whereBuf[:0]
+	return q
+}
+
+// Delete starts a DELETE from T's table.
+func (m *Model[T]) Delete() *DeleteQuery[T] {
+	q := &DeleteQuery[T]{m: m}
+	q.where = q.whereBuf[:0]
+	return q
+}
+
+// Raw is a statement written by hand, its results scanned into T. Its "?"
+// placeholders are rewritten to the dialect's ("$1", ...); "??" is a
+// literal "?"; an Expr argument is written in place.
+func (m *Model[T]) Raw(query string, args ...any) *RawQuery[T] {
+	return &RawQuery[T]{m: m, query: query, args: args}
+}
+
+// pkWhere returns the condition matching row's primary key.
+func (m *Model[T]) pkWhere(row *T) (Expr, error) {
+	if row == nil {
+		return nil, fmt.Errorf("orm: nil *%v", m.t.GoType)
+	}
+	base := ptrOf(row)
+	if len(m.t.PrimaryKey) == 1 {
+		f := m.t.PrimaryKey[0]
+		return &cmpExpr{col: f.Column, op: opEq, val: f.get(f.addr(base))}, nil
+	}
+	conds := make([]Expr, len(m.t.PrimaryKey))
+	for i, f := range m.t.PrimaryKey {
+		conds[i] = &cmpExpr{col: f.Column, op: opEq, val: f.get(f.addr(base))}
+	}
+	return &logicExpr{op: " AND ", exprs: conds}, nil
+}

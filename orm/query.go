@@ -1,0 +1,379 @@
+package orm
+
+import (
+	"database/sql/driver"
+	"fmt"
+	"reflect"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Query is what every query type has in common: its SQL for inspection.
+// Queries are also Exprs, so that one can be used as a subquery (In, a
+// comparison value, SelectQuery.FromSubquery) or a compound member (Union).
+type Query interface {
+	Expr
+	// SQL builds the statement in its DB's dialect and returns it with its
+	// bind arguments, or the first error found while building it (an
+	// unknown column, an empty In list, a value that cannot be bound).
+	SQL() (string, []any, error)
+}
+
+// builder accumulates one statement's SQL and arguments. Builders are
+// pooled: a terminal method takes one, builds, runs and scans with it, and
+// puts it back, so a query allocates neither its buffer nor its argument
+// and Scan destination slices.
+type builder struct {
+	buf    []byte
+	args   []any
+	d      *Dialect
+	scopes []scope
+	err    error
+
+	// scanning state reused across rows
+	dest    []any
+	times   []timeScanner
+	discard any
+}
+
+// scope is one SELECT (or UPDATE/DELETE) level: the tables whose columns
+// names may refer to.
+type scope struct {
+	t       *Table
+	qual    string   // the main table's qualifier: its alias or name
+	joins   []join   // joined tables
+	aliases []string // output column aliases (SelectExpr), usable in ORDER BY/HAVING
+	qualify bool     // write unqualified columns of t qualified (there are joins)
+}
+
+var builderPool = sync.Pool{New: func() any { return new(builder) }}
+
+func getBuilder(d *Dialect) *builder {
+	b := builderPool.Get().(*builder)
+	b.d = d
+	return b
+}
+
+// maxPooledArgs bounds what a pooled builder keeps, so that one huge bulk
+// insert does not pin its memory forever.
+const (
+	maxPooledArgs = 1 << 14
+	maxPooledBuf  = 1 << 18
+)
+
+func putBuilder(b *builder) {
+	if cap(b.args) > maxPooledArgs || cap(b.buf) > maxPooledBuf || cap(b.dest) > maxPooledArgs {
+		return
+	}
+	clear(b.args)
+	clear(b.dest)
+	clear(b.times)
+	b.buf, b.args, b.dest, b.times = b.buf[:0], b.args[:0], b.dest[:0], b.times[:0]
+	b.scopes = b.scopes[:0]
+	b.err, b.d, b.discard = nil, nil, nil
+	builderPool.Put(b)
+}
+
+// fail records the first error.
+func (b *builder) fail(err error) {
+	if b.err == nil {
+		b.err = err
+	}
+}
+
+func (b *builder) failf(format string, args ...any) { b.fail(fmt.Errorf(format, args...)) }
+
+func (b *builder) write(s string) { b.buf = append(b.buf, s...) }
+
+func (b *builder) writeByte(c byte) { b.buf = append(b.buf, c) }
+
+// ident writes a quoted identifier. Names reaching here were checked by
+// validIdent, but a quote character is still doubled as a second defence.
+func (b *builder) ident(name string) {
+	q := b.d.IdentQuote
+	b.buf = append(b.buf, q)
+	for i := 0; i < len(name); i++ {
+		if name[i] == q {
+			b.buf = append(b.buf, q)
+		}
+		b.buf = append(b.buf, name[i])
+	}
+	b.buf = append(b.buf, q)
+}
+
+// placeholder writes the next parameter marker.
+func (b *builder) placeholder() {
+	if b.d.Placeholder == PlaceholderDollar {
+		b.buf = append(b.buf, '$')
+		b.buf = strconv.AppendInt(b.buf, int64(len(b.args)), 10)
+		return
+	}
+	b.buf = append(b.buf, '?')
+}
+
+// bind adds v as a bind argument and writes its placeholder. An Expr is
+// written as SQL instead (a column, a subquery, an SQL fragment).
+func (b *builder) bind(v any) {
+	if e, ok := v.(Expr); ok {
+		e.appendExpr(b)
+		return
+	}
+	b.bindValue(v)
+}
+
+func (b *builder) bindValue(v any) {
+	v, err := b.checkValue(v)
+	if err != nil {
+		b.fail(err)
+	}
+	b.args = append(b.args, v)
+	b.placeholder()
+}
+
+// checkValue rejects values no driver can bind (structs, maps, funcs,
+// channels, and slices where the dialect has no arrays) and applies the
+// dialect's time conversion. Common types take the fast path.
+func (b *builder) checkValue(v any) (any, error) {
+	switch x := v.(type) {
+	case nil, string, int64, int, int32, bool, float64, []byte, driver.Valuer:
+		return v, nil
+	case time.Time:
+		if b.d.BindTime != nil {
+			return b.d.BindTime(x), nil
+		}
+		return v, nil
+	}
+	rv := reflect.ValueOf(v)
+	t := rv.Type()
+	if t.Kind() == reflect.Pointer {
+		if rv.IsNil() {
+			return nil, nil
+		}
+		if t.Implements(valuerType) {
+			return v, nil
+		}
+		return b.checkValue(rv.Elem().Interface())
+	}
+	switch t.Kind() {
+	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
+		reflect.Float32, reflect.Float64, reflect.String:
+		return bindBasic(rv), nil
+	case reflect.Slice, reflect.Array:
+		if t.Elem().Kind() == reflect.Uint8 && t.Kind() == reflect.Slice {
+			return rv.Bytes(), nil
+		}
+		if b.d.ArrayParams {
+			return v, nil
+		}
+	}
+	return nil, fmt.Errorf("orm: cannot bind a value of type %T in %s: not a bool, number, string, []byte, time.Time or driver.Valuer", v, b.d.Name)
+}
+
+// sqlCache interns built statements: the same query shape built again
+// returns the same string without allocating (a map lookup keyed by
+// string(bytes) does not copy).
+var sqlCache = struct {
+	sync.RWMutex
+	m     map[string]string
+	bytes int
+}{m: map[string]string{}}
+
+const (
+	maxInternedSQL   = 1 << 15 // longer statements are not interned
+	maxInternedBytes = 8 << 20 // total budget
+)
+
+// sql returns the built statement as a string.
+func (b *builder) sql() string {
+	if len(b.buf) > maxInternedSQL {
+		return string(b.buf)
+	}
+	sqlCache.RLock()
+	s, ok := sqlCache.m[string(b.buf)]
+	sqlCache.RUnlock()
+	if ok {
+		return s
+	}
+	s = string(b.buf)
+	sqlCache.Lock()
+	if sqlCache.bytes+len(s) <= maxInternedBytes {
+		if _, ok := sqlCache.m[s]; !ok {
+			sqlCache.m[s] = s
+			sqlCache.bytes += len(s)
+		}
+	}
+	sqlCache.Unlock()
+	return s
+}
+
+// result returns the statement, a copy of its args, and the build error:
+// the SQL() method of every query.
+func (b *builder) result() (string, []any, error) {
+	if b.err != nil {
+		return "", nil, b.err
+	}
+	return b.sql(), append([]any(nil), b.args...), nil
+}
+
+func (b *builder) pushScope(s scope) { b.scopes = append(b.scopes, s) }
+
+func (b *builder) popScope() { b.scopes = b.scopes[:len(b.scopes)-1] }
+
+// column writes a checked column reference: "col" or "qual.col", where qual
+// is a table name or alias of the current scope or an enclosing one
+// (correlated subqueries). An unknown name is an error naming the model.
+func (b *builder) column(name string) {
+	if len(b.scopes) == 0 {
+		b.failf("orm: column %q used outside a query", name)
+		return
+	}
+	qual, col := "", name
+	for i := len(name) - 1; i >= 0; i-- {
+		if name[i] == '.' {
+			qual, col = name[:i], name[i+1:]
+			break
+		}
+	}
+	if qual == "" {
+		s := &b.scopes[len(b.scopes)-1]
+		if s.t != nil && s.t.byColumn[col] != nil {
+			if s.qualify {
+				b.ident(s.qual)
+				b.writeByte('.')
+			}
+			b.ident(col)
+			return
+		}
+		for _, a := range s.aliases {
+			if a == col {
+				b.ident(col)
+				return
+			}
+		}
+		var found *join
+		for i := range s.joins {
+			j := &s.joins[i]
+			if j.t != nil && j.t.byColumn[col] != nil {
+				if found != nil {
+					b.failf("orm: column %q is ambiguous: both %s and %s have it; qualify it", col, found.qual(), j.qual())
+					return
+				}
+				found = j
+			}
+		}
+		if found != nil {
+			b.ident(found.qual())
+			b.writeByte('.')
+			b.ident(col)
+			return
+		}
+		b.fail(unknownColumn(col, s.t))
+		return
+	}
+	for i := len(b.scopes) - 1; i >= 0; i-- {
+		s := &b.scopes[i]
+		var t *Table
+		switch {
+		case s.t != nil && s.qual == qual:
+			t = s.t
+		default:
+			for k := range s.joins {
+				if s.joins[k].qual() == qual {
+					t = s.joins[k].t
+					break
+				}
+			}
+		}
+		if t == nil {
+			continue
+		}
+		if t.byColumn[col] == nil {
+			b.fail(unknownColumn(col, t))
+			return
+		}
+		b.ident(qual)
+		b.writeByte('.')
+		b.ident(col)
+		return
+	}
+	b.failf("orm: unknown table or alias %q in column %q", qual, name)
+}
+
+func unknownColumn(col string, t *Table) error {
+	if t == nil {
+		return fmt.Errorf("orm: unknown column %q", col)
+	}
+	return fmt.Errorf("orm: unknown column %q in model %v (table %s)", col, t.GoType, t.Name)
+}
+
+// qualifiedTable writes a table reference with its alias.
+func (b *builder) table(name, alias string) {
+	b.ident(name)
+	if alias != "" {
+		b.write(" AS ")
+		b.ident(alias)
+	}
+}
+
+// checkAlias validates an alias given by the user.
+func (b *builder) checkAlias(kind, alias string) bool {
+	if !validIdent(alias) {
+		b.failf("orm: %s alias %q is not a valid identifier", kind, alias)
+		return false
+	}
+	return true
+}
+
+// fragment writes an SQL fragment, replacing each "?" with the next
+// argument (bound, or written as SQL when it is an Expr). "??" is a literal
+// "?"; question marks inside quoted strings and identifiers are kept.
+func (b *builder) fragment(s string, args []any) {
+	n := 0
+	var quote byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '\'' || c == '"' || c == '`':
+			quote = c
+		case c == '?':
+			if i+1 < len(s) && s[i+1] == '?' {
+				b.writeByte('?')
+				i++
+				continue
+			}
+			if n >= len(args) {
+				b.failf("orm: SQL %q has more placeholders than its %d arguments", s, len(args))
+				return
+			}
+			b.bind(args[n])
+			n++
+			continue
+		}
+		b.writeByte(c)
+	}
+	if n != len(args) {
+		b.failf("orm: SQL %q has %d placeholders but %d arguments", s, n, len(args))
+	}
+}
+
+// limitOffset writes LIMIT/OFFSET with bound values; the dialect's
+// OffsetLimit stands in for a missing limit where one is required.
+func (b *builder) limitOffset(limit, offset int64) {
+	if limit >= 0 {
+		b.write(" LIMIT ")
+		b.bindValue(limit)
+	} else if offset > 0 && b.d.OffsetLimit != "" {
+		b.write(" LIMIT ")
+		b.write(b.d.OffsetLimit)
+	}
+	if offset > 0 {
+		b.write(" OFFSET ")
+		b.bindValue(offset)
+	}
+}

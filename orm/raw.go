@@ -1,0 +1,126 @@
+package orm
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"unsafe"
+)
+
+// RawQuery is a statement written by hand (see Model.Raw); its rows scan
+// into T like a SelectQuery's.
+type RawQuery[T any] struct {
+	m             *Model[T]
+	query         string
+	args          []any
+	ignoreUnknown bool
+}
+
+// IgnoreUnknownColumns makes All and One skip result columns that T has
+// no field for, instead of failing.
+func (q *RawQuery[T]) IgnoreUnknownColumns() *RawQuery[T] { q.ignoreUnknown = true; return q }
+
+func (q *RawQuery[T]) build(b *builder) {
+	b.pushScope(scope{t: q.m.t, qual: q.m.t.Name})
+	b.fragment(q.query, q.args)
+	b.popScope()
+}
+
+func (q *RawQuery[T]) appendExpr(b *builder) {
+	b.writeByte('(')
+	q.build(b)
+	b.writeByte(')')
+}
+
+func (q *RawQuery[T]) ormDB() *DB       { return q.m.db }
+func (q *RawQuery[T]) ormTable() *Table { return q.m.t }
+
+// SQL returns the statement with the dialect's placeholders and its
+// arguments (see Query).
+func (q *RawQuery[T]) SQL() (string, []any, error) {
+	b := getBuilder(q.m.db.dialect)
+	defer putBuilder(b)
+	q.build(b)
+	return b.result()
+}
+
+// Exec runs the statement and returns the number of rows affected.
+func (q *RawQuery[T]) Exec(ctx context.Context) (int64, error) {
+	b := getBuilder(q.m.db.dialect)
+	defer putBuilder(b)
+	q.build(b)
+	return execCount(ctx, q.m.db, b)
+}
+
+// All runs the statement and scans every row into a T.
+func (q *RawQuery[T]) All(ctx context.Context) ([]T, error) {
+	b := getBuilder(q.m.db.dialect)
+	defer putBuilder(b)
+	q.build(b)
+	var out []T
+	err := q.m.db.run(ctx, b, func(rows *sql.Rows) (err error) {
+		out, err = scanRows(q.m, b, rows, q.ignoreUnknown, out, -1)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// One runs the statement and returns its first row, or an error matching
+// ErrDoesNotExist.
+func (q *RawQuery[T]) One(ctx context.Context) (*T, error) {
+	b := getBuilder(q.m.db.dialect)
+	defer putBuilder(b)
+	q.build(b)
+	row := new(T)
+	found := false
+	err := q.m.db.run(ctx, b, func(rows *sql.Rows) error {
+		cols, err := rows.Columns()
+		if err != nil {
+			return err
+		}
+		p, err := q.m.plans.plan(q.m.t, q.m.db.dialect, cols, q.ignoreUnknown)
+		if err != nil {
+			return err
+		}
+		if !rows.Next() {
+			return nil
+		}
+		found = true
+		b.setDest(p, unsafe.Pointer(row))
+		if err := rows.Scan(b.dest...); err != nil {
+			return fmt.Errorf("orm: scanning into %v: %w", q.m.t.GoType, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		return nil, b.notFound(q.m.t)
+	}
+	return row, nil
+}
+
+// Maps runs the statement and returns each row as a map (see
+// SelectQuery.Maps).
+func (q *RawQuery[T]) Maps(ctx context.Context) ([]map[string]any, error) {
+	b := getBuilder(q.m.db.dialect)
+	defer putBuilder(b)
+	q.build(b)
+	return runMaps(ctx, q.m.db, b)
+}
+
+// Tuples runs the statement and returns each row as a slice of values.
+func (q *RawQuery[T]) Tuples(ctx context.Context) ([][]any, error) {
+	b := getBuilder(q.m.db.dialect)
+	defer putBuilder(b)
+	q.build(b)
+	return runTuples(ctx, q.m.db, b)
+}
+
+// Scalar runs the statement and returns the first column of its first row
+// (see SelectQuery.Scalar and ScalarAs).
+func (q *RawQuery[T]) Scalar(ctx context.Context) (any, error) { return ScalarAs[any](ctx, q) }

@@ -1,0 +1,407 @@
+package orm
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unsafe"
+)
+
+// scanPlan maps the columns of a result to the fields of a model. Plans
+// are cached per model and column list, so scanning a row costs one
+// Scan call with destinations computed by pointer arithmetic: no
+// reflection and no maps per row.
+type scanPlan struct {
+	cols     []string
+	fields   []*Field // nil for a column that is ignored
+	ignore   bool     // built for IgnoreUnknownColumns
+	hasTimes bool     // some field parses text times
+}
+
+// planCache is a model's copy-on-write list of plans.
+type planCache struct {
+	mu    sync.Mutex
+	plans atomic.Pointer[[]*scanPlan]
+}
+
+const maxPlans = 64
+
+func sameColumns(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// plan returns the plan of t for cols. An unknown column is an error
+// unless ignore is set.
+func (c *planCache) plan(t *Table, d *Dialect, cols []string, ignore bool) (*scanPlan, error) {
+	if ps := c.plans.Load(); ps != nil {
+		for _, p := range *ps {
+			if p.ignore == ignore && sameColumns(p.cols, cols) {
+				return p, nil
+			}
+		}
+	}
+	p := &scanPlan{cols: append([]string(nil), cols...), fields: make([]*Field, len(cols)), ignore: ignore}
+	for i, col := range cols {
+		f := t.byColumn[col]
+		if f == nil && !ignore {
+			return nil, fmt.Errorf("orm: result column %q has no field in model %v (table %s); select fewer columns or use IgnoreUnknownColumns", col, t.GoType, t.Name)
+		}
+		p.fields[i] = f
+		if f != nil && d.TimeAsText && f.kind != kindOther {
+			p.hasTimes = true
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var list []*scanPlan
+	if ps := c.plans.Load(); ps != nil {
+		list = *ps
+	}
+	if len(list) < maxPlans {
+		next := make([]*scanPlan, len(list), len(list)+1)
+		copy(next, list)
+		next = append(next, p)
+		c.plans.Store(&next)
+	}
+	return p, nil
+}
+
+// setDest points b.dest at the fields of the struct at base.
+func (b *builder) setDest(p *scanPlan, base unsafe.Pointer) {
+	n := len(p.fields)
+	if cap(b.dest) < n {
+		b.dest = make([]any, n)
+	}
+	b.dest = b.dest[:n]
+	if p.hasTimes && len(b.times) < n {
+		b.times = make([]timeScanner, n)
+	}
+	for i, f := range p.fields {
+		switch {
+		case f == nil:
+			b.dest[i] = &b.discard
+		case p.hasTimes && f.kind != kindOther:
+			ts := &b.times[i]
+			ts.field = f
+			if f.kind == kindTime {
+				ts.dst, ts.ptr = (*time.Time)(f.addr(base)), nil
+			} else {
+				ts.dst, ts.ptr = nil, (**time.Time)(f.addr(base))
+			}
+			b.dest[i] = ts
+		default:
+			b.dest[i] = f.ptr(f.addr(base))
+		}
+	}
+}
+
+// timeScanner reads a time that may arrive as text: MySQL without
+// parseTime=true sends DATETIME as bytes; SQLite returns text for
+// expressions over time columns.
+type timeScanner struct {
+	field *Field
+	dst   *time.Time
+	ptr   **time.Time
+}
+
+// textTimeLayouts are tried in order; a time without an offset is UTC,
+// which is how go-sql-driver/mysql writes times by default (loc=UTC).
+var textTimeLayouts = []string{
+	"2006-01-02 15:04:05.999999999-07:00",
+	"2006-01-02T15:04:05.999999999Z07:00",
+	"2006-01-02 15:04:05.999999999",
+	"2006-01-02T15:04:05.999999999",
+	"2006-01-02 15:04:05.999999999 -0700 MST",
+	"2006-01-02",
+}
+
+func (s *timeScanner) Scan(src any) error {
+	var t time.Time
+	switch v := src.(type) {
+	case time.Time:
+		t = v
+	case nil:
+		if s.ptr != nil {
+			*s.ptr = nil
+			return nil
+		}
+		return fmt.Errorf("orm: NULL in column %q cannot be stored in field %s of type time.Time; use *time.Time or sql.NullTime", s.field.Column, s.field.GoName)
+	case []byte:
+		return s.parse(string(v))
+	case string:
+		return s.parse(v)
+	default:
+		return fmt.Errorf("orm: cannot store %T in field %s of type time.Time", src, s.field.GoName)
+	}
+	s.set(t)
+	return nil
+}
+
+func (s *timeScanner) parse(text string) error {
+	for _, layout := range textTimeLayouts {
+		if t, err := time.Parse(layout, text); err == nil {
+			s.set(t)
+			return nil
+		}
+	}
+	return fmt.Errorf("orm: cannot parse %q in column %q as a time for field %s", text, s.field.Column, s.field.GoName)
+}
+
+func (s *timeScanner) set(t time.Time) {
+	if s.ptr != nil {
+		p := new(time.Time)
+		*p = t
+		*s.ptr = p
+		return
+	}
+	*s.dst = t
+}
+
+// run executes the query built in b on the executor acquire gives for ctx
+// and passes the rows to fn. The rows are closed and the executor released
+// on every path, panics included.
+func (db *DB) run(ctx context.Context, b *builder, fn func(rows *sql.Rows) error) error {
+	if b.err != nil {
+		return b.err
+	}
+	query := b.sql()
+	exec, release, err := db.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	rows, err := exec.QueryContext(ctx, query, b.args...)
+	if err != nil {
+		return db.wrapErr(err, query)
+	}
+	defer rows.Close()
+	if err := fn(rows); err != nil {
+		return err
+	}
+	if err := rows.Close(); err != nil {
+		return db.wrapErr(err, query)
+	}
+	if err := rows.Err(); err != nil {
+		return db.wrapErr(err, query)
+	}
+	return nil
+}
+
+// exec executes the statement built in b and returns its result.
+func (db *DB) exec(ctx context.Context, b *builder) (sql.Result, error) {
+	if b.err != nil {
+		return nil, b.err
+	}
+	query := b.sql()
+	exec, release, err := db.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	res, err := exec.ExecContext(ctx, query, b.args...)
+	if err != nil {
+		return nil, db.wrapErr(err, query)
+	}
+	return res, nil
+}
+
+// scanRows appends every row to out, scanning with the plan for the
+// result's columns.
+func scanRows[T any](m *Model[T], b *builder, rows *sql.Rows, ignore bool, out []T, limit int) ([]T, error) {
+	cols, err := rows.Columns()
+	if err != nil {
+		return out, err
+	}
+	p, err := m.plans.plan(m.t, m.db.dialect, cols, ignore)
+	if err != nil {
+		return out, err
+	}
+	var zero T
+	for (limit < 0 || len(out) < limit) && rows.Next() {
+		out = append(out, zero)
+		b.setDest(p, unsafe.Pointer(&out[len(out)-1]))
+		if err := rows.Scan(b.dest...); err != nil {
+			return out, fmt.Errorf("orm: scanning into %v: %w", m.t.GoType, err)
+		}
+	}
+	return out, nil
+}
+
+// scanInto scans the current row into the given structs' fields, one per
+// row in order; used by RETURNING to fill inserted rows.
+func scanInto[T any](m *Model[T], b *builder, rows *sql.Rows, dst []*T) (int, error) {
+	cols, err := rows.Columns()
+	if err != nil {
+		return 0, err
+	}
+	p, err := m.plans.plan(m.t, m.db.dialect, cols, false)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for rows.Next() {
+		if n >= len(dst) {
+			return n, fmt.Errorf("orm: RETURNING gave more rows than the %d inserted into %s", len(dst), m.t.Name)
+		}
+		b.setDest(p, unsafe.Pointer(dst[n]))
+		if err := rows.Scan(b.dest...); err != nil {
+			return n, fmt.Errorf("orm: scanning into %v: %w", m.t.GoType, err)
+		}
+		n++
+	}
+	return n, nil
+}
+
+// binaryType reports whether a column's database type holds bytes rather
+// than text, for Maps, Tuples and Scalar, which turn text bytes into
+// strings.
+func binaryType(name string) bool {
+	name = strings.ToUpper(name)
+	return strings.Contains(name, "BLOB") || strings.Contains(name, "BINARY") || name == "BYTEA" || name == "BIT"
+}
+
+// scanValues scans each row as []any, bytes of text columns as strings.
+func scanValues(b *builder, rows *sql.Rows, fn func(cols []string, vals []any) error) error {
+	cols, err := rows.Columns()
+	if err != nil {
+		return err
+	}
+	types, err := rows.ColumnTypes()
+	if err != nil {
+		return err
+	}
+	text := make([]bool, len(cols))
+	for i, t := range types {
+		text[i] = !binaryType(t.DatabaseTypeName())
+	}
+	if cap(b.dest) < len(cols) {
+		b.dest = make([]any, len(cols))
+	}
+	b.dest = b.dest[:len(cols)]
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		for i := range vals {
+			b.dest[i] = &vals[i]
+		}
+		if err := rows.Scan(b.dest...); err != nil {
+			return fmt.Errorf("orm: %w", err)
+		}
+		for i, v := range vals {
+			if bs, ok := v.([]byte); ok && text[i] {
+				vals[i] = string(bs)
+			}
+		}
+		if err := fn(cols, vals); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ScalarQuery is a query ScalarAs can run: a SelectQuery or a RawQuery of
+// any model.
+type ScalarQuery interface {
+	Query
+	ormDB() *DB
+	ormTable() *Table
+	build(b *builder)
+}
+
+// ScalarAs runs q and scans the first column of its first row into a V,
+// with database/sql's conversions (V = any gives what the driver returns,
+// bytes of text columns as a string). No row is an error matching
+// ErrDoesNotExist; a NULL needs a V that can hold it (a pointer or a
+// sql.Null* type).
+func ScalarAs[V any](ctx context.Context, q ScalarQuery) (V, error) {
+	var v V
+	db := q.ormDB()
+	b := getBuilder(db.dialect)
+	defer putBuilder(b)
+	q.build(b)
+	found := false
+	err := db.run(ctx, b, func(rows *sql.Rows) error {
+		if !rows.Next() {
+			return nil
+		}
+		found = true
+		cols, err := rows.Columns()
+		if err != nil {
+			return err
+		}
+		if cap(b.dest) < len(cols) {
+			b.dest = make([]any, len(cols))
+		}
+		b.dest = b.dest[:len(cols)]
+		for i := range b.dest {
+			b.dest[i] = &b.discard
+		}
+		var dst any = &v
+		if tp, ok := dst.(*time.Time); ok && db.dialect.TimeAsText {
+			dst = &timeScanner{field: &Field{Column: cols[0], GoName: "(scalar)"}, dst: tp}
+		}
+		b.dest[0] = dst
+		if err := rows.Scan(b.dest...); err != nil {
+			return fmt.Errorf("orm: scalar: %w", err)
+		}
+		if p, ok := dst.(*any); ok {
+			if bs, isBytes := (*p).([]byte); isBytes {
+				types, err := rows.ColumnTypes()
+				if err == nil && !binaryType(types[0].DatabaseTypeName()) {
+					*p = string(bs)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return v, err
+	}
+	if !found {
+		return v, b.notFound(q.ormTable())
+	}
+	return v, nil
+}
+
+func runMaps(ctx context.Context, db *DB, b *builder) ([]map[string]any, error) {
+	var out []map[string]any
+	err := db.run(ctx, b, func(rows *sql.Rows) error {
+		return scanValues(b, rows, func(cols []string, vals []any) error {
+			m := make(map[string]any, len(cols))
+			for i, c := range cols {
+				m[c] = vals[i]
+			}
+			out = append(out, m)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func runTuples(ctx context.Context, db *DB, b *builder) ([][]any, error) {
+	var out [][]any
+	err := db.run(ctx, b, func(rows *sql.Rows) error {
+		return scanValues(b, rows, func(_ []string, vals []any) error {
+			out = append(out, vals)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}

@@ -1,0 +1,540 @@
+package orm
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"unsafe"
+)
+
+// SelectQuery is a SELECT whose rows are T's. Its methods add to the query
+// and return it, so calls chain; a query is not safe for concurrent
+// modification, but a finished one may be run many times.
+type SelectQuery[T any] struct {
+	m             *Model[T]
+	cols          []string // nil: every model column
+	exprs         []selExpr
+	distinct      bool
+	alias         string
+	from          Query
+	joins         []join
+	where         []Expr
+	whereBuf      [1]Expr // where's first backing array: no allocation for one condition
+	groupBy       []string
+	having        []Expr
+	orderBy       []string
+	limit         int64 // -1: none
+	offset        int64
+	forUpdate     bool
+	ignoreUnknown bool
+	compounds     []compound
+}
+
+type selExpr struct {
+	e     Expr
+	alias string
+}
+
+type join struct {
+	kind  string // "JOIN", "LEFT JOIN"
+	t     *Table
+	alias string
+	on    Expr
+}
+
+func (j *join) qual() string {
+	if j.alias != "" {
+		return j.alias
+	}
+	return j.t.Name
+}
+
+type compound struct {
+	op string
+	q  selectCore
+}
+
+// selectCore is what a compound member must provide: any SelectQuery, of
+// any model.
+type selectCore interface {
+	Query
+	appendCore(b *builder)
+	hasTail() bool
+}
+
+// Distinct makes it SELECT DISTINCT.
+func (q *SelectQuery[T]) Distinct() *SelectQuery[T] { q.distinct = true; return q }
+
+// As gives T's table an alias, to qualify its columns as "alias.col" in
+// joins and correlated subqueries.
+func (q *SelectQuery[T]) As(alias string) *SelectQuery[T] { q.alias = alias; return q }
+
+// Column adds columns to the select list (see Model.Select).
+func (q *SelectQuery[T]) Column(cols ...string) *SelectQuery[T] {
+	q.cols = append(q.cols, cols...)
+	return q
+}
+
+// ColumnExpr adds an expression to the select list under an alias:
+// ColumnExpr(SQL("COUNT(*)"), "n"). The alias may be used in OrderBy and
+// Having, and is the result column's name.
+func (q *SelectQuery[T]) ColumnExpr(e Expr, alias string) *SelectQuery[T] {
+	q.exprs = append(q.exprs, selExpr{e, alias})
+	return q
+}
+
+// FromSubquery selects from a subquery instead of T's table: FROM (sub)
+// AS alias. Column names are still checked against T.
+func (q *SelectQuery[T]) FromSubquery(sub Query, alias string) *SelectQuery[T] {
+	q.from, q.alias = sub, alias
+	return q
+}
+
+// Join adds an inner join of another model's table (other.Table()) under
+// alias ("" for its name); its columns are then "alias.col".
+func (q *SelectQuery[T]) Join(t *Table, alias string, on Expr) *SelectQuery[T] {
+	q.joins = append(q.joins, join{"JOIN", t, alias, on})
+	return q
+}
+
+// LeftJoin adds a LEFT JOIN, like Join.
+func (q *SelectQuery[T]) LeftJoin(t *Table, alias string, on Expr) *SelectQuery[T] {
+	q.joins = append(q.joins, join{"LEFT JOIN", t, alias, on})
+	return q
+}
+
+// Where adds conditions, joined with AND to the previous ones.
+func (q *SelectQuery[T]) Where(exprs ...Expr) *SelectQuery[T] {
+	q.where = append(q.where, exprs...)
+	return q
+}
+
+// WherePK adds the condition matching row's primary key.
+func (q *SelectQuery[T]) WherePK(row *T) *SelectQuery[T] {
+	e, err := q.m.pkWhere(row)
+	if err != nil {
+		e = errExpr{err}
+	}
+	return q.Where(e)
+}
+
+// GroupBy adds GROUP BY columns.
+func (q *SelectQuery[T]) GroupBy(cols ...string) *SelectQuery[T] {
+	q.groupBy = append(q.groupBy, cols...)
+	return q
+}
+
+// Having adds HAVING conditions, joined with AND.
+func (q *SelectQuery[T]) Having(exprs ...Expr) *SelectQuery[T] {
+	q.having = append(q.having, exprs...)
+	return q
+}
+
+// OrderBy adds ORDER BY columns; "-col" (or Desc("col")) sorts
+// descending.
+func (q *SelectQuery[T]) OrderBy(cols ...string) *SelectQuery[T] {
+	q.orderBy = append(q.orderBy, cols...)
+	return q
+}
+
+// Desc returns the OrderBy term sorting col descending: "-" + col.
+func Desc(col string) string { return "-" + col }
+
+// Asc returns the OrderBy term sorting col ascending: col itself.
+func Asc(col string) string { return col }
+
+// Limit sets LIMIT n (bound as an argument); n < 0 removes it.
+func (q *SelectQuery[T]) Limit(n int) *SelectQuery[T] { q.limit = int64(n); return q }
+
+// Offset sets OFFSET n (bound as an argument).
+func (q *SelectQuery[T]) Offset(n int) *SelectQuery[T] { q.offset = int64(n); return q }
+
+// ForUpdate locks the selected rows (FOR UPDATE). It is dropped on SQLite,
+// whose write transactions lock the whole database.
+func (q *SelectQuery[T]) ForUpdate() *SelectQuery[T] { q.forUpdate = true; return q }
+
+// IgnoreUnknownColumns makes All and One skip result columns that T has
+// no field for, instead of failing.
+func (q *SelectQuery[T]) IgnoreUnknownColumns() *SelectQuery[T] { q.ignoreUnknown = true; return q }
+
+// Union appends UNION other. ORDER BY, LIMIT and OFFSET of q then apply to
+// the whole compound; other must have none of them.
+func (q *SelectQuery[T]) Union(other Query) *SelectQuery[T] { return q.compound("UNION", other) }
+
+// UnionAll appends UNION ALL other, like Union.
+func (q *SelectQuery[T]) UnionAll(other Query) *SelectQuery[T] {
+	return q.compound("UNION ALL", other)
+}
+
+// Intersect appends INTERSECT other, like Union.
+func (q *SelectQuery[T]) Intersect(other Query) *SelectQuery[T] {
+	return q.compound("INTERSECT", other)
+}
+
+// Except appends EXCEPT other, like Union.
+func (q *SelectQuery[T]) Except(other Query) *SelectQuery[T] { return q.compound("EXCEPT", other) }
+
+func (q *SelectQuery[T]) compound(op string, other Query) *SelectQuery[T] {
+	c, ok := other.(selectCore)
+	if !ok {
+		c = errCore{fmt.Errorf("orm: %s needs a select query, not %T", op, other)}
+	}
+	q.compounds = append(q.compounds, compound{op, c})
+	return q
+}
+
+func (q *SelectQuery[T]) hasTail() bool {
+	return len(q.orderBy) > 0 || q.limit >= 0 || q.offset > 0 || q.forUpdate || len(q.compounds) > 0
+}
+
+func (q *SelectQuery[T]) scope() scope {
+	s := scope{t: q.m.t, qual: q.m.t.Name, joins: q.joins, qualify: len(q.joins) > 0}
+	if q.alias != "" {
+		s.qual = q.alias
+	}
+	return s
+}
+
+// appendCore writes SELECT ... FROM ... WHERE ... GROUP BY ... HAVING.
+func (q *SelectQuery[T]) appendCore(b *builder) {
+	s := q.scope()
+	for _, e := range q.exprs {
+		if b.checkAlias("column", e.alias) {
+			s.aliases = append(s.aliases, e.alias)
+		}
+	}
+	b.pushScope(s)
+	defer b.popScope()
+	b.write("SELECT ")
+	if q.distinct {
+		b.write("DISTINCT ")
+	}
+	q.appendColumns(b, &s)
+	q.appendFrom(b)
+}
+
+func (q *SelectQuery[T]) appendColumns(b *builder, s *scope) {
+	n := 0
+	switch {
+	case q.cols == nil && len(q.exprs) > 0:
+	case q.cols == nil && !s.qualify:
+		b.write(q.m.selectList)
+		n++
+	case q.cols == nil:
+		for _, c := range q.m.columns {
+			if n > 0 {
+				b.write(", ")
+			}
+			b.column(c)
+			n++
+		}
+	default:
+		for _, c := range q.cols {
+			if n > 0 {
+				b.write(", ")
+			}
+			b.column(c)
+			n++
+		}
+	}
+	for _, e := range q.exprs {
+		if n > 0 {
+			b.write(", ")
+		}
+		e.e.appendExpr(b)
+		b.write(" AS ")
+		b.ident(e.alias)
+		n++
+	}
+}
+
+// appendFrom writes FROM, joins, WHERE, GROUP BY and HAVING; the scope is
+// already pushed.
+func (q *SelectQuery[T]) appendFrom(b *builder) {
+	b.write(" FROM ")
+	if q.from != nil {
+		q.from.appendExpr(b)
+		b.write(" AS ")
+		if b.checkAlias("subquery", q.alias) {
+			b.ident(q.alias)
+		}
+	} else {
+		b.ident(q.m.t.Name)
+		if q.alias != "" && b.checkAlias("table", q.alias) {
+			b.write(" AS ")
+			b.ident(q.alias)
+		}
+	}
+	for i := range q.joins {
+		j := &q.joins[i]
+		if j.t == nil {
+			b.failf("orm: join of a nil table in a query on %v", q.m.t.GoType)
+			continue
+		}
+		b.writeByte(' ')
+		b.write(j.kind)
+		b.writeByte(' ')
+		b.ident(j.t.Name)
+		if j.alias != "" && b.checkAlias("join", j.alias) {
+			b.write(" AS ")
+			b.ident(j.alias)
+		}
+		if j.on != nil {
+			b.write(" ON ")
+			b.cond(j.on)
+		}
+	}
+	if len(q.where) > 0 {
+		b.write(" WHERE ")
+		b.conds(q.where)
+	}
+	if len(q.groupBy) > 0 {
+		b.write(" GROUP BY ")
+		for i, c := range q.groupBy {
+			if i > 0 {
+				b.write(", ")
+			}
+			b.column(c)
+		}
+	}
+	if len(q.having) > 0 {
+		b.write(" HAVING ")
+		b.conds(q.having)
+	}
+}
+
+// build writes the whole statement.
+func (q *SelectQuery[T]) build(b *builder) {
+	q.appendCore(b)
+	for _, c := range q.compounds {
+		if c.q.hasTail() {
+			b.failf("orm: %s member has ORDER BY, LIMIT, OFFSET, FOR UPDATE or its own compound; put them on the first query", c.op)
+		}
+		b.writeByte(' ')
+		b.write(c.op)
+		b.writeByte(' ')
+		c.q.appendCore(b)
+	}
+	q.appendTail(b)
+}
+
+func (q *SelectQuery[T]) appendTail(b *builder) {
+	if len(q.orderBy) > 0 {
+		s := q.scope()
+		for _, e := range q.exprs {
+			s.aliases = append(s.aliases, e.alias)
+		}
+		if len(q.compounds) > 0 {
+			s.qualify = false // a compound's ORDER BY names output columns
+		}
+		b.pushScope(s)
+		b.write(" ORDER BY ")
+		for i, c := range q.orderBy {
+			if i > 0 {
+				b.write(", ")
+			}
+			if len(c) > 1 && c[0] == '-' {
+				b.column(c[1:])
+				b.write(" DESC")
+			} else {
+				b.column(c)
+			}
+		}
+		b.popScope()
+	}
+	b.limitOffset(q.limit, q.offset)
+	if q.forUpdate && b.d.ForUpdate != "" {
+		b.writeByte(' ')
+		b.write(b.d.ForUpdate)
+	}
+}
+
+// appendExpr writes the query as a parenthesised subquery.
+func (q *SelectQuery[T]) appendExpr(b *builder) {
+	b.writeByte('(')
+	q.build(b)
+	b.writeByte(')')
+}
+
+// SQL returns the statement and its arguments (see Query).
+func (q *SelectQuery[T]) SQL() (string, []any, error) {
+	b := getBuilder(q.m.db.dialect)
+	defer putBuilder(b)
+	q.build(b)
+	return b.result()
+}
+
+// All runs the query and returns its rows.
+func (q *SelectQuery[T]) All(ctx context.Context) ([]T, error) {
+	b := getBuilder(q.m.db.dialect)
+	defer putBuilder(b)
+	q.build(b)
+	var out []T
+	err := q.m.db.run(ctx, b, func(rows *sql.Rows) (err error) {
+		out, err = scanRows(q.m, b, rows, q.ignoreUnknown, out, -1)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// One runs the query and returns its first row, or an error matching
+// ErrDoesNotExist when there is none. It does not add LIMIT 1: add
+// Limit(1) when many rows may match.
+func (q *SelectQuery[T]) One(ctx context.Context) (*T, error) {
+	b := getBuilder(q.m.db.dialect)
+	defer putBuilder(b)
+	q.build(b)
+	row := new(T)
+	found := false
+	err := q.m.db.run(ctx, b, func(rows *sql.Rows) error {
+		cols, err := rows.Columns()
+		if err != nil {
+			return err
+		}
+		p, err := q.m.plans.plan(q.m.t, q.m.db.dialect, cols, q.ignoreUnknown)
+		if err != nil {
+			return err
+		}
+		if !rows.Next() {
+			return nil
+		}
+		found = true
+		b.setDest(p, unsafe.Pointer(row))
+		if err := rows.Scan(b.dest...); err != nil {
+			return fmt.Errorf("orm: scanning into %v: %w", q.m.t.GoType, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		return nil, b.notFound(q.m.t)
+	}
+	return row, nil
+}
+
+// Each runs the query and calls fn with each row, stopping at fn's first
+// error. fn runs while the query holds its connection (and its
+// transaction, if ctx has one), so it must not run statements in the same
+// transaction.
+func (q *SelectQuery[T]) Each(ctx context.Context, fn func(*T) error) error {
+	b := getBuilder(q.m.db.dialect)
+	defer putBuilder(b)
+	q.build(b)
+	return q.m.db.run(ctx, b, func(rows *sql.Rows) error {
+		cols, err := rows.Columns()
+		if err != nil {
+			return err
+		}
+		p, err := q.m.plans.plan(q.m.t, q.m.db.dialect, cols, q.ignoreUnknown)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			row := new(T)
+			b.setDest(p, unsafe.Pointer(row))
+			if err := rows.Scan(b.dest...); err != nil {
+				return fmt.Errorf("orm: scanning into %v: %w", q.m.t.GoType, err)
+			}
+			if err := fn(row); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Maps runs the query and returns each row as a map from column name to
+// value. Values are what the driver returns, except that bytes of
+// non-binary columns become strings.
+func (q *SelectQuery[T]) Maps(ctx context.Context) ([]map[string]any, error) {
+	b := getBuilder(q.m.db.dialect)
+	defer putBuilder(b)
+	q.build(b)
+	return runMaps(ctx, q.m.db, b)
+}
+
+// Tuples runs the query and returns each row as a slice of values, like
+// Maps.
+func (q *SelectQuery[T]) Tuples(ctx context.Context) ([][]any, error) {
+	b := getBuilder(q.m.db.dialect)
+	defer putBuilder(b)
+	q.build(b)
+	return runTuples(ctx, q.m.db, b)
+}
+
+// Scalar runs the query and returns the first column of the first row
+// (like Maps, bytes of text become a string); an error matching
+// ErrDoesNotExist when there is no row. See also ScalarAs.
+func (q *SelectQuery[T]) Scalar(ctx context.Context) (any, error) {
+	return ScalarAs[any](ctx, q)
+}
+
+func (q *SelectQuery[T]) ormDB() *DB       { return q.m.db }
+func (q *SelectQuery[T]) ormTable() *Table { return q.m.t }
+
+// Count returns the number of rows the query would return: SELECT
+// COUNT(*) with the same FROM and WHERE, or over the query as a subquery
+// when it has DISTINCT, GROUP BY, LIMIT, OFFSET or a compound.
+func (q *SelectQuery[T]) Count(ctx context.Context) (int64, error) {
+	b := getBuilder(q.m.db.dialect)
+	defer putBuilder(b)
+	if q.distinct || len(q.groupBy) > 0 || len(q.having) > 0 || q.limit >= 0 || q.offset > 0 || len(q.compounds) > 0 || len(q.exprs) > 0 {
+		b.write("SELECT COUNT(*) FROM (")
+		q.build(b)
+		b.write(") AS ")
+		b.ident("count_subquery")
+	} else {
+		b.pushScope(q.scope())
+		b.write("SELECT COUNT(*)")
+		q.appendFrom(b)
+		b.popScope()
+	}
+	var n int64
+	err := q.m.db.run(ctx, b, func(rows *sql.Rows) error {
+		if !rows.Next() {
+			return nil
+		}
+		return rows.Scan(&n)
+	})
+	return n, err
+}
+
+// Exists reports whether the query returns any row: SELECT EXISTS (query).
+func (q *SelectQuery[T]) Exists(ctx context.Context) (bool, error) {
+	b := getBuilder(q.m.db.dialect)
+	defer putBuilder(b)
+	b.write("SELECT EXISTS ")
+	q.appendExpr(b)
+	var ok bool
+	err := q.m.db.run(ctx, b, func(rows *sql.Rows) error {
+		if !rows.Next() {
+			return nil
+		}
+		return rows.Scan(&ok)
+	})
+	return ok, err
+}
+
+// notFound is the ErrDoesNotExist error of the statement in b.
+func (b *builder) notFound(t *Table) error {
+	return &DoesNotExistError{Model: t.GoType.String(), SQL: b.sql(), Args: append([]any(nil), b.args...)}
+}
+
+// errExpr carries an error found while a condition was made (WherePK of a
+// nil row) to the terminal method.
+type errExpr struct{ err error }
+
+func (e errExpr) appendExpr(b *builder) { b.fail(e.err) }
+
+// errCore is a compound member that was not a select query.
+type errCore struct{ err error }
+
+func (e errCore) appendExpr(b *builder)       { b.fail(e.err) }
+func (e errCore) appendCore(b *builder)       { b.fail(e.err) }
+func (e errCore) hasTail() bool               { return false }
+func (e errCore) SQL() (string, []any, error) { return "", nil, e.err }
