@@ -3,8 +3,8 @@ package sqlmock_test
 import (
 	"context"
 	"reflect"
-	"testing"
 	"strings"
+	"testing"
 	"time"
 
 	"github.com/DATA-DOG/go-sqlmock"
