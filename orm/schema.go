@@ -243,7 +243,8 @@ func (t *Table) addFields(typ reflect.Type, prefix string, base uintptr, groups 
 			}
 			idx := groups[g.name]
 			if idx == nil {
-				idx = &Index{Name: g.name, Unique: g.unique}
+				// Index names are per schema in PostgreSQL: prefix the table's.
+				idx = &Index{Name: t.Name + "_" + g.name, Unique: g.unique}
 				groups[g.name] = idx
 				*order = append(*order, idx)
 			} else if idx.Unique != g.unique {

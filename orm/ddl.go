@@ -1,0 +1,261 @@
+package orm
+
+import (
+	"database/sql"
+	"fmt"
+	"reflect"
+	"strings"
+)
+
+// CreateTableSQL returns the statements that create T's table in the DB's
+// dialect: CREATE TABLE with its columns, primary key, unique constraints
+// and foreign keys, then one CREATE INDEX per index (inside CREATE TABLE
+// on MySQL). With ifNotExists every statement is guarded by IF NOT
+// EXISTS. Column types come from the Go types (see Dialect.Types) unless a
+// field's tag says type:...; an fk:table without a column references the
+// primary key of the model whose table that is, which must have been
+// loaded with NewModel first. Errors name the model and the field.
+func (m *Model[T]) CreateTableSQL(ifNotExists bool) ([]string, error) {
+	t, d := m.t, m.db.dialect
+	b := getBuilder(d)
+	defer putBuilder(b)
+	b.write("CREATE TABLE ")
+	if ifNotExists {
+		b.write("IF NOT EXISTS ")
+	}
+	b.ident(t.Name)
+	b.write(" (")
+	inlinePK := false
+	for i, f := range t.Fields {
+		if i > 0 {
+			b.write(", ")
+		}
+		typ, err := columnType(f, t, d)
+		if err != nil {
+			return nil, err
+		}
+		b.ident(f.Column)
+		b.writeByte(' ')
+		if f.Auto && d.AutoIncrementType != "" && f.SQLType == "" {
+			typ = d.AutoIncrementType
+		}
+		b.write(typ)
+		if !f.Null {
+			b.write(" NOT NULL")
+		}
+		if f.Default != "" {
+			b.write(" DEFAULT ")
+			b.write(f.Default)
+		}
+		if f.Auto && d.AutoIncrement != "" {
+			if d.AutoIncrementInlinePK {
+				if len(t.PrimaryKey) > 1 {
+					return nil, fmt.Errorf("orm: model %v, field %s: %s cannot combine an auto key with a composite primary key", t.GoType, f.GoName, d.Name)
+				}
+				inlinePK = true
+			}
+			b.writeByte(' ')
+			b.write(d.AutoIncrement)
+		}
+	}
+	if !inlinePK {
+		b.write(", PRIMARY KEY (")
+		for i, f := range t.PrimaryKey {
+			if i > 0 {
+				b.write(", ")
+			}
+			b.ident(f.Column)
+		}
+		b.writeByte(')')
+	}
+	for _, idx := range t.Indexes {
+		switch {
+		case idx.Unique:
+			b.write(", CONSTRAINT ")
+			b.ident(idx.Name)
+			b.write(" UNIQUE ")
+			identList(b, idx.Columns)
+		case d.InlineIndexes:
+			b.write(", INDEX ")
+			b.ident(idx.Name)
+			b.writeByte(' ')
+			identList(b, idx.Columns)
+		}
+	}
+	for _, f := range t.Fields {
+		if f.FK == nil {
+			continue
+		}
+		refCol, err := resolveFK(t, f)
+		if err != nil {
+			return nil, err
+		}
+		b.write(", CONSTRAINT ")
+		b.ident(t.Name + "_" + f.Column + "_fkey")
+		b.write(" FOREIGN KEY (")
+		b.ident(f.Column)
+		b.write(") REFERENCES ")
+		b.ident(f.FK.Table)
+		b.write(" (")
+		b.ident(refCol)
+		b.writeByte(')')
+		if f.FK.OnDelete != "" {
+			b.write(" ON DELETE ")
+			b.write(f.FK.OnDelete)
+		}
+	}
+	b.writeByte(')')
+	stmts := []string{string(b.buf)}
+	if !d.InlineIndexes {
+		for _, idx := range t.Indexes {
+			if idx.Unique {
+				continue
+			}
+			b.buf = b.buf[:0]
+			b.write("CREATE INDEX ")
+			if ifNotExists {
+				b.write("IF NOT EXISTS ")
+			}
+			b.ident(idx.Name)
+			b.write(" ON ")
+			b.ident(t.Name)
+			b.writeByte(' ')
+			identList(b, idx.Columns)
+			stmts = append(stmts, string(b.buf))
+		}
+	}
+	return stmts, nil
+}
+
+// DropTableSQL returns DROP TABLE [IF EXISTS] for T's table.
+func (m *Model[T]) DropTableSQL(ifExists bool) string {
+	b := getBuilder(m.db.dialect)
+	defer putBuilder(b)
+	b.write("DROP TABLE ")
+	if ifExists {
+		b.write("IF EXISTS ")
+	}
+	b.ident(m.t.Name)
+	return string(b.buf)
+}
+
+func identList(b *builder, cols []string) {
+	b.writeByte('(')
+	for i, c := range cols {
+		if i > 0 {
+			b.write(", ")
+		}
+		b.ident(c)
+	}
+	b.writeByte(')')
+}
+
+// resolveFK returns the referenced column of f's foreign key.
+func resolveFK(t *Table, f *Field) (string, error) {
+	if f.FK.Column != "" {
+		return f.FK.Column, nil
+	}
+	v, ok := tablesByName.Load(f.FK.Table)
+	if !ok {
+		return "", fmt.Errorf("orm: model %v, field %s: fk:%s: no model for table %s is loaded; call NewModel for it first or write fk:%s.column", t.GoType, f.GoName, f.FK.Table, f.FK.Table, f.FK.Table)
+	}
+	ref := v.(*Table)
+	if len(ref.PrimaryKey) != 1 {
+		return "", fmt.Errorf("orm: model %v, field %s: fk:%s: table %s has a composite primary key; write fk:%s.column", t.GoType, f.GoName, f.FK.Table, f.FK.Table, f.FK.Table)
+	}
+	return ref.PrimaryKey[0].Column, nil
+}
+
+var nullTypes = map[reflect.Type]reflect.Type{
+	reflect.TypeFor[sql.NullString]():  reflect.TypeFor[string](),
+	reflect.TypeFor[sql.NullInt64]():   reflect.TypeFor[int64](),
+	reflect.TypeFor[sql.NullInt32]():   reflect.TypeFor[int32](),
+	reflect.TypeFor[sql.NullInt16]():   reflect.TypeFor[int16](),
+	reflect.TypeFor[sql.NullByte]():    reflect.TypeFor[uint8](),
+	reflect.TypeFor[sql.NullFloat64](): reflect.TypeFor[float64](),
+	reflect.TypeFor[sql.NullBool]():    reflect.TypeFor[bool](),
+	reflect.TypeFor[sql.NullTime]():    timeType,
+}
+
+// columnType returns the DDL type of f in dialect d.
+func columnType(f *Field, t *Table, d *Dialect) (string, error) {
+	if f.SQLType != "" {
+		return f.SQLType, nil
+	}
+	typ := f.Type
+	if typ.Kind() == reflect.Pointer {
+		typ = typ.Elem()
+	}
+	if v, ok := nullTypes[typ]; ok {
+		typ = v
+	} else if typ.Kind() == reflect.Struct && typ.PkgPath() == "database/sql" && strings.HasPrefix(typ.Name(), "Null[") {
+		if v, ok := typ.FieldByName("V"); ok {
+			typ = v.Type
+		}
+	}
+	ty := &d.Types
+	var s string
+	switch {
+	case typ == timeType:
+		s = ty.Time
+	case typ.Kind() == reflect.Slice && typ.Elem().Kind() == reflect.Uint8:
+		s = ty.Bytes
+		if f.Size > 0 && ty.VarBinary != "" {
+			s = fmt.Sprintf(ty.VarBinary, f.Size)
+		}
+	case typ.Kind() == reflect.String:
+		switch {
+		case f.Size > 0:
+			s = fmt.Sprintf(ty.VarChar, f.Size)
+		case ty.IndexedString != "" && isKey(f, t):
+			s = ty.IndexedString
+		default:
+			s = ty.String
+		}
+	default:
+		switch typ.Kind() {
+		case reflect.Bool:
+			s = ty.Bool
+		case reflect.Int8:
+			s = ty.Int8
+		case reflect.Int16:
+			s = ty.Int16
+		case reflect.Int32:
+			s = ty.Int32
+		case reflect.Int, reflect.Int64:
+			s = ty.Int64
+		case reflect.Uint8:
+			s = ty.Uint8
+		case reflect.Uint16:
+			s = ty.Uint16
+		case reflect.Uint32:
+			s = ty.Uint32
+		case reflect.Uint, reflect.Uint64:
+			s = ty.Uint64
+		case reflect.Float32:
+			s = ty.Float32
+		case reflect.Float64:
+			s = ty.Float64
+		}
+	}
+	if s == "" {
+		return "", fmt.Errorf("orm: model %v, field %s: no %s column type for %v; add type:... to its tag", t.GoType, f.GoName, d.Name, f.Type)
+	}
+	return s, nil
+}
+
+// isKey reports whether f is in the primary key, an index, a unique
+// constraint or a foreign key (MySQL cannot index an unsized TEXT).
+func isKey(f *Field, t *Table) bool {
+	if f.PK || f.FK != nil {
+		return true
+	}
+	for _, idx := range t.Indexes {
+		for _, c := range idx.Columns {
+			if c == f.Column {
+				return true
+			}
+		}
+	}
+	return false
+}
