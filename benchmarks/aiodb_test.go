@@ -1,0 +1,136 @@
+package benchmarks
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"testing"
+
+	"github.com/aiodb/aiodb/driver"
+	"github.com/aiodb/aiodb/orm"
+)
+
+// aiodb through its query builder, as its documentation writes it:
+// m.Insert(...).Exec, m.Update().SetFrom(...).WherePK(...).Exec,
+// m.Select().Where(orm.Eq("id", id)).One and .All.
+
+// AiodbModel is Model with aiodb's table name; the db tags are Model's.
+type AiodbModel Model
+
+// TableName is the table of the aiodb benchmarks.
+func (AiodbModel) TableName() string { return "bench_aiodb_model" }
+
+// BenchmarkAiodb runs aiodb over the guarded do-nothing driver and each
+// of aiodb's registered drivers: aiopgx and aiopg (with and without the
+// driver's statement cache) on PostgreSQL, aiomysql and aiosqlite.
+func BenchmarkAiodb(b *testing.B) {
+	b.Run("nop/nop", func(b *testing.B) {
+		e := newNopEnv(AiodbModel{}.TableName())
+		c, err := driver.Wrap(e.nop, driver.Options{Name: "nop", Dialect: driver.DialectPostgres}).OpenConnector("")
+		if err != nil {
+			b.Fatal(err)
+		}
+		sqlDB := sql.OpenDB(c)
+		closeAfter(b, "nop", sqlDB.Close)
+		db, err := orm.New(sqlDB)
+		if err != nil {
+			b.Fatal(err)
+		}
+		e.run(b, aiodbSuite(b, e, db))
+	})
+	server := func(backend, name, driverName, dialect string, dsn func(*testing.B) string, opt string) {
+		b.Run(backend+"/"+name, func(b *testing.B) {
+			d := dsn(b)
+			if opt != "" {
+				d = withDSNOption(d, opt)
+			}
+			db, err := orm.Open(driverName, d)
+			if err != nil {
+				if opt != "" && strings.Contains(err.Error(), "unknown DSN option") {
+					b.Skipf("%s: the driver does not have %s yet: %v", name, opt, err)
+				}
+				b.Fatal(err)
+			}
+			closeAfter(b, name, db.Close)
+			e := newServerEnv(b, db.SQLDB(), backend, dialect, AiodbModel{}.TableName())
+			e.run(b, aiodbSuite(b, e, db))
+		})
+	}
+	server(backendPG, "aiopgx", "aiopgx", driver.DialectPostgres, pgDSN, "")
+	server(backendPG, "aiopg", "aiopg", driver.DialectPostgres, pgDSN, "")
+	server(backendPG, "aiopg-nocache", "aiopg", driver.DialectPostgres, pgDSN, "aio_stmt_cache=0")
+	server(backendMySQL, "aiomysql", "aiomysql", driver.DialectMySQL, mysqlDSN, "")
+	server(backendSQLite, "aiosqlite", "aiosqlite", driver.DialectSQLite, sqliteDSN, "")
+}
+
+func aiodbSuite(b *testing.B, e *env, db *orm.DB) suite {
+	m, err := orm.NewModel[AiodbModel](db)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	return suite{
+		Insert: func(b *testing.B) {
+			row := AiodbModel(sample(0))
+			for b.Loop() {
+				row.ID = 0
+				if _, err := m.Insert(&row).Exec(ctx); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if row.ID == 0 {
+				b.Fatal("Insert read back no id")
+			}
+		},
+		InsertMulti: func(b *testing.B) {
+			rows := make([]*AiodbModel, batch)
+			for i, s := range samples(batch) {
+				r := AiodbModel(s)
+				rows[i] = &r
+			}
+			for b.Loop() {
+				for _, r := range rows {
+					r.ID = 0
+				}
+				if _, err := m.Insert(rows...).Exec(ctx); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if rows[batch-1].ID == 0 {
+				b.Fatal("InsertMulti read back no ids")
+			}
+		},
+		Update: func(b *testing.B) {
+			row := AiodbModel(sample(1))
+			row.ID = e.readID
+			for b.Loop() {
+				row.Counter++
+				if _, err := m.Update().SetFrom(&row).WherePK(&row).Exec(ctx); err != nil {
+					b.Fatal(err)
+				}
+			}
+		},
+		Read: func(b *testing.B) {
+			for b.Loop() {
+				row, err := m.Select().Where(orm.Eq("id", e.readID)).One(ctx)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if row.ID != e.readID {
+					b.Fatalf("Read(%d) returned id %d", e.readID, row.ID)
+				}
+			}
+		},
+		ReadSlice: func(b *testing.B) {
+			for b.Loop() {
+				rows, err := m.Select().Where(orm.Gt("id", 0)).Limit(batch).All(ctx)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(rows) != batch {
+					b.Fatalf("ReadSlice returned %d rows, want %d", len(rows), batch)
+				}
+			}
+		},
+	}
+}

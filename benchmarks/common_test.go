@@ -1,0 +1,309 @@
+package benchmarks
+
+import (
+	"context"
+	"database/sql"
+	sqldriver "database/sql/driver"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	_ "github.com/go-sql-driver/mysql" // "mysql"
+	_ "github.com/jackc/pgx/v5/stdlib" // "pgx"
+	_ "github.com/lib/pq"              // "postgres"
+	_ "modernc.org/sqlite"             // "sqlite"
+
+	"github.com/aiodb/aiodb/benchmarks/nopdriver"
+	"github.com/aiodb/aiodb/driver"
+)
+
+// batch is the number of rows of InsertMulti and ReadSlice, and the number
+// of rows seeded into every table before the benchmarks read it.
+const batch = 100
+
+// Backends. Every library runs on each one it supports, as the second
+// element of its benchmarks' names.
+const (
+	backendNop    = "nop"    // nopdriver, PostgreSQL SQL
+	backendPG     = "pg"     // PostgreSQL at AIODB_PG_DSN
+	backendMySQL  = "mysql"  // MariaDB/MySQL at AIODB_MYSQL_DSN
+	backendSQLite = "sqlite" // a file in the benchmark's temporary directory
+)
+
+// Model is the row every library reads and writes: ten columns of the
+// common types. Each library's file declares its own copy (with its tags
+// and table name) and converts from Model, outside the timed loops.
+type Model struct {
+	ID      int64   `db:"id,pk,auto"`
+	Name    string  `db:"name"`
+	Title   string  `db:"title"`
+	Fax     string  `db:"fax"`
+	Web     string  `db:"web"`
+	Age     int64   `db:"age"`
+	Active  bool    `db:"active"`
+	Counter int64   `db:"counter"`
+	Score   float64 `db:"score"`
+	Note    string  `db:"note"`
+}
+
+// sample returns the i-th row of test data, without an id.
+func sample(i int) Model {
+	return Model{
+		Name:    "Name " + strconv.Itoa(i),
+		Title:   "Benchmark row title",
+		Fax:     "+1 555 0100 " + strconv.Itoa(i),
+		Web:     "https://example.com/rows/" + strconv.Itoa(i),
+		Age:     int64(20 + i%50),
+		Active:  i%2 == 0,
+		Counter: int64(1000 + i),
+		Score:   float64(i) * 1.5,
+		Note:    "A note long enough to look like real text in a column.",
+	}
+}
+
+// samples returns rows 0..n-1 of sample.
+func samples(n int) []Model {
+	out := make([]Model, n)
+	for i := range out {
+		out[i] = sample(i)
+	}
+	return out
+}
+
+// Column lists of the hand-written SQL (raw and sqlx), in Model's order.
+const (
+	insertCols = "name, title, fax, web, age, active, counter, score, note"
+	selectCols = "id, " + insertCols
+)
+
+// env is one library's table on one backend: what its operations need to
+// know besides its own handle.
+type env struct {
+	backend string
+	dialect string // driver.DialectPostgres, DialectMySQL or DialectSQLite
+	table   string
+	readID  int64             // the id of a seeded row, read and updated by the benchmarks
+	nop     *nopdriver.Driver // on the nop backend: its answers are set per operation
+}
+
+// suite is one library's five operations. Each runs its own b.Loop, so
+// that nothing but the operation itself is timed.
+type suite struct {
+	Insert      func(b *testing.B)
+	InsertMulti func(b *testing.B)
+	Update      func(b *testing.B)
+	Read        func(b *testing.B)
+	ReadSlice   func(b *testing.B)
+}
+
+// run runs s's operations as sub-benchmarks, setting the do-nothing
+// driver's answer for each one first.
+func (e *env) run(b *testing.B, s suite) {
+	ops := []struct {
+		name string
+		fn   func(b *testing.B)
+		ans  func()
+	}{
+		{"Insert", s.Insert, func() { e.nop.SetRows(idCols, nopIDs[:1]) }},
+		{"InsertMulti", s.InsertMulti, func() { e.nop.SetRows(idCols, nopIDs) }},
+		{"Update", s.Update, func() { e.nop.SetRows(nil, nil) }},
+		{"Read", s.Read, func() { e.nop.SetRows(modelCols, nopModels[:1]) }},
+		{"ReadSlice", s.ReadSlice, func() { e.nop.SetRows(modelCols, nopModels) }},
+	}
+	for _, op := range ops {
+		if op.fn == nil {
+			continue
+		}
+		b.Run(op.name, func(b *testing.B) {
+			if e.nop != nil {
+				op.ans()
+			}
+			b.ReportAllocs()
+			op.fn(b)
+		})
+	}
+}
+
+// The do-nothing driver's answers: the ids an INSERT ... RETURNING reads,
+// and the rows a SELECT reads.
+var (
+	idCols    = []string{"id"}
+	modelCols = strings.Split(strings.ReplaceAll(selectCols, " ", ""), ",")
+	nopIDs    = func() [][]sqldriver.Value {
+		out := make([][]sqldriver.Value, batch)
+		for i := range out {
+			out[i] = []sqldriver.Value{int64(i + 1)}
+		}
+		return out
+	}()
+	nopModels = func() [][]sqldriver.Value {
+		out := make([][]sqldriver.Value, batch)
+		for i, m := range samples(batch) {
+			out[i] = []sqldriver.Value{int64(i + 1), m.Name, m.Title, m.Fax, m.Web, m.Age, m.Active, m.Counter, m.Score, m.Note}
+		}
+		return out
+	}()
+)
+
+// newNopEnv returns the env of the do-nothing backend; its read id is the
+// first canned row's.
+func newNopEnv(table string) *env {
+	return &env{backend: backendNop, dialect: driver.DialectPostgres, table: table, readID: 1, nop: nopdriver.New()}
+}
+
+// DSNs of the servers. A server benchmark skips when its DSN is unset,
+// unless AIODB_REQUIRE_DB=1 (as in CI), which makes that a failure.
+const (
+	pgEnv      = "AIODB_PG_DSN"
+	mysqlEnv   = "AIODB_MYSQL_DSN"
+	requireEnv = "AIODB_REQUIRE_DB"
+)
+
+func dsnFrom(b *testing.B, envVar string) string {
+	b.Helper()
+	if v := os.Getenv(envVar); v != "" {
+		return v
+	}
+	if os.Getenv(requireEnv) == "1" {
+		b.Fatalf("%s is not set but %s=1", envVar, requireEnv)
+	}
+	b.Skipf("set %s to run this benchmark", envVar)
+	return ""
+}
+
+// pgDSN returns AIODB_PG_DSN or skips.
+func pgDSN(b *testing.B) string { return dsnFrom(b, pgEnv) }
+
+// mysqlDSN returns AIODB_MYSQL_DSN or skips.
+func mysqlDSN(b *testing.B) string { return dsnFrom(b, mysqlEnv) }
+
+// sqliteDSN returns the DSN of a new SQLite file that lives as long as b.
+func sqliteDSN(b *testing.B) string {
+	return "file:" + filepath.Join(b.TempDir(), "bench.db") + "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(5000)"
+}
+
+// withDSNOption appends opt (key=value) to a URL or go-sql-driver/mysql
+// DSN.
+func withDSNOption(dsn, opt string) string {
+	if strings.Contains(dsn[strings.LastIndexByte(dsn, '/')+1:], "?") {
+		return dsn + "&" + opt
+	}
+	return dsn + "?" + opt
+}
+
+// closeAfter closes c when b and its sub-benchmarks are done.
+func closeAfter(b *testing.B, name string, close func() error) {
+	b.Cleanup(func() {
+		if err := close(); err != nil {
+			b.Errorf("closing %s: %v", name, err)
+		}
+	})
+}
+
+// newServerEnv (re)creates table on a real backend through db, seeds it
+// with batch rows and drops it when b is done.
+func newServerEnv(b *testing.B, db *sql.DB, backend, dialect, table string) *env {
+	b.Helper()
+	ctx := driver.AllowSync(context.Background())
+	stmts := []string{"DROP TABLE IF EXISTS " + table, createTableSQL(dialect, table)}
+	for _, q := range stmts {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			b.Fatalf("%s: %s: %v", backend, q, err)
+		}
+	}
+	b.Cleanup(func() {
+		if _, err := db.ExecContext(ctx, "DROP TABLE IF EXISTS "+table); err != nil {
+			b.Errorf("%s: dropping %s: %v", backend, table, err)
+		}
+	})
+	rows := samples(batch)
+	q, args := insertMultiSQL(dialect, table, rows, false)
+	if _, err := db.ExecContext(ctx, q, args...); err != nil {
+		b.Fatalf("%s: seeding %s: %v", backend, table, err)
+	}
+	e := &env{backend: backend, dialect: dialect, table: table}
+	if err := db.QueryRowContext(ctx, "SELECT MIN(id) FROM "+table).Scan(&e.readID); err != nil {
+		b.Fatalf("%s: reading the first id of %s: %v", backend, table, err)
+	}
+	return e
+}
+
+// createTableSQL is the CREATE TABLE of a benchmark table in dialect.
+func createTableSQL(dialect, table string) string {
+	var id, text, boolean, float string
+	switch dialect {
+	case driver.DialectPostgres:
+		id, text, boolean, float = "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY", "TEXT", "BOOLEAN", "DOUBLE PRECISION"
+	case driver.DialectMySQL:
+		id, text, boolean, float = "BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY", "VARCHAR(255)", "BOOL", "DOUBLE"
+	case driver.DialectSQLite:
+		id, text, boolean, float = "INTEGER PRIMARY KEY AUTOINCREMENT", "TEXT", "BOOLEAN", "REAL"
+	default:
+		panic("benchmarks: no DDL for dialect " + dialect)
+	}
+	return fmt.Sprintf(`CREATE TABLE %s (
+	id %s,
+	name %[3]s NOT NULL, title %[3]s NOT NULL, fax %[3]s NOT NULL, web %[3]s NOT NULL,
+	age BIGINT NOT NULL, active %[4]s NOT NULL, counter BIGINT NOT NULL,
+	score %[5]s NOT NULL, note %[3]s NOT NULL)`, table, id, text, boolean, float)
+}
+
+// rebind rewrites the "?" placeholders of q as "$1", "$2", ... for
+// PostgreSQL. Hand-written code would have the dialect's form in its
+// string constants; the benchmarks call rebind once, outside the loops.
+func rebind(dialect, q string) string {
+	if dialect != driver.DialectPostgres {
+		return q
+	}
+	var sb strings.Builder
+	n := 0
+	for i := 0; i < len(q); i++ {
+		if q[i] == '?' {
+			n++
+			sb.WriteByte('$')
+			sb.WriteString(strconv.Itoa(n))
+			continue
+		}
+		sb.WriteByte(q[i])
+	}
+	return sb.String()
+}
+
+// insertMultiSQL writes a hand-written multi-row INSERT of rows (with
+// RETURNING id when returning) and its arguments, the way hand-written code
+// builds one per call for a batch of any size.
+func insertMultiSQL(dialect, table string, rows []Model, returning bool) (string, []any) {
+	var sb strings.Builder
+	sb.Grow(64 + len(rows)*48)
+	sb.WriteString("INSERT INTO ")
+	sb.WriteString(table)
+	sb.WriteString(" (" + insertCols + ") VALUES ")
+	args := make([]any, 0, len(rows)*9)
+	for i := range rows {
+		r := &rows[i]
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteByte('(')
+		for j := 0; j < 9; j++ {
+			if j > 0 {
+				sb.WriteString(", ")
+			}
+			if dialect == driver.DialectPostgres {
+				sb.WriteByte('$')
+				sb.WriteString(strconv.Itoa(len(args) + j + 1))
+			} else {
+				sb.WriteByte('?')
+			}
+		}
+		sb.WriteByte(')')
+		args = append(args, r.Name, r.Title, r.Fax, r.Web, r.Age, r.Active, r.Counter, r.Score, r.Note)
+	}
+	if returning {
+		sb.WriteString(" RETURNING id")
+	}
+	return sb.String(), args
+}

@@ -1,0 +1,218 @@
+package benchmarks
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"testing"
+
+	"github.com/aiodb/aiodb/driver"
+)
+
+// Hand-written database/sql code: the baselines. Each operation is the
+// function a careful programmer writes by hand, with the SQL in constants
+// and the scanning spelled out, as in the database/sql tutorial.
+
+const rawTable = "bench_raw_model"
+
+// BenchmarkRaw runs the hand-written code over the do-nothing driver,
+// pgx's stdlib and lib/pq on PostgreSQL, go-sql-driver/mysql and
+// modernc.org/sqlite.
+func BenchmarkRaw(b *testing.B) {
+	b.Run("nop/nop", func(b *testing.B) {
+		e := newNopEnv(rawTable)
+		db := sql.OpenDB(e.nop.Connector())
+		closeAfter(b, "nop", db.Close)
+		e.run(b, newRaw(e, db).suite())
+	})
+	server := func(backend, name, driverName, dialect string, dsn func(*testing.B) string) {
+		b.Run(backend+"/"+name, func(b *testing.B) {
+			db, err := sql.Open(driverName, dsn(b))
+			if err != nil {
+				b.Fatal(err)
+			}
+			closeAfter(b, name, db.Close)
+			e := newServerEnv(b, db, backend, dialect, rawTable)
+			e.run(b, newRaw(e, db).suite())
+		})
+	}
+	server(backendPG, "pgx", "pgx", driver.DialectPostgres, pgDSN)
+	server(backendPG, "pq", "postgres", driver.DialectPostgres, pgDSN)
+	server(backendMySQL, "mysql", "mysql", driver.DialectMySQL, mysqlDSN)
+	server(backendSQLite, "sqlite", "sqlite", driver.DialectSQLite, sqliteDSN)
+}
+
+// raw is a hand-written repository of Model rows.
+type raw struct {
+	db        *sql.DB
+	e         *env
+	returning bool // INSERT ... RETURNING id, or LastInsertId (MySQL)
+	insertQ   string
+	updateQ   string
+	readQ     string
+	sliceQ    string
+}
+
+func newRaw(e *env, db *sql.DB) *raw {
+	r := &raw{db: db, e: e, returning: e.dialect != driver.DialectMySQL}
+	r.insertQ = rebind(e.dialect, "INSERT INTO "+e.table+" ("+insertCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+	if r.returning {
+		r.insertQ += " RETURNING id"
+	}
+	r.updateQ = rebind(e.dialect, "UPDATE "+e.table+
+		" SET name = ?, title = ?, fax = ?, web = ?, age = ?, active = ?, counter = ?, score = ?, note = ? WHERE id = ?")
+	r.readQ = rebind(e.dialect, "SELECT "+selectCols+" FROM "+e.table+" WHERE id = ?")
+	r.sliceQ = rebind(e.dialect, "SELECT "+selectCols+" FROM "+e.table+" WHERE id > ? LIMIT 100")
+	return r
+}
+
+func (r *raw) insert(ctx context.Context, m *Model) error {
+	if r.returning {
+		return r.db.QueryRowContext(ctx, r.insertQ,
+			m.Name, m.Title, m.Fax, m.Web, m.Age, m.Active, m.Counter, m.Score, m.Note).Scan(&m.ID)
+	}
+	res, err := r.db.ExecContext(ctx, r.insertQ,
+		m.Name, m.Title, m.Fax, m.Web, m.Age, m.Active, m.Counter, m.Score, m.Note)
+	if err != nil {
+		return err
+	}
+	m.ID, err = res.LastInsertId()
+	return err
+}
+
+func (r *raw) insertMulti(ctx context.Context, ms []Model) error {
+	q, args := insertMultiSQL(r.e.dialect, r.e.table, ms, r.returning)
+	if !r.returning {
+		res, err := r.db.ExecContext(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		first, err := res.LastInsertId()
+		if err != nil {
+			return err
+		}
+		for i := range ms {
+			ms[i].ID = first + int64(i)
+		}
+		return nil
+	}
+	rows, err := r.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	i := 0
+	for rows.Next() {
+		if i == len(ms) {
+			return fmt.Errorf("insert of %d rows returned more ids", len(ms))
+		}
+		if err := rows.Scan(&ms[i].ID); err != nil {
+			return err
+		}
+		i++
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if i != len(ms) {
+		return fmt.Errorf("insert of %d rows returned %d ids", len(ms), i)
+	}
+	return nil
+}
+
+func (r *raw) update(ctx context.Context, m *Model) error {
+	_, err := r.db.ExecContext(ctx, r.updateQ,
+		m.Name, m.Title, m.Fax, m.Web, m.Age, m.Active, m.Counter, m.Score, m.Note, m.ID)
+	return err
+}
+
+func (r *raw) read(ctx context.Context, id int64) (*Model, error) {
+	var m Model
+	err := r.db.QueryRowContext(ctx, r.readQ, id).Scan(
+		&m.ID, &m.Name, &m.Title, &m.Fax, &m.Web, &m.Age, &m.Active, &m.Counter, &m.Score, &m.Note)
+	if err != nil {
+		return nil, err
+	}
+	return &m, nil
+}
+
+func (r *raw) readSlice(ctx context.Context) ([]Model, error) {
+	rows, err := r.db.QueryContext(ctx, r.sliceQ, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Model
+	for rows.Next() {
+		var m Model
+		if err := rows.Scan(&m.ID, &m.Name, &m.Title, &m.Fax, &m.Web, &m.Age, &m.Active, &m.Counter, &m.Score, &m.Note); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+func (r *raw) suite() suite {
+	ctx := context.Background()
+	return suite{
+		Insert: func(b *testing.B) {
+			m := sample(0)
+			for b.Loop() {
+				m.ID = 0
+				if err := r.insert(ctx, &m); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if m.ID == 0 {
+				b.Fatal("Insert read back no id")
+			}
+		},
+		InsertMulti: func(b *testing.B) {
+			ms := samples(batch)
+			for b.Loop() {
+				for i := range ms {
+					ms[i].ID = 0
+				}
+				if err := r.insertMulti(ctx, ms); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if ms[batch-1].ID == 0 {
+				b.Fatal("InsertMulti read back no ids")
+			}
+		},
+		Update: func(b *testing.B) {
+			m := sample(1)
+			m.ID = r.e.readID
+			for b.Loop() {
+				m.Counter++
+				if err := r.update(ctx, &m); err != nil {
+					b.Fatal(err)
+				}
+			}
+		},
+		Read: func(b *testing.B) {
+			for b.Loop() {
+				m, err := r.read(ctx, r.e.readID)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if m.ID != r.e.readID {
+					b.Fatalf("Read(%d) returned id %d", r.e.readID, m.ID)
+				}
+			}
+		},
+		ReadSlice: func(b *testing.B) {
+			for b.Loop() {
+				ms, err := r.readSlice(ctx)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(ms) != batch {
+					b.Fatalf("ReadSlice returned %d rows, want %d", len(ms), batch)
+				}
+			}
+		},
+	}
+}
