@@ -17,10 +17,10 @@ import (
 // expectation of what it sends, run sends it and stores in *line the line
 // of the database/sql call, which the guard must report as the caller.
 type drvGuardOp struct {
-	name  string
-	op    string // SyncCallError.Op
-	sql   string
-	sends bool // under SyncPanic it panics rather than returning the error
+	name   string
+	op     string // SyncCallError.Op
+	sql    string
+	sends  bool // under SyncPanic it panics rather than returning the error
 	expect func(m sqlmock.Sqlmock)
 	run    func(ctx context.Context, db *sql.DB, line *int) error
 }
