@@ -1,6 +1,7 @@
 package driver
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"sort"
@@ -14,12 +15,13 @@ import (
 const dsnPrefix = "aio_"
 
 // dsnOptions is the table of the wrapper's DSN options: name (lower case)
-// -> how its value sets Options. Adding an option is adding an entry.
+// -> how its value sets Options. Adding an option is adding an entry; its
+// error says what is wanted, the caller names the option and the value.
 var dsnOptions = map[string]func(value string, o *Options) error{
 	"aio_sync": func(v string, o *Options) error {
 		m, err := ParseSyncMode(v)
 		if err != nil {
-			return err
+			return errors.New("want allow, warn, error or panic")
 		}
 		o.Sync = m
 		return nil
@@ -44,7 +46,7 @@ func applyDSNOptions(raw map[string]string, o *Options) error {
 			return fmt.Errorf("aiodb: unknown DSN option %q (known: %s)", k, knownDSNOptions())
 		}
 		if err := set(raw[k], o); err != nil {
-			return fmt.Errorf("aiodb: DSN option %s: %w", k, err)
+			return fmt.Errorf("aiodb: DSN option %s=%q: %w", k, raw[k], err)
 		}
 	}
 	return nil
