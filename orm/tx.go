@@ -1,0 +1,432 @@
+package orm
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync/atomic"
+
+	"github.com/aiodb/aiodb/aio"
+	"github.com/aiodb/aiodb/driver"
+)
+
+// ErrTransactionOpen is returned by Transaction and BeginContext when the
+// context already carries a transaction of the same DB. Use Atomic (or
+// Savepoint) to nest work inside it instead.
+var ErrTransactionOpen = errors.New("orm: a transaction of this DB is already open in the context")
+
+// ErrNoTransaction is returned by Savepoint when the context carries no
+// transaction of the DB.
+var ErrNoTransaction = errors.New("orm: no transaction of this DB in the context")
+
+// errTxFinished is the error of work attempted with the context of a
+// transaction that has already committed or rolled back.
+func errTxFinished(op string) error {
+	return fmt.Errorf("orm: %s with the context of a finished transaction: %w", op, sql.ErrTxDone)
+}
+
+// TxOption configures the transaction begun by Atomic, Transaction or
+// BeginContext. Options apply to a new transaction only: a nested Atomic
+// (a savepoint) ignores them.
+type TxOption func(*sql.TxOptions)
+
+// Isolation sets the transaction's isolation level. A level the driver
+// does not support makes the BEGIN fail with the driver's error (SQLite
+// accepts and ignores every level).
+func Isolation(level sql.IsolationLevel) TxOption {
+	return func(o *sql.TxOptions) { o.Isolation = level }
+}
+
+// ReadOnly begins a read-only transaction (PostgreSQL, MySQL/MariaDB):
+// writes in it fail on the server. SQLite ignores it.
+func ReadOnly() TxOption {
+	return func(o *sql.TxOptions) { o.ReadOnly = true }
+}
+
+// txKey is the context key of a DB's transaction: one key per DB, so a
+// context may carry transactions of several DBs.
+type txKey struct{ db *DB }
+
+// txFrom returns the transaction of db that ctx carries, or nil.
+func (db *DB) txFrom(ctx context.Context) *Tx {
+	tx, _ := ctx.Value(txKey{db}).(*Tx)
+	return tx
+}
+
+// Tx is a transaction bound to a context: every statement of the DB run
+// with that context (or one derived from it) runs in the transaction.
+// BeginContext returns one; Atomic and Transaction manage theirs
+// themselves. Its methods are safe for concurrent use.
+type Tx struct {
+	sqlTx *sql.Tx
+	// sem is the transaction's lock: a statement, a savepoint command or
+	// the commit holds it while it uses the connection. A channel rather
+	// than a sync.Mutex so that waiting can end with the context.
+	sem      chan struct{}
+	unlockFn func()      // tx.unlock, bound once so acquire does not allocate
+	done     atomic.Bool // committed or rolled back; set under sem
+	seq      int         // last savepoint number; guarded by sem
+	// gate admits one savepoint at a time directly under the
+	// transaction; each savepoint has its own gate for those nested in it.
+	gate chan struct{}
+}
+
+// spKey is the context key of the gate of the innermost savepoint of tx.
+type spKey struct{ tx *Tx }
+
+func newTx(sqlTx *sql.Tx) *Tx {
+	tx := &Tx{sqlTx: sqlTx, sem: make(chan struct{}, 1), gate: make(chan struct{}, 1)}
+	tx.unlockFn = tx.unlock
+	return tx
+}
+
+// lock waits for the transaction's lock, or for ctx to end.
+func (tx *Tx) lock(ctx context.Context) error {
+	select {
+	case tx.sem <- struct{}{}:
+		return nil
+	default:
+	}
+	select {
+	case tx.sem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("orm: waiting for the transaction's connection: %w", context.Cause(ctx))
+	}
+}
+
+func (tx *Tx) unlock() { <-tx.sem }
+
+// Commit commits the transaction. It waits for statements running in it to
+// finish first; statements started after it fail with an error matching
+// sql.ErrTxDone. When the COMMIT fails, Commit rolls back (so the
+// connection goes back to the pool clean) and returns the commit error.
+// Commit after Commit or Rollback returns an error matching sql.ErrTxDone.
+func (tx *Tx) Commit() error {
+	tx.sem <- struct{}{}
+	defer tx.unlock()
+	if tx.done.Swap(true) {
+		return errTxFinished("commit")
+	}
+	if err := tx.sqlTx.Commit(); err != nil {
+		// database/sql has usually ended the transaction already (then
+		// this returns ErrTxDone); when not, this frees the connection.
+		_ = tx.sqlTx.Rollback()
+		return fmt.Errorf("orm: commit: %w", err)
+	}
+	return nil
+}
+
+// Rollback rolls the transaction back. It waits for statements running in
+// it to finish first; statements started after it fail with an error
+// matching sql.ErrTxDone. Rollback after Commit or Rollback returns an
+// error matching sql.ErrTxDone, so a deferred Rollback after a successful
+// Commit is harmless.
+func (tx *Tx) Rollback() error {
+	tx.sem <- struct{}{}
+	defer tx.unlock()
+	if tx.done.Swap(true) {
+		return errTxFinished("rollback")
+	}
+	if err := tx.sqlTx.Rollback(); err != nil {
+		return fmt.Errorf("orm: rollback: %w", err)
+	}
+	return nil
+}
+
+// BeginContext begins a transaction and returns a context bound to it, for
+// code that cannot put its work in a closure (Atomic is simpler and safer).
+// Every statement of db run with the returned context, or one derived from
+// it, runs in the transaction until Commit or Rollback; after that they
+// fail with an error matching sql.ErrTxDone. The caller must end the
+// transaction with Commit or Rollback, or its connection stays taken;
+// database/sql also rolls it back when ctx is cancelled.
+//
+// It fails with ErrTransactionOpen when ctx already carries an open
+// transaction of db, and with an error matching sql.ErrTxDone when the one
+// it carries has finished. Under the sync guard's panic mode, a ctx marked neither async nor
+// AllowSync makes it panic with a *driver.SyncCallError (Op "begin")
+// before any connection is taken; under the error mode it returns the
+// guard's error.
+func (db *DB) BeginContext(ctx context.Context, opts ...TxOption) (context.Context, *Tx, error) {
+	if err := db.checkNoTx(ctx, "begin"); err != nil {
+		return nil, nil, err
+	}
+	db.guardBegin(ctx)
+	return db.begin(ctx, opts)
+}
+
+// checkNoTx fails when ctx carries a transaction of db: ErrTransactionOpen
+// while it is open, sql.ErrTxDone once it has finished (a kept context).
+func (db *DB) checkNoTx(ctx context.Context, op string) error {
+	tx := db.txFrom(ctx)
+	switch {
+	case tx == nil:
+		return nil
+	case tx.done.Load():
+		return errTxFinished(op)
+	default:
+		return ErrTransactionOpen
+	}
+}
+
+func (db *DB) begin(ctx context.Context, opts []TxOption) (context.Context, *Tx, error) {
+	var o sql.TxOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	sqlTx, err := db.sqlDB.BeginTx(ctx, &o)
+	if err != nil {
+		return nil, nil, fmt.Errorf("orm: begin: %w", err)
+	}
+	tx := newTx(sqlTx)
+	return context.WithValue(ctx, txKey{db}, tx), tx, nil
+}
+
+// guardBegin panics under the sync guard's panic mode when ctx is a sync
+// context. The driver cannot panic inside BeginTx without leaking a pool
+// slot, so the check is made here, before database/sql takes a connection.
+func (db *DB) guardBegin(ctx context.Context) {
+	if db.sync != driver.SyncPanic || driver.IsAsync(ctx) || driver.SyncAllowed(ctx) {
+		return
+	}
+	panic(&driver.SyncCallError{Op: "begin", Mode: driver.SyncPanic, Caller: callerOutside()})
+}
+
+// callerOutside returns file:line of the first frame outside database/sql
+// and aiodb's packages; frames in _test.go files always count, so the
+// package's own tests see themselves.
+func callerOutside() string {
+	pcs := make([]uintptr, 32)
+	n := runtime.Callers(3, pcs)
+	frames := runtime.CallersFrames(pcs[:n])
+	for {
+		f, more := frames.Next()
+		if f.Function != "" && (strings.HasSuffix(f.File, "_test.go") || !internalFunc(f.Function)) {
+			return f.File + ":" + strconv.Itoa(f.Line)
+		}
+		if !more {
+			return ""
+		}
+	}
+}
+
+func internalFunc(fn string) bool {
+	for _, p := range [...]string{"database/sql.", "github.com/aiodb/aiodb/"} {
+		if strings.HasPrefix(fn, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// Atomic runs fn in a transaction bound to the context fn receives, like
+// peewee's atomic(). When ctx carries no transaction of db, Atomic begins
+// one (BEGIN), commits it when fn returns nil and rolls it back when fn
+// returns an error or panics; the panic then goes on with its value
+// unchanged. When ctx already carries one, Atomic nests: it runs fn inside
+// a savepoint that is released on success and rolled back to on error or
+// panic, so the outer work is kept (see Savepoint).
+//
+// Atomic returns fn's error as it is (after a failed rollback, joined with
+// the rollback's error), or the error of BEGIN or COMMIT; when the COMMIT
+// fails, the transaction is rolled back. The connection always goes back
+// to the pool. Operations fn starts concurrently with its context share
+// the transaction's connection and take turns on it; fn should wait for
+// them before returning, since statements run after the end fail with an
+// error matching sql.ErrTxDone.
+//
+// opts apply to a new transaction only. Under the sync guard's panic mode,
+// beginning a transaction with a ctx marked neither async nor AllowSync
+// panics with a *driver.SyncCallError (Op "begin"); use AioAtomic or
+// aio.AllowSync.
+func (db *DB) Atomic(ctx context.Context, fn func(ctx context.Context) error, opts ...TxOption) error {
+	if tx := db.txFrom(ctx); tx != nil {
+		return tx.savepoint(ctx, fn)
+	}
+	db.guardBegin(ctx)
+	return db.transaction(ctx, fn, opts)
+}
+
+// Transaction runs fn in a new transaction bound to the context fn
+// receives: committed when fn returns nil, rolled back when it returns an
+// error or panics (the panic goes on). Unlike Atomic it never nests: when
+// ctx already carries a transaction of db it fails with ErrTransactionOpen
+// without calling fn (with an error matching sql.ErrTxDone when that
+// transaction has finished). Errors, the guard and opts are as for Atomic.
+func (db *DB) Transaction(ctx context.Context, fn func(ctx context.Context) error, opts ...TxOption) error {
+	if err := db.checkNoTx(ctx, "begin"); err != nil {
+		return err
+	}
+	db.guardBegin(ctx)
+	return db.transaction(ctx, fn, opts)
+}
+
+// Savepoint runs fn inside a savepoint of the transaction ctx carries:
+// released when fn returns nil, rolled back to when fn returns an error or
+// panics (the panic goes on), undoing only fn's work. Without a transaction
+// of db in ctx it fails with ErrNoTransaction without calling fn.
+// Savepoints are named aiodb_sp_1, aiodb_sp_2, ... per transaction.
+//
+// Savepoints form a stack on the transaction's one connection, so those
+// started concurrently with the same context (several AioSavepoint or
+// AioAtomic calls) take turns, each from SAVEPOINT to its release; fn must
+// therefore start its own nested work with the context it receives, not an
+// outer one, or it waits for itself. Plain statements of other goroutines
+// are not held back: a rollback to the savepoint also undoes those they
+// ran meanwhile.
+func (db *DB) Savepoint(ctx context.Context, fn func(ctx context.Context) error) error {
+	tx := db.txFrom(ctx)
+	if tx == nil {
+		return ErrNoTransaction
+	}
+	return tx.savepoint(ctx, fn)
+}
+
+// AioAtomic is the async twin of Atomic: it runs Atomic in a new goroutine
+// with ctx marked async and delivers its error on the returned channel,
+// which receives exactly one Result and is then closed. A panic in fn
+// rolls back and arrives as an *aio.PanicError.
+func (db *DB) AioAtomic(ctx context.Context, fn func(ctx context.Context) error, opts ...TxOption) <-chan aio.Result[struct{}] {
+	return aio.Go(ctx, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, db.Atomic(ctx, fn, opts...)
+	})
+}
+
+// AioTransaction is the async twin of Transaction; see AioAtomic for the
+// channel.
+func (db *DB) AioTransaction(ctx context.Context, fn func(ctx context.Context) error, opts ...TxOption) <-chan aio.Result[struct{}] {
+	return aio.Go(ctx, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, db.Transaction(ctx, fn, opts...)
+	})
+}
+
+// AioSavepoint is the async twin of Savepoint; see AioAtomic for the
+// channel.
+func (db *DB) AioSavepoint(ctx context.Context, fn func(ctx context.Context) error) <-chan aio.Result[struct{}] {
+	return aio.Go(ctx, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, db.Savepoint(ctx, fn)
+	})
+}
+
+// transaction begins a transaction, runs fn with its context and ends it.
+func (db *DB) transaction(ctx context.Context, fn func(ctx context.Context) error, opts []TxOption) error {
+	txCtx, tx, err := db.begin(ctx, opts)
+	if err != nil {
+		return err
+	}
+	ended := false
+	defer func() {
+		// fn panicked (or called runtime.Goexit): roll back and let the
+		// panic go on untouched.
+		if !ended {
+			_ = tx.Rollback()
+		}
+	}()
+	err = fn(txCtx)
+	ended = true
+	if err != nil {
+		if rbErr := tx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
+			return errors.Join(err, rbErr)
+		}
+		return err
+	}
+	return tx.Commit()
+}
+
+// savepoint runs fn inside a new savepoint of tx.
+//
+// Savepoints form a stack: releasing or rolling back to one also ends every
+// savepoint made after it. So savepoints started concurrently at the same
+// level (several AioAtomic with one context) take turns, each holding its
+// parent's gate from SAVEPOINT to RELEASE; fn's context carries the new
+// savepoint's own gate, so savepoints nested in fn do not wait for it.
+// Plain statements are not held back: they only take turns on the
+// connection, and a rollback to the savepoint undoes those run meanwhile
+// by other goroutines too.
+func (tx *Tx) savepoint(ctx context.Context, fn func(ctx context.Context) error) error {
+	parent := tx.gate
+	if g, ok := ctx.Value(spKey{tx}).(chan struct{}); ok {
+		parent = g
+	}
+	select {
+	case parent <- struct{}{}:
+	case <-ctx.Done():
+		return fmt.Errorf("orm: waiting for a concurrent savepoint: %w", context.Cause(ctx))
+	}
+	defer func() { <-parent }()
+	name, err := tx.beginSavepoint(ctx)
+	if err != nil {
+		return err
+	}
+	spCtx := context.WithValue(ctx, spKey{tx}, make(chan struct{}, 1))
+	ended := false
+	defer func() {
+		if !ended {
+			_ = tx.rollbackTo(ctx, name)
+		}
+	}()
+	err = fn(spCtx)
+	ended = true
+	if err != nil {
+		if rbErr := tx.rollbackTo(ctx, name); rbErr != nil {
+			return errors.Join(err, rbErr)
+		}
+		return err
+	}
+	if err := tx.control(ctx, "release", "RELEASE SAVEPOINT "+name); err != nil {
+		// The release failed, e.g. PostgreSQL after an error fn ignored:
+		// undo fn's work so the outer transaction can go on.
+		_ = tx.rollbackTo(ctx, name)
+		return err
+	}
+	return nil
+}
+
+// beginSavepoint sends SAVEPOINT with the next generated name.
+func (tx *Tx) beginSavepoint(ctx context.Context) (string, error) {
+	if err := tx.lock(ctx); err != nil {
+		return "", err
+	}
+	defer tx.unlock()
+	if tx.done.Load() {
+		return "", errTxFinished("savepoint")
+	}
+	tx.seq++
+	name := "aiodb_sp_" + strconv.Itoa(tx.seq)
+	if _, err := tx.sqlTx.ExecContext(ctx, "SAVEPOINT "+name); err != nil {
+		return "", fmt.Errorf("orm: savepoint %s: %w", name, err)
+	}
+	return name, nil
+}
+
+// rollbackTo undoes the work done since savepoint name, then releases it.
+func (tx *Tx) rollbackTo(ctx context.Context, name string) error {
+	if err := tx.control(ctx, "rollback to", "ROLLBACK TO SAVEPOINT "+name); err != nil {
+		return err
+	}
+	return tx.control(ctx, "release", "RELEASE SAVEPOINT "+name)
+}
+
+// control runs a savepoint command under the transaction's lock. It runs
+// even when ctx was cancelled (a rollback to must not be skipped because
+// fn failed on a cancelled context); the context's values, such as the
+// async mark the guard checks, are kept.
+func (tx *Tx) control(ctx context.Context, op, query string) error {
+	ctx = context.WithoutCancel(ctx)
+	if err := tx.lock(ctx); err != nil {
+		return err
+	}
+	defer tx.unlock()
+	if tx.done.Load() {
+		return errTxFinished(op + " savepoint")
+	}
+	if _, err := tx.sqlTx.ExecContext(ctx, query); err != nil {
+		return fmt.Errorf("orm: %s: %w", strings.ToLower(query), err)
+	}
+	return nil
+}
