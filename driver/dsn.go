@@ -78,14 +78,17 @@ func knownDSNOptions() string {
 // It fails on an aio_* option given twice or whose value cannot be
 // unescaped; it never looks at the meaning of the options.
 func splitDSN(dsn string) (inner string, opts map[string]string, err error) {
-	if !containsFold(dsn, dsnPrefix) {
+	if !containsFold(dsn, dsnPrefix) && !containsFold(dsn, "aio%5f") {
 		return dsn, nil, nil
 	}
 	switch {
 	case hasScheme(dsn):
 		return splitQuery(dsn, strings.IndexByte(dsn, '?'), true)
 	case isKeyValue(dsn):
-		return splitKeyValue(dsn)
+		if inner, opts, ok, err := splitKeyValue(dsn); ok {
+			return inner, opts, err
+		}
+		fallthrough
 	default:
 		q := -1
 		if i := strings.IndexByte(dsn[strings.LastIndexByte(dsn, '/')+1:], '?'); i >= 0 {
@@ -193,28 +196,20 @@ func addOption(opts map[string]string, key, value string) (map[string]string, er
 // the grammar of lib/pq (after libpq's conninfo_parse): whitespace between
 // pairs, optional whitespace around '=', a value either single-quoted or
 // running to the next whitespace, a backslash escaping the next character
-// in both. A removed pair takes the whitespace before it along.
-func splitKeyValue(dsn string) (string, map[string]string, error) {
-	var (
-		opts map[string]string
-		b    strings.Builder
-		i    int
-	)
-	next := func() (rune, bool) {
-		if i >= len(dsn) {
-			return 0, false
-		}
-		r, n := utf8.DecodeRuneInString(dsn[i:])
-		i += n
-		return r, true
-	}
-	peekSpace := func() bool {
+// in both. A removed pair takes the whitespace before it along. ok is
+// false when dsn does not parse as such a string or a key is not a plain
+// name (letters, digits, '_', '.', '-'): it is then some other form.
+func splitKeyValue(dsn string) (inner string, opts map[string]string, ok bool, err error) {
+	var b strings.Builder
+	i := 0
+	isSpace := func() bool {
 		r, _ := utf8.DecodeRuneInString(dsn[i:])
 		return i < len(dsn) && unicode.IsSpace(r)
 	}
 	skipSpaces := func() {
-		for peekSpace() {
-			next()
+		for isSpace() {
+			_, n := utf8.DecodeRuneInString(dsn[i:])
+			i += n
 		}
 	}
 	for {
@@ -225,71 +220,76 @@ func splitKeyValue(dsn string) (string, map[string]string, error) {
 			break
 		}
 		keyStart := i
-		for i < len(dsn) && !peekSpace() && dsn[i] != '=' {
-			next()
+		for i < len(dsn) && !isSpace() && dsn[i] != '=' {
+			i++
 		}
 		key := dsn[keyStart:i]
+		if !plainKey(key) {
+			return "", nil, false, nil
+		}
 		skipSpaces()
 		if i >= len(dsn) || dsn[i] != '=' {
-			if hasPrefixFold(key, dsnPrefix) {
-				return "", nil, fmt.Errorf("aiodb: DSN option %s: missing \"=\"", key)
-			}
-			// Not ours: leave the rest for the inner driver to reject.
-			b.WriteString(dsn[pairStart:])
-			break
+			return "", nil, false, nil
 		}
-		i++ // '='
+		i++
 		skipSpaces()
 		var val strings.Builder
 		if i < len(dsn) && dsn[i] == '\'' {
-			i++
-			closed := false
-			for !closed {
-				r, ok := next()
-				switch {
-				case !ok:
-					if hasPrefixFold(key, dsnPrefix) {
-						return "", nil, fmt.Errorf("aiodb: DSN option %s: unterminated quoted value", key)
-					}
-					b.WriteString(dsn[pairStart:])
-					return finishKeyValue(dsn, b.String(), opts)
-				case r == '\'':
-					closed = true
-				case r == '\\':
-					if r, ok = next(); ok {
-						val.WriteRune(r)
-					}
-				default:
-					val.WriteRune(r)
+			for i++; ; i++ {
+				if i >= len(dsn) {
+					return "", nil, false, nil // unterminated quote
 				}
+				c := dsn[i]
+				if c == '\'' {
+					i++
+					break
+				}
+				if c == '\\' && i+1 < len(dsn) {
+					i++
+					c = dsn[i]
+				}
+				val.WriteByte(c)
 			}
 		} else {
-			for i < len(dsn) && !peekSpace() {
-				r, _ := next()
-				if r == '\\' {
-					if r, ok := next(); ok {
-						val.WriteRune(r)
-					}
-					continue
+			for i < len(dsn) && !isSpace() {
+				c := dsn[i]
+				if c == '\\' && i+1 < len(dsn) {
+					i++
+					c = dsn[i]
 				}
-				val.WriteRune(r)
+				val.WriteByte(c)
+				i++
 			}
 		}
 		if !hasPrefixFold(key, dsnPrefix) {
 			b.WriteString(dsn[pairStart:i])
 			continue
 		}
-		var err error
 		if opts, err = addOption(opts, key, val.String()); err != nil {
-			return "", nil, err
+			return "", nil, true, err
 		}
 	}
-	return finishKeyValue(dsn, b.String(), opts)
+	if len(opts) == 0 {
+		return dsn, nil, true, nil
+	}
+	inner = b.String()
+	if len(dsn) > 0 && !unicode.IsSpace(rune(dsn[0])) {
+		// The first pair was removed: do not start with its separator.
+		inner = strings.TrimLeftFunc(inner, unicode.IsSpace)
+	}
+	return inner, opts, true, nil
 }
 
-func finishKeyValue(dsn, inner string, opts map[string]string) (string, map[string]string, error) {
-	if len(opts) == 0 {
-		return dsn, nil, nil
+// plainKey reports whether k can be a libpq/pgx connection parameter name.
+func plainKey(k string) bool {
+	if k == "" {
+		return false
 	}
-	return inner, opts, nil
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		if !(c == '_' || c == '.' || c == '-' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9') {
+			return false
+		}
+	}
+	return true
 }
