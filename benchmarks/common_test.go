@@ -276,34 +276,33 @@ func rebind(dialect, q string) string {
 // RETURNING id when returning) and its arguments, the way hand-written code
 // builds one per call for a batch of any size.
 func insertMultiSQL(dialect, table string, rows []Model, returning bool) (string, []any) {
-	var sb strings.Builder
-	sb.Grow(64 + len(rows)*48)
-	sb.WriteString("INSERT INTO ")
-	sb.WriteString(table)
-	sb.WriteString(" (" + insertCols + ") VALUES ")
+	buf := make([]byte, 0, 64+len(rows)*56)
+	buf = append(buf, "INSERT INTO "...)
+	buf = append(buf, table...)
+	buf = append(buf, " ("+insertCols+") VALUES "...)
 	args := make([]any, 0, len(rows)*9)
 	for i := range rows {
 		r := &rows[i]
 		if i > 0 {
-			sb.WriteString(", ")
+			buf = append(buf, ", "...)
 		}
-		sb.WriteByte('(')
+		buf = append(buf, '(')
 		for j := 0; j < 9; j++ {
 			if j > 0 {
-				sb.WriteString(", ")
+				buf = append(buf, ", "...)
 			}
 			if dialect == driver.DialectPostgres {
-				sb.WriteByte('$')
-				sb.WriteString(strconv.Itoa(len(args) + j + 1))
+				buf = append(buf, '$')
+				buf = strconv.AppendInt(buf, int64(len(args)+j+1), 10)
 			} else {
-				sb.WriteByte('?')
+				buf = append(buf, '?')
 			}
 		}
-		sb.WriteByte(')')
+		buf = append(buf, ')')
 		args = append(args, r.Name, r.Title, r.Fax, r.Web, r.Age, r.Active, r.Counter, r.Score, r.Note)
 	}
 	if returning {
-		sb.WriteString(" RETURNING id")
+		buf = append(buf, " RETURNING id"...)
 	}
-	return sb.String(), args
+	return string(buf), args
 }

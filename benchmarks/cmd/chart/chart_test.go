@@ -1,0 +1,244 @@
+package main
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Two runs, as run.sh appends them, with the lines go test prints around
+// results (and a -v line naming a benchmark before it runs).
+const sample = `goos: linux
+goarch: amd64
+pkg: github.com/aiodb/aiodb/benchmarks
+cpu: Test CPU @ 3.0GHz
+BenchmarkRaw/nop/nop/Read
+BenchmarkRaw/nop/nop/Read-2         	 1000	      1000 ns/op	     560 B/op	       8 allocs/op
+BenchmarkAiodb/nop/nop/Read-2       	 1000	      1200 ns/op	     900 B/op	      10 allocs/op
+BenchmarkAiodb/nop/nop/ReadSlice-2  	 1000	      5200 ns/op	     900 B/op	      20 allocs/op
+BenchmarkRaw/nop/nop/ReadSlice-2    	 1000	      4000 ns/op	     900 B/op	     115 allocs/op
+BenchmarkRaw/pg/pgx/Read-2          	 1000	    100000 ns/op	    4000 B/op	      70 allocs/op
+BenchmarkAiodb/pg/aiopgx/Read-2     	 1000	    103000 ns/op	    4100 B/op	      72 allocs/op
+BenchmarkBun/pg/pgx/Read-2          	 1000	    125000 ns/op	    9000 B/op	      74 allocs/op
+BenchmarkRaw/pg/pq/Read-2           	 1000	    200000 ns/op	    1800 B/op	      45 allocs/op
+BenchmarkAsync/pg/aiopgx/AioExecute100k-2	 1	 900000000 ns/op	 12.5 peak-MiB	 1000 B/op	 10 allocs/op
+PASS
+ok  	github.com/aiodb/aiodb/benchmarks	1.0s
+goos: linux
+BenchmarkRaw/nop/nop/Read-2         	 1000	      1100 ns/op	     560 B/op	       8 allocs/op
+BenchmarkAiodb/nop/nop/Read-2       	 1000	      1400 ns/op	     900 B/op	      10 allocs/op
+BenchmarkAiodb/nop/nop/ReadSlice-2  	 1000	      5200 ns/op	     900 B/op	      20 allocs/op
+BenchmarkRaw/nop/nop/ReadSlice-2    	 1000	      4000 ns/op	     900 B/op	     115 allocs/op
+BenchmarkRaw/pg/pgx/Read-2          	 1000	    100000 ns/op	    4000 B/op	      70 allocs/op
+BenchmarkAiodb/pg/aiopgx/Read-2     	 1000	    105000 ns/op	    4100 B/op	      72 allocs/op
+BenchmarkBun/pg/pgx/Read-2          	 1000	    125000 ns/op	    9000 B/op	      74 allocs/op
+BenchmarkRaw/pg/pq/Read-2           	 1000	    200000 ns/op	    1800 B/op	      45 allocs/op
+`
+
+func parseSample(t *testing.T) *Data {
+	t.Helper()
+	d, err := Parse(strings.NewReader(sample))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func TestParseMediansAndConfig(t *testing.T) {
+	d := parseSample(t)
+	if d.Runs != 2 {
+		t.Errorf("Runs = %d, want 2", d.Runs)
+	}
+	if got := d.Config["cpu"]; got != "Test CPU @ 3.0GHz" {
+		t.Errorf("cpu = %q", got)
+	}
+	r := d.Get(Key{"Aiodb", "nop", "nop", "Read"})
+	if r == nil {
+		t.Fatal("Aiodb/nop/nop/Read not parsed")
+	}
+	if m, _ := r.Median("ns/op"); m != 1300 {
+		t.Errorf("median ns/op = %g, want 1300 (mean of 1200 and 1400)", m)
+	}
+	if s := r.Spread("ns/op"); s < 0.076 || s > 0.077 {
+		t.Errorf("spread = %g, want 100/1300", s)
+	}
+	if n := len(r.Samples["allocs/op"]); n != 2 {
+		t.Errorf("%d allocs samples, want 2", n)
+	}
+	a := d.Get(Key{"Async", "pg", "aiopgx", "AioExecute100k"})
+	if a == nil {
+		t.Fatal("custom-metric benchmark not parsed")
+	}
+	if v, _ := a.Median("peak-MiB"); v != 12.5 {
+		t.Errorf("peak-MiB = %g, want 12.5", v)
+	}
+}
+
+func TestParseRejectsOtherNames(t *testing.T) {
+	_, err := Parse(strings.NewReader("BenchmarkFoo/bar-2 \t 10 \t 5 ns/op\n"))
+	if err == nil || !strings.Contains(err.Error(), "BenchmarkFoo/bar-2") {
+		t.Fatalf("err = %v, want one naming the benchmark", err)
+	}
+}
+
+func TestRatioAndTargets(t *testing.T) {
+	d := parseSample(t)
+	r, ok := d.Ratio(Key{"Aiodb", "pg", "aiopgx", "Read"}, Key{"Raw", "pg", "pgx", "Read"}, "ns/op")
+	if !ok || r < 1.039 || r > 1.041 {
+		t.Fatalf("ratio = %g, %v; want 1.04", r, ok)
+	}
+	if _, ok := d.Ratio(Key{"Aiodb", "pg", "aiopgx", "Insert"}, Key{"Raw", "pg", "pgx", "Insert"}, "ns/op"); ok {
+		t.Fatal("ratio of a benchmark that did not run reported ok")
+	}
+
+	verdicts := func(desc string) map[string]Verdict {
+		for _, tg := range Targets {
+			if strings.HasPrefix(tg.Desc, desc) {
+				out := map[string]Verdict{}
+				for _, v := range d.Check(tg) {
+					out[v.Op] = v
+				}
+				return out
+			}
+		}
+		t.Fatalf("no target %q", desc)
+		return nil
+	}
+	pgx := verdicts("aiopgx within 1.05")
+	if v := pgx["Read"]; !v.Met || v.Measured != "1.04×" {
+		t.Errorf("aiopgx Read = %+v, want met at 1.04×", v)
+	}
+	if v := pgx["Insert"]; v.Measured != "" || v.Met {
+		t.Errorf("aiopgx Insert = %+v, want not run", v)
+	}
+	nop := verdicts("do-nothing driver: Read")
+	if v := nop["Read"]; !v.Met || v.Measured != "1.24×" { // 1300 / 1050
+		t.Errorf("nop Read = %+v, want met at 1.24×", v)
+	}
+	if v := nop["ReadSlice"]; v.Met || v.Measured != "1.30×" { // 5200 / 4000
+		t.Errorf("nop ReadSlice = %+v, want missed at 1.30×", v)
+	}
+	allocs := verdicts("do-nothing driver: at most 3")
+	if v := allocs["Read"]; !v.Met || v.Measured != "10 vs 8" {
+		t.Errorf("nop Read allocs = %+v, want met, 10 vs 8", v)
+	}
+}
+
+func TestRowsOrder(t *testing.T) {
+	d := parseSample(t)
+	var pg Backend
+	for _, b := range Backends {
+		if b.Key == "pg" {
+			pg = b
+		}
+	}
+	var got []string
+	for _, r := range d.Rows(pg) {
+		got = append(got, r.Lib+"/"+r.Driver)
+	}
+	want := "Raw/pgx Raw/pq Aiodb/aiopgx Bun/pgx"
+	if strings.Join(got, " ") != want {
+		t.Fatalf("rows = %v, want %s", got, want)
+	}
+}
+
+func TestMarkdown(t *testing.T) {
+	d := parseSample(t)
+	var buf bytes.Buffer
+	err := d.WriteMarkdown(&buf, Report{Source: "bench.txt", Machine: []string{"PostgreSQL 15"}, Analysis: "## Analysis\n\nWhy.", SVG: "RESULTS.svg"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := buf.String()
+	for _, want := range []string{
+		"- cpu: Test CPU @ 3.0GHz",
+		"- PostgreSQL 15",
+		"| hand-written (pgx stdlib) | — | — | — | 100 µs ±0% | — |",
+		"| aiodb (aiopgx) | — | — | — | 1.04× ±1% | — |",
+		"| bun (pgx stdlib) | — | — | — | 1.25× ±0% | — |",
+		"| aiodb (nopdriver) | — | — | — | 900 B · 10 (1.2×) | 900 B · 20 (0.2×) |",
+		"![Time per operation as a multiple of hand-written database/sql](RESULTS.svg)",
+		"## Analysis\n\nWhy.",
+		"| Async/pg/aiopgx/AioExecute100k | 1000 B/op, 10 allocs/op, 900 ms/op, 12.5 peak-MiB |",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	if t.Failed() {
+		t.Log(md)
+	}
+}
+
+func TestSVGIsWellFormedAndMarksMisses(t *testing.T) {
+	d := parseSample(t)
+	var buf bytes.Buffer
+	if err := d.WriteSVG(&buf); err != nil {
+		t.Fatal(err)
+	}
+	dec := xml.NewDecoder(bytes.NewReader(buf.Bytes()))
+	bars := 0
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("SVG is not well-formed XML: %v", err)
+		}
+		if se, ok := tok.(xml.StartElement); ok && se.Name.Local == "rect" {
+			for _, a := range se.Attr {
+				if a.Name.Local == "height" && a.Value == "13" {
+					bars++
+				}
+			}
+		}
+	}
+	// One bar per (row, op) that ran: nop Read and ReadSlice for two
+	// rows, pg Read for four rows.
+	if bars != 8 {
+		t.Errorf("%d bars, want 8", bars)
+	}
+	svg := buf.String()
+	// aiodb's nop ReadSlice is 1.30× against a 1.15× target: red.
+	if !strings.Contains(svg, `fill="#d00000">1.30</text>`) {
+		t.Errorf("the missed nop ReadSlice target is not drawn in red:\n%s", svg)
+	}
+}
+
+func TestRunWritesFiles(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "bench.txt")
+	if err := os.WriteFile(in, []byte(sample), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	md, svg := filepath.Join(dir, "RESULTS.md"), filepath.Join(dir, "RESULTS.svg")
+	if err := run(in, md, svg, "", "", "./run.sh"); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(md)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "](RESULTS.svg)") || !strings.Contains(string(b), "- command: `./run.sh`") {
+		t.Errorf("RESULTS.md does not link the chart or name the command:\n%s", b)
+	}
+	if _, err := os.Stat(svg); err != nil {
+		t.Error(err)
+	}
+	if err := run(in, md, svg, "", filepath.Join(dir, "missing.md"), ""); err == nil {
+		t.Error("a missing -analysis file was not reported")
+	}
+	empty := filepath.Join(dir, "empty.txt")
+	if err := os.WriteFile(empty, []byte("PASS\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(empty, md, svg, "", "", ""); err == nil || !strings.Contains(err.Error(), "no benchmark results") {
+		t.Errorf("run on output without results: err = %v", err)
+	}
+}

@@ -1,0 +1,409 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"strings"
+)
+
+// Ops are the five operations every library runs, in table order.
+var Ops = []string{"Insert", "InsertMulti", "Update", "Read", "ReadSlice"}
+
+// Backend is one section of the report: the benchmarks whose second name
+// part is Key, compared with the hand-written code (Raw) over BaseDriver.
+type Backend struct {
+	Key        string
+	Title      string
+	BaseDriver string
+}
+
+// Backends in report order.
+var Backends = []Backend{
+	{"nop", "Do-nothing driver: the client's own cost", "nop"},
+	{"pg", "PostgreSQL", "pgx"},
+	{"mysql", "MariaDB", "mysql"},
+	{"sqlite", "SQLite (embedded)", "sqlite"},
+}
+
+// baseLib is the library of the baselines: hand-written database/sql.
+const baseLib = "Raw"
+
+// Base returns the key of b's baseline for op.
+func (b Backend) Base(op string) Key { return Key{baseLib, b.Key, b.BaseDriver, op} }
+
+// Row is one library over one driver in a backend's tables.
+type Row struct{ Lib, Driver string }
+
+var libOrder = map[string]int{"Raw": 0, "Aiodb": 1, "Bun": 2, "Gorm": 3, "Sqlx": 4}
+
+var libLabels = map[string]string{"Raw": "hand-written", "Aiodb": "aiodb", "Bun": "bun", "Gorm": "gorm", "Sqlx": "sqlx"}
+
+var driverLabels = map[string]string{
+	"pgx":           "pgx stdlib",
+	"pq":            "lib/pq",
+	"mysql":         "go-sql-driver/mysql",
+	"sqlite":        "modernc sqlite",
+	"nop":           "nopdriver",
+	"aiopg-nocache": "aiopg, stmt cache off",
+}
+
+// Label is the row's name in tables and the chart.
+func (r Row) Label() string {
+	lib := libLabels[r.Lib]
+	if lib == "" {
+		lib = strings.ToLower(r.Lib)
+	}
+	drv := driverLabels[r.Driver]
+	if drv == "" {
+		drv = r.Driver
+	}
+	return lib + " (" + drv + ")"
+}
+
+// Rows returns the libraries that ran any of the five operations on b:
+// the baseline first, then the other hand-written drivers, then aiodb,
+// bun, gorm, sqlx and anything else, each in the order they were read.
+func (d *Data) Rows(b Backend) []Row {
+	seen := map[Row]int{}
+	var rows []Row
+	for _, k := range d.Order {
+		if k.Backend != b.Key || !isOp(k.Op) {
+			continue
+		}
+		r := Row{k.Lib, k.Driver}
+		if _, ok := seen[r]; !ok {
+			seen[r] = len(rows)
+			rows = append(rows, r)
+		}
+	}
+	rank := func(r Row) int {
+		if r.Lib == baseLib && r.Driver == b.BaseDriver {
+			return -1
+		}
+		if n, ok := libOrder[r.Lib]; ok {
+			return n
+		}
+		return len(libOrder)
+	}
+	sort.SliceStable(rows, func(i, j int) bool {
+		ri, rj := rank(rows[i]), rank(rows[j])
+		if ri != rj {
+			return ri < rj
+		}
+		if ri == len(libOrder) && rows[i].Lib != rows[j].Lib {
+			return rows[i].Lib < rows[j].Lib
+		}
+		return seen[rows[i]] < seen[rows[j]]
+	})
+	return rows
+}
+
+func isOp(op string) bool {
+	for _, o := range Ops {
+		if o == op {
+			return true
+		}
+	}
+	return false
+}
+
+// Ratio returns median(unit of k) / median(unit of base), and false when
+// either is missing or the base is zero.
+func (d *Data) Ratio(k, base Key, unit string) (float64, bool) {
+	r, b := d.Get(k), d.Get(base)
+	if r == nil || b == nil {
+		return 0, false
+	}
+	rv, ok1 := r.Median(unit)
+	bv, ok2 := b.Median(unit)
+	if !ok1 || !ok2 || bv == 0 {
+		return 0, false
+	}
+	return rv / bv, true
+}
+
+// Target is one of issue 7's goals: Lib over Driver on Backend, against
+// the hand-written code over BaseDriver, at most Max[op] times its ns/op
+// (or, when Allocs is set, at most Allocs more allocs/op).
+type Target struct {
+	Desc       string
+	Lib        string
+	Backend    string
+	Driver     string
+	BaseDriver string
+	Max        map[string]float64 // per op; nil with Allocs
+	Allocs     float64            // extra allocs/op allowed when Max is nil
+}
+
+func allOps(max float64) map[string]float64 {
+	m := map[string]float64{}
+	for _, op := range Ops {
+		m[op] = max
+	}
+	return m
+}
+
+// Targets are the goals of issue 7.
+var Targets = []Target{
+	{Desc: "aiopgx within 1.05× of hand-written pgx stdlib", Lib: "Aiodb", Backend: "pg", Driver: "aiopgx", BaseDriver: "pgx", Max: allOps(1.05)},
+	{Desc: "aiopg (statement cache on) within 1.10× of hand-written pgx stdlib", Lib: "Aiodb", Backend: "pg", Driver: "aiopg", BaseDriver: "pgx", Max: allOps(1.10)},
+	{Desc: "aiopg (statement cache off) within 1.03× of hand-written lib/pq", Lib: "Aiodb", Backend: "pg", Driver: "aiopg-nocache", BaseDriver: "pq", Max: allOps(1.03)},
+	{Desc: "do-nothing driver: Read 1.25×, ReadSlice 1.15×, writes 1.5× of hand-written", Lib: "Aiodb", Backend: "nop", Driver: "nop", BaseDriver: "nop",
+		Max: map[string]float64{"Insert": 1.5, "InsertMulti": 1.5, "Update": 1.5, "Read": 1.25, "ReadSlice": 1.15}},
+	{Desc: "do-nothing driver: at most 3 allocs/op more than hand-written", Lib: "Aiodb", Backend: "nop", Driver: "nop", BaseDriver: "nop", Allocs: 3},
+}
+
+// Verdict is a target checked on one operation.
+type Verdict struct {
+	Op       string
+	Measured string // "1.03×" or "12 vs 9 allocs"; "" when not run
+	Limit    string
+	Met      bool
+}
+
+// Check measures t on every operation.
+func (d *Data) Check(t Target) []Verdict {
+	var out []Verdict
+	for _, op := range Ops {
+		k := Key{t.Lib, t.Backend, t.Driver, op}
+		base := Key{baseLib, t.Backend, t.BaseDriver, op}
+		v := Verdict{Op: op}
+		if t.Max != nil {
+			max, ok := t.Max[op]
+			if !ok {
+				continue
+			}
+			v.Limit = fmt.Sprintf("≤ %.2f×", max)
+			if r, ok := d.Ratio(k, base, "ns/op"); ok {
+				v.Measured = fmt.Sprintf("%.2f×", r)
+				v.Met = r <= max
+			}
+		} else {
+			v.Limit = fmt.Sprintf("≤ +%g", t.Allocs)
+			if a, b := d.Get(k), d.Get(base); a != nil && b != nil {
+				am, ok1 := a.Median("allocs/op")
+				bm, ok2 := b.Median("allocs/op")
+				if ok1 && ok2 {
+					v.Measured = fmt.Sprintf("%g vs %g", am, bm)
+					v.Met = am-bm <= t.Allocs
+				}
+			}
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// Report is what WriteMarkdown needs besides the data.
+type Report struct {
+	Source   string   // the file the data came from
+	Machine  []string // lines describing the machine and servers
+	Analysis string   // hand-written markdown, included as it is
+	SVG      string   // the chart's file name, "" for none
+	Command  string   // how the data was produced
+}
+
+// WriteMarkdown writes RESULTS.md.
+func (d *Data) WriteMarkdown(w io.Writer, rep Report) error {
+	p := &printer{w: w}
+	p.f("# aiodb benchmarks: results\n\n")
+	p.f("Generated by `go run ./cmd/chart` from `%s`: %d run(s) of every benchmark, interleaved, "+
+		"each figure the median of the runs; ratios are medians divided by the median of the "+
+		"hand-written baseline of the same runs. Do not edit this file: edit `analysis.md` and run `./run.sh`.\n\n",
+		rep.Source, d.Runs)
+	p.f("## Machine\n\n")
+	for _, k := range []string{"goos", "goarch", "cpu"} {
+		if v := d.Config[k]; v != "" {
+			p.f("- %s: %s\n", k, v)
+		}
+	}
+	for _, m := range rep.Machine {
+		p.f("- %s\n", m)
+	}
+	if rep.Command != "" {
+		p.f("- command: `%s`\n", rep.Command)
+	}
+	p.f("\n## Targets\n\n| target | op | measured | limit | |\n|---|---|---|---|---|\n")
+	for _, t := range Targets {
+		for i, v := range d.Check(t) {
+			desc := ""
+			if i == 0 {
+				desc = t.Desc
+			}
+			verdict, measured := "missed", v.Measured
+			switch {
+			case v.Measured == "":
+				verdict, measured = "not run", "—"
+			case v.Met:
+				verdict = "met"
+			}
+			p.f("| %s | %s | %s | %s | %s |\n", desc, v.Op, measured, v.Limit, verdict)
+		}
+	}
+	p.f("\n")
+	if rep.SVG != "" {
+		p.f("![Time per operation as a multiple of hand-written database/sql](%s)\n\n", rep.SVG)
+	}
+	if a := strings.TrimSpace(rep.Analysis); a != "" {
+		p.f("%s\n\n", a)
+	}
+	for _, b := range Backends {
+		rows := d.Rows(b)
+		if len(rows) == 0 {
+			continue
+		}
+		base := Row{baseLib, b.BaseDriver}
+		p.f("## %s\n\n", b.Title)
+		p.f("Time per operation: the baseline, %s, in absolute terms; every other row as a multiple of it "+
+			"(± is half the range of the runs).\n\n", base.Label())
+		p.header(rows)
+		for _, r := range rows {
+			p.f("| %s |", r.Label())
+			for _, op := range Ops {
+				k := Key{r.Lib, b.Key, r.Driver, op}
+				res := d.Get(k)
+				if res == nil {
+					p.f(" — |")
+					continue
+				}
+				ns, _ := res.Median("ns/op")
+				spread := fmt.Sprintf(" ±%.0f%%", 100*res.Spread("ns/op"))
+				if r == base {
+					p.f(" %s%s |", formatNs(ns), spread)
+					continue
+				}
+				ratio, ok := d.Ratio(k, b.Base(op), "ns/op")
+				if !ok {
+					p.f(" %s%s |", formatNs(ns), spread)
+					continue
+				}
+				p.f(" %.2f×%s |", ratio, spread)
+			}
+			p.f("\n")
+		}
+		p.f("\nMemory per operation: bytes · allocations (allocations as a multiple of the baseline's).\n\n")
+		p.header(rows)
+		for _, r := range rows {
+			p.f("| %s |", r.Label())
+			for _, op := range Ops {
+				k := Key{r.Lib, b.Key, r.Driver, op}
+				res := d.Get(k)
+				if res == nil {
+					p.f(" — |")
+					continue
+				}
+				bytes, _ := res.Median("B/op")
+				allocs, _ := res.Median("allocs/op")
+				cell := fmt.Sprintf("%s · %g", formatBytes(bytes), allocs)
+				if r != base {
+					if ratio, ok := d.Ratio(k, b.Base(op), "allocs/op"); ok {
+						cell += fmt.Sprintf(" (%.1f×)", ratio)
+					}
+				}
+				p.f(" %s |", cell)
+			}
+			p.f("\n")
+		}
+		p.f("\n")
+	}
+	d.writeOthers(p)
+	return p.err
+}
+
+// writeOthers lists the benchmarks that are not one of the five
+// operations (the async forms), with every unit they report.
+func (d *Data) writeOthers(p *printer) {
+	var keys []Key
+	for _, k := range d.Order {
+		if !isOp(k.Op) {
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) == 0 {
+		return
+	}
+	p.f("## Other benchmarks\n\n| benchmark | figures (medians) |\n|---|---|\n")
+	for _, k := range keys {
+		res := d.Get(k)
+		units := make([]string, 0, len(res.Samples))
+		for u := range res.Samples {
+			units = append(units, u)
+		}
+		sort.Strings(units)
+		var parts []string
+		for _, u := range units {
+			v, _ := res.Median(u)
+			switch u {
+			case "ns/op":
+				parts = append(parts, formatNs(v)+"/op")
+			case "B/op":
+				parts = append(parts, formatBytes(v)+"/op")
+			default:
+				parts = append(parts, fmt.Sprintf("%s %s", trimFloat(v), u))
+			}
+		}
+		p.f("| %s | %s |\n", k, strings.Join(parts, ", "))
+	}
+	p.f("\n")
+}
+
+func (p *printer) header(rows []Row) {
+	p.f("| library (driver) |")
+	for _, op := range Ops {
+		p.f(" %s |", op)
+	}
+	p.f("\n|---|")
+	for range Ops {
+		p.f("---:|")
+	}
+	p.f("\n")
+}
+
+type printer struct {
+	w   io.Writer
+	err error
+}
+
+func (p *printer) f(format string, args ...any) {
+	if p.err == nil {
+		_, p.err = fmt.Fprintf(p.w, format, args...)
+	}
+}
+
+// formatNs writes a duration in ns with three significant digits.
+func formatNs(ns float64) string {
+	switch {
+	case ns >= 1e6:
+		return trimFloat(ns/1e6) + " ms"
+	case ns >= 1e3:
+		return trimFloat(ns/1e3) + " µs"
+	default:
+		return trimFloat(ns) + " ns"
+	}
+}
+
+func formatBytes(b float64) string {
+	switch {
+	case b >= 1<<20:
+		return trimFloat(b/(1<<20)) + " MiB"
+	case b >= 1<<10:
+		return trimFloat(b/(1<<10)) + " KiB"
+	default:
+		return trimFloat(b) + " B"
+	}
+}
+
+// trimFloat writes v with three significant digits (more for large
+// integers).
+func trimFloat(v float64) string {
+	switch {
+	case v >= 100 || v == math.Trunc(v):
+		return fmt.Sprintf("%.0f", v)
+	case v >= 10:
+		return fmt.Sprintf("%.1f", v)
+	default:
+		return fmt.Sprintf("%.2f", v)
+	}
+}
