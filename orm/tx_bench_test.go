@@ -7,10 +7,10 @@ import (
 	"github.com/aiodb/aiodb/orm"
 )
 
-// benchDB opens an in-memory SQLite database (one connection, so one
+// txBenchDB opens an in-memory SQLite database (one connection, so one
 // database) with one table for the benchmarks: no disk in the figures,
 // which compare the cost aiodb adds around the same statements.
-func benchDB(b *testing.B) *orm.DB {
+func txBenchDB(b *testing.B) *orm.DB {
 	b.Helper()
 	db, err := orm.Open("aiosqlite", ":memory:", orm.MaxConnections(1))
 	if err != nil {
@@ -18,28 +18,28 @@ func benchDB(b *testing.B) *orm.DB {
 	}
 	b.Cleanup(func() { db.Close() })
 	for _, q := range []string{"CREATE TABLE bench (id INTEGER PRIMARY KEY, v INTEGER NOT NULL)", "INSERT INTO bench VALUES (1, 0)"} {
-		if _, err := db.SQLDB().ExecContext(setup, q); err != nil {
+		if _, err := db.SQLDB().ExecContext(txSetup, q); err != nil {
 			b.Fatal(err)
 		}
 	}
 	return db
 }
 
-const benchUpdate = "UPDATE bench SET v = v + 1 WHERE id = 1"
+const txBenchUpdate = "UPDATE bench SET v = v + 1 WHERE id = 1"
 
 // BenchmarkTransaction compares a transaction of one statement through
 // database/sql directly (the baseline) with the same through Atomic and
 // acquire, and a savepoint through each.
 func BenchmarkTransaction(b *testing.B) {
-	ctx := setup
+	ctx := txSetup
 	b.Run("sql/begin-exec-commit", func(b *testing.B) {
-		db := benchDB(b).SQLDB()
+		db := txBenchDB(b).SQLDB()
 		for b.Loop() {
 			tx, err := db.BeginTx(ctx, nil)
 			if err != nil {
 				b.Fatal(err)
 			}
-			if _, err := tx.ExecContext(ctx, benchUpdate); err != nil {
+			if _, err := tx.ExecContext(ctx, txBenchUpdate); err != nil {
 				b.Fatal(err)
 			}
 			if err := tx.Commit(); err != nil {
@@ -48,7 +48,7 @@ func BenchmarkTransaction(b *testing.B) {
 		}
 	})
 	b.Run("orm/Atomic", func(b *testing.B) {
-		db := benchDB(b)
+		db := txBenchDB(b)
 		for b.Loop() {
 			err := db.Atomic(ctx, func(ctx context.Context) error {
 				ex, release, err := orm.AcquireForTxTest(db, ctx)
@@ -56,7 +56,7 @@ func BenchmarkTransaction(b *testing.B) {
 					return err
 				}
 				defer release()
-				_, err = ex.ExecContext(ctx, benchUpdate)
+				_, err = ex.ExecContext(ctx, txBenchUpdate)
 				return err
 			})
 			if err != nil {
@@ -65,13 +65,13 @@ func BenchmarkTransaction(b *testing.B) {
 		}
 	})
 	b.Run("sql/savepoint", func(b *testing.B) {
-		tx, err := benchDB(b).SQLDB().BeginTx(ctx, nil)
+		tx, err := txBenchDB(b).SQLDB().BeginTx(ctx, nil)
 		if err != nil {
 			b.Fatal(err)
 		}
 		defer tx.Rollback()
 		for b.Loop() {
-			for _, q := range []string{"SAVEPOINT sp", benchUpdate, "RELEASE SAVEPOINT sp"} {
+			for _, q := range []string{"SAVEPOINT sp", txBenchUpdate, "RELEASE SAVEPOINT sp"} {
 				if _, err := tx.ExecContext(ctx, q); err != nil {
 					b.Fatal(err)
 				}
@@ -79,7 +79,7 @@ func BenchmarkTransaction(b *testing.B) {
 		}
 	})
 	b.Run("orm/Savepoint", func(b *testing.B) {
-		db := benchDB(b)
+		db := txBenchDB(b)
 		txCtx, tx, err := db.BeginContext(ctx)
 		if err != nil {
 			b.Fatal(err)
@@ -92,7 +92,7 @@ func BenchmarkTransaction(b *testing.B) {
 					return err
 				}
 				defer release()
-				_, err = ex.ExecContext(ctx, benchUpdate)
+				_, err = ex.ExecContext(ctx, txBenchUpdate)
 				return err
 			})
 			if err != nil {
@@ -105,10 +105,10 @@ func BenchmarkTransaction(b *testing.B) {
 // BenchmarkAcquire measures what acquire costs a statement: with no
 // transaction in the context, and with one (its lock taken and released).
 func BenchmarkAcquire(b *testing.B) {
-	db := benchDB(b)
+	db := txBenchDB(b)
 	b.Run("pool", func(b *testing.B) {
 		for b.Loop() {
-			_, release, err := orm.AcquireForTxTest(db, setup)
+			_, release, err := orm.AcquireForTxTest(db, txSetup)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -116,7 +116,7 @@ func BenchmarkAcquire(b *testing.B) {
 		}
 	})
 	b.Run("tx", func(b *testing.B) {
-		txCtx, tx, err := db.BeginContext(setup)
+		txCtx, tx, err := db.BeginContext(txSetup)
 		if err != nil {
 			b.Fatal(err)
 		}

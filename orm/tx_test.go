@@ -84,10 +84,10 @@ func txBackends() []txBackend {
 }
 
 var (
-	tableSeq atomic.Int64
-	// setup is the context of statements made outside the code under test.
-	setup   = aio.AllowSync(context.Background())
-	errOops = errors.New("oops")
+	txTableSeq atomic.Int64
+	// txSetup is the context of statements made outside the code under test.
+	txSetup   = aio.AllowSync(context.Background())
+	errTxOops = errors.New("oops")
 )
 
 // txEnv is one test's database and table.
@@ -98,27 +98,27 @@ type txEnv struct {
 	table string
 }
 
-// newEnv opens a DB with opts and creates a fresh table (id, v), dropped
+// newTxEnv opens a DB with opts and creates a fresh table (id, v), dropped
 // at the end of the test.
-func newEnv(t *testing.T, b txBackend, opts ...orm.Option) *txEnv {
+func newTxEnv(t *testing.T, b txBackend, opts ...orm.Option) *txEnv {
 	t.Helper()
 	db := b.open(t, opts...)
-	e := &txEnv{t: t, b: b, db: db, table: fmt.Sprintf("aiodb_tx_%d_%d", os.Getpid(), tableSeq.Add(1))}
+	e := &txEnv{t: t, b: b, db: db, table: fmt.Sprintf("aiodb_tx_%d_%d", os.Getpid(), txTableSeq.Add(1))}
 	e.setupTable("CREATE TABLE " + e.table + " (id INTEGER PRIMARY KEY, v INTEGER NOT NULL)")
 	return e
 }
 
 func (e *txEnv) setupTable(ddl string) {
 	e.t.Helper()
-	if _, err := e.db.SQLDB().ExecContext(setup, "DROP TABLE IF EXISTS "+e.table); err != nil {
+	if _, err := e.db.SQLDB().ExecContext(txSetup, "DROP TABLE IF EXISTS "+e.table); err != nil {
 		e.t.Fatal(err)
 	}
-	if _, err := e.db.SQLDB().ExecContext(setup, ddl); err != nil {
+	if _, err := e.db.SQLDB().ExecContext(txSetup, ddl); err != nil {
 		e.t.Fatalf("%s: %v", ddl, err)
 	}
 	e.t.Cleanup(func() {
 		// A transaction left open would block the drop: fail, not hang.
-		ctx, cancel := context.WithTimeout(setup, 10*time.Second)
+		ctx, cancel := context.WithTimeout(txSetup, 10*time.Second)
 		defer cancel()
 		if _, err := e.db.SQLDB().ExecContext(ctx, "DROP TABLE IF EXISTS "+e.table); err != nil {
 			e.t.Errorf("drop %s: %v", e.table, err)
@@ -217,7 +217,7 @@ func (e *txEnv) with(t *testing.T) *txEnv {
 // committed returns the ids visible outside any transaction.
 func (e *txEnv) committed() []int {
 	e.t.Helper()
-	return e.ids(setup)
+	return e.ids(txSetup)
 }
 
 func (e *txEnv) wantIDs(what string, got []int, want ...int) {
@@ -231,16 +231,16 @@ func (e *txEnv) wantIDs(what string, got []int, want ...int) {
 func (e *txEnv) value(id int) int {
 	e.t.Helper()
 	var v int
-	if err := e.db.SQLDB().QueryRowContext(setup, e.rebind("SELECT v FROM "+e.table+" WHERE id = ?"), id).Scan(&v); err != nil {
+	if err := e.db.SQLDB().QueryRowContext(txSetup, e.rebind("SELECT v FROM "+e.table+" WHERE id = ?"), id).Scan(&v); err != nil {
 		e.t.Fatal(err)
 	}
 	return v
 }
 
-// wantNoConnInUse waits for the pool to have every connection back:
+// txWantNoConnInUse waits for the pool to have every connection back:
 // database/sql returns some asynchronously (a rollback after a cancelled
 // context runs in its own goroutine).
-func wantNoConnInUse(t *testing.T, db *orm.DB) {
+func txWantNoConnInUse(t *testing.T, db *orm.DB) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
@@ -255,10 +255,10 @@ func wantNoConnInUse(t *testing.T, db *orm.DB) {
 	}
 }
 
-// checkGoroutines fails the test when goroutines it started are still
+// txCheckGoroutines fails the test when goroutines it started are still
 // running once its cleanups (closing the DBs) are done. The suite's tests
 // are not parallel, so no other test starts goroutines meanwhile.
-func checkGoroutines(t *testing.T) {
+func txCheckGoroutines(t *testing.T) {
 	before := runtime.NumGoroutine()
 	t.Cleanup(func() {
 		deadline := time.Now().Add(5 * time.Second)
@@ -302,7 +302,7 @@ func (r *txRecorder) list() []string {
 // TestTransactions runs the suite against SQLite, PostgreSQL and
 // MariaDB/MySQL (the latter two skip unless their DSN is set).
 func TestTransactions(t *testing.T) {
-	checkGoroutines(t)
+	txCheckGoroutines(t)
 	cases := []struct {
 		name string
 		run  func(t *testing.T, b txBackend)
@@ -335,8 +335,8 @@ func TestTransactions(t *testing.T) {
 }
 
 func testCommit(t *testing.T, b txBackend) {
-	e := newEnv(t, b)
-	err := e.db.Atomic(setup, func(ctx context.Context) error {
+	e := newTxEnv(t, b)
+	err := e.db.Atomic(txSetup, func(ctx context.Context) error {
 		e.mustInsert(ctx, 1, 2)
 		e.wantIDs("inside", e.ids(ctx), 1, 2)
 		e.wantIDs("outside, before commit", e.committed())
@@ -346,42 +346,42 @@ func testCommit(t *testing.T, b txBackend) {
 		t.Fatal(err)
 	}
 	e.wantIDs("after commit", e.committed(), 1, 2)
-	_, err = aio.Await(setup, e.db.AioTransaction(context.Background(), func(ctx context.Context) error {
+	_, err = aio.Await(txSetup, e.db.AioTransaction(context.Background(), func(ctx context.Context) error {
 		return e.insert(ctx, 3, 3)
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.wantIDs("after AioTransaction", e.committed(), 1, 2, 3)
-	wantNoConnInUse(t, e.db)
+	txWantNoConnInUse(t, e.db)
 }
 
 func testErrorRollsBack(t *testing.T, b txBackend) {
-	e := newEnv(t, b)
-	if err := e.insert(setup, 1, 10); err != nil {
+	e := newTxEnv(t, b)
+	if err := e.insert(txSetup, 1, 10); err != nil {
 		t.Fatal(err)
 	}
-	err := e.db.Atomic(setup, func(ctx context.Context) error {
+	err := e.db.Atomic(txSetup, func(ctx context.Context) error {
 		if err := e.exec(ctx, "UPDATE "+e.table+" SET v = ? WHERE id = ?", 20, 1); err != nil {
 			t.Fatal(err)
 		}
 		e.mustInsert(ctx, 2)
-		return fmt.Errorf("step 2: %w", errOops)
+		return fmt.Errorf("step 2: %w", errTxOops)
 	})
-	if !errors.Is(err, errOops) {
+	if !errors.Is(err, errTxOops) {
 		t.Fatalf("Atomic = %v, want fn's error", err)
 	}
 	if v := e.value(1); v != 10 {
 		t.Errorf("v = %d after rollback, want 10", v)
 	}
 	e.wantIDs("after rollback", e.committed(), 1)
-	wantNoConnInUse(t, e.db)
+	txWantNoConnInUse(t, e.db)
 }
 
 func testNestedSavepoint(t *testing.T, b txBackend) {
 	rec := &txRecorder{}
-	e := newEnv(t, b, orm.WithHooks(rec))
-	err := e.db.Atomic(setup, func(ctx context.Context) error {
+	e := newTxEnv(t, b, orm.WithHooks(rec))
+	err := e.db.Atomic(txSetup, func(ctx context.Context) error {
 		e.mustInsert(ctx, 1)
 		// A failing statement: PostgreSQL aborts the transaction until
 		// the savepoint is rolled back to.
@@ -404,9 +404,9 @@ func testNestedSavepoint(t *testing.T, b txBackend) {
 			if err := e.insert(ctx, 5, 5); err != nil {
 				return err
 			}
-			return errOops
+			return errTxOops
 		}))
-		if !errors.Is(err, errOops) {
+		if !errors.Is(err, errTxOops) {
 			t.Errorf("AioSavepoint = %v, want fn's error", err)
 		}
 		return nil
@@ -428,8 +428,8 @@ func testNestedSavepoint(t *testing.T, b txBackend) {
 }
 
 func testNestedTransaction(t *testing.T, b txBackend) {
-	e := newEnv(t, b)
-	err := e.db.Atomic(setup, func(ctx context.Context) error {
+	e := newTxEnv(t, b)
+	err := e.db.Atomic(txSetup, func(ctx context.Context) error {
 		e.mustInsert(ctx, 1)
 		called := false
 		err := e.db.Transaction(ctx, func(context.Context) error { called = true; return nil })
@@ -449,36 +449,36 @@ func testNestedTransaction(t *testing.T, b txBackend) {
 		t.Fatal(err)
 	}
 	e.wantIDs("after commit", e.committed(), 1)
-	wantNoConnInUse(t, e.db)
+	txWantNoConnInUse(t, e.db)
 }
 
 func testSavepointWithoutTx(t *testing.T, b txBackend) {
-	e := newEnv(t, b)
+	e := newTxEnv(t, b)
 	called := false
-	err := e.db.Savepoint(setup, func(context.Context) error { called = true; return nil })
+	err := e.db.Savepoint(txSetup, func(context.Context) error { called = true; return nil })
 	if !errors.Is(err, orm.ErrNoTransaction) || called {
 		t.Errorf("Savepoint = %v (fn called: %v), want ErrNoTransaction", err, called)
 	}
-	_, err = aio.Await(setup, e.db.AioSavepoint(setup, func(context.Context) error { called = true; return nil }))
+	_, err = aio.Await(txSetup, e.db.AioSavepoint(txSetup, func(context.Context) error { called = true; return nil }))
 	if !errors.Is(err, orm.ErrNoTransaction) || called {
 		t.Errorf("AioSavepoint = %v (fn called: %v), want ErrNoTransaction", err, called)
 	}
 }
 
-type panicValue struct{ msg string }
+type txPanicValue struct{ msg string }
 
-// recovered runs f and returns what it panicked with.
-func recovered(f func()) (p any) {
+// txRecovered runs f and returns what it panicked with.
+func txRecovered(f func()) (p any) {
 	defer func() { p = recover() }()
 	f()
 	return nil
 }
 
 func testPanic(t *testing.T, b txBackend) {
-	e := newEnv(t, b)
-	boom := &panicValue{"boom"}
-	p := recovered(func() {
-		_ = e.db.Atomic(setup, func(ctx context.Context) error {
+	e := newTxEnv(t, b)
+	boom := &txPanicValue{"boom"}
+	p := txRecovered(func() {
+		_ = e.db.Atomic(txSetup, func(ctx context.Context) error {
 			e.mustInsert(ctx, 1)
 			panic(boom)
 		})
@@ -487,12 +487,12 @@ func testPanic(t *testing.T, b txBackend) {
 		t.Fatalf("recovered %#v, want the original panic value", p)
 	}
 	e.wantIDs("after panic", e.committed())
-	wantNoConnInUse(t, e.db)
+	txWantNoConnInUse(t, e.db)
 
 	// A panic in a savepoint undoes only the savepoint's work.
-	err := e.db.Atomic(setup, func(ctx context.Context) error {
+	err := e.db.Atomic(txSetup, func(ctx context.Context) error {
 		e.mustInsert(ctx, 1)
-		p := recovered(func() {
+		p := txRecovered(func() {
 			_ = e.db.Atomic(ctx, func(ctx context.Context) error {
 				e.mustInsert(ctx, 2)
 				panic(boom)
@@ -510,7 +510,7 @@ func testPanic(t *testing.T, b txBackend) {
 	e.wantIDs("after nested panic", e.committed(), 1, 3)
 
 	// Under AioAtomic the panic arrives as an *aio.PanicError.
-	_, err = aio.Await(setup, e.db.AioAtomic(setup, func(ctx context.Context) error {
+	_, err = aio.Await(txSetup, e.db.AioAtomic(txSetup, func(ctx context.Context) error {
 		if err := e.insert(ctx, 4, 4); err != nil {
 			return err
 		}
@@ -521,17 +521,17 @@ func testPanic(t *testing.T, b txBackend) {
 		t.Errorf("AioAtomic = %v, want *aio.PanicError with the panic value", err)
 	}
 	e.wantIDs("after AioAtomic panic", e.committed(), 1, 3)
-	wantNoConnInUse(t, e.db)
+	txWantNoConnInUse(t, e.db)
 }
 
 func testConcurrentTransactions(t *testing.T, b txBackend) {
-	e := newEnv(t, b)
+	e := newTxEnv(t, b)
 	var chs []<-chan aio.Result[struct{}]
 	var want []int
 	for k := range 3 {
 		ids := []int{k*10 + 1, k*10 + 2, k*10 + 3}
 		want = append(want, ids...)
-		chs = append(chs, e.db.AioAtomic(setup, func(ctx context.Context) error {
+		chs = append(chs, e.db.AioAtomic(txSetup, func(ctx context.Context) error {
 			for _, id := range ids {
 				if err := e.insert(ctx, id, k); err != nil {
 					return err
@@ -550,18 +550,18 @@ func testConcurrentTransactions(t *testing.T, b txBackend) {
 			return nil
 		}))
 	}
-	if _, err := aio.Gather(setup, chs...); err != nil {
+	if _, err := aio.Gather(txSetup, chs...); err != nil {
 		t.Fatal(err)
 	}
 	e.wantIDs("after the three commits", e.committed(), want...)
-	wantNoConnInUse(t, e.db)
+	txWantNoConnInUse(t, e.db)
 }
 
 func testSerialised(t *testing.T, b txBackend) {
-	e := newEnv(t, b)
+	e := newTxEnv(t, b)
 	const n = 20
 	var inside, overlaps atomic.Int32
-	err := e.db.Atomic(setup, func(ctx context.Context) error {
+	err := e.db.Atomic(txSetup, func(ctx context.Context) error {
 		var chs []<-chan aio.Result[int]
 		for i := 1; i <= n; i++ {
 			chs = append(chs, aio.Go(ctx, func(ctx context.Context) (int, error) {
@@ -597,14 +597,14 @@ func testSerialised(t *testing.T, b txBackend) {
 					return err
 				}
 				if i%2 == 0 {
-					return errOops
+					return errTxOops
 				}
 				return nil
 			}))
 		}
 		for k, ch := range sps {
 			_, err := aio.Await(ctx, ch)
-			if wantErr := k%2 == 1; errors.Is(err, errOops) != wantErr || (err != nil && !wantErr) {
+			if wantErr := k%2 == 1; errors.Is(err, errTxOops) != wantErr || (err != nil && !wantErr) {
 				t.Errorf("savepoint %d: %v", 101+k, err)
 			}
 		}
@@ -639,7 +639,7 @@ func testSerialised(t *testing.T, b txBackend) {
 	}
 	want = append(want, 101, 103, 105)
 	e.wantIDs("after commit", e.committed(), want...)
-	wantNoConnInUse(t, e.db)
+	txWantNoConnInUse(t, e.db)
 }
 
 // hasEvent reports whether rec saw event.
@@ -647,10 +647,10 @@ func (r *txRecorder) has(event string) bool { return slices.Contains(r.list(), e
 
 func testSavepointWaits(t *testing.T, b txBackend) {
 	rec := &txRecorder{}
-	e := newEnv(t, b, orm.WithHooks(rec))
+	e := newTxEnv(t, b, orm.WithHooks(rec))
 	// quiet is how long a command that does not wait would need at most.
 	const quiet = 50 * time.Millisecond
-	err := e.db.Atomic(setup, func(ctx context.Context) error {
+	err := e.db.Atomic(txSetup, func(ctx context.Context) error {
 		// SAVEPOINT waits while another operation holds the connection.
 		_, release, err := orm.AcquireForTxTest(e.db, ctx)
 		if err != nil {
@@ -701,38 +701,38 @@ func testSavepointWaits(t *testing.T, b txBackend) {
 }
 
 func testBeginFails(t *testing.T, b txBackend) {
-	e := newEnv(t, b)
+	e := newTxEnv(t, b)
 	called := false
 	fn := func(context.Context) error { called = true; return nil }
 
-	cctx, cancel := context.WithCancel(setup)
+	cctx, cancel := context.WithCancel(txSetup)
 	cancel()
 	if err := e.db.Atomic(cctx, fn); !errors.Is(err, context.Canceled) {
 		t.Errorf("Atomic with a cancelled context = %v, want context.Canceled", err)
 	}
-	wantNoConnInUse(t, e.db)
+	txWantNoConnInUse(t, e.db)
 
 	if b.badIsolation {
-		err := e.db.Atomic(setup, fn, orm.Isolation(sql.LevelLinearizable))
+		err := e.db.Atomic(txSetup, fn, orm.Isolation(sql.LevelLinearizable))
 		if err == nil {
 			t.Error("Atomic with an unsupported isolation level succeeded")
 		}
-		wantNoConnInUse(t, e.db)
+		txWantNoConnInUse(t, e.db)
 	}
 
-	guarded := newEnv(t, b, orm.SyncMode(driver.SyncError))
+	guarded := newTxEnv(t, b, orm.SyncMode(driver.SyncError))
 	if err := guarded.db.Atomic(context.Background(), fn); !errors.Is(err, driver.ErrSyncCall) {
 		t.Errorf("sync Atomic under aio_sync=error = %v, want ErrSyncCall", err)
 	}
 	if err := guarded.db.Transaction(context.Background(), fn); !errors.Is(err, driver.ErrSyncCall) {
 		t.Errorf("sync Transaction under aio_sync=error = %v, want ErrSyncCall", err)
 	}
-	wantNoConnInUse(t, guarded.db)
+	txWantNoConnInUse(t, guarded.db)
 	if called {
 		t.Error("fn was called although BEGIN failed")
 	}
 	// The pool is whole: an async transaction works.
-	if _, err := aio.Await(setup, guarded.db.AioAtomic(context.Background(), func(ctx context.Context) error {
+	if _, err := aio.Await(txSetup, guarded.db.AioAtomic(context.Background(), func(ctx context.Context) error {
 		return guarded.insert(ctx, 1, 1)
 	})); err != nil {
 		t.Fatal(err)
@@ -741,10 +741,10 @@ func testBeginFails(t *testing.T, b txBackend) {
 }
 
 func testCommitFails(t *testing.T, b txBackend) {
-	e := newEnv(t, b)
+	e := newTxEnv(t, b)
 	t.Run("CancelledContext", func(t *testing.T) {
 		e := e.with(t)
-		cctx, cancel := context.WithCancel(setup)
+		cctx, cancel := context.WithCancel(txSetup)
 		defer cancel()
 		err := e.db.Atomic(cctx, func(ctx context.Context) error {
 			e.mustInsert(ctx, 1)
@@ -754,7 +754,7 @@ func testCommitFails(t *testing.T, b txBackend) {
 		if err == nil {
 			t.Fatal("Atomic committed although its context was cancelled")
 		}
-		wantNoConnInUse(t, e.db)
+		txWantNoConnInUse(t, e.db)
 		e.wantIDs("after the failed commit", e.committed())
 	})
 	if b.deferredTable == nil {
@@ -764,7 +764,7 @@ func testCommitFails(t *testing.T, b txBackend) {
 		d := &txEnv{t: t, b: b, db: e.db, table: e.table + "_d"}
 		ddl, violation := b.deferredTable(d.table)
 		d.setupTable(ddl)
-		err := d.db.Atomic(setup, func(ctx context.Context) error {
+		err := d.db.Atomic(txSetup, func(ctx context.Context) error {
 			for _, q := range violation {
 				if err := d.exec(ctx, q); err != nil {
 					t.Fatalf("%s: %v (the constraint should be deferred)", q, err)
@@ -775,10 +775,10 @@ func testCommitFails(t *testing.T, b txBackend) {
 		if err == nil || !strings.Contains(err.Error(), "commit") {
 			t.Fatalf("Atomic = %v, want the commit's error", err)
 		}
-		wantNoConnInUse(t, d.db)
+		txWantNoConnInUse(t, d.db)
 		d.wantIDs("after the failed commit", d.committed())
 		// The connection went back clean: the next transaction commits.
-		if err := d.db.Atomic(setup, func(ctx context.Context) error { return d.insert(ctx, 5, 5) }); err != nil {
+		if err := d.db.Atomic(txSetup, func(ctx context.Context) error { return d.insert(ctx, 5, 5) }); err != nil {
 			t.Fatal(err)
 		}
 		d.wantIDs("after the next commit", d.committed(), 5)
@@ -786,9 +786,9 @@ func testCommitFails(t *testing.T, b txBackend) {
 }
 
 func testFinishedContext(t *testing.T, b txBackend) {
-	e := newEnv(t, b)
+	e := newTxEnv(t, b)
 	var kept context.Context
-	err := e.db.Atomic(setup, func(ctx context.Context) error {
+	err := e.db.Atomic(txSetup, func(ctx context.Context) error {
 		kept = ctx
 		e.mustInsert(ctx, 1)
 		return nil
@@ -813,9 +813,9 @@ func testFinishedContext(t *testing.T, b txBackend) {
 }
 
 func testOtherDB(t *testing.T, b txBackend) {
-	e1 := newEnv(t, b)
-	e2 := newEnv(t, b)
-	err := e1.db.Atomic(setup, func(ctx context.Context) error {
+	e1 := newTxEnv(t, b)
+	e2 := newTxEnv(t, b)
+	err := e1.db.Atomic(txSetup, func(ctx context.Context) error {
 		e1.mustInsert(ctx, 1)
 		// ctx carries e1's transaction only: e2 runs on its own pool, in
 		// autocommit, and may begin its own transaction.
@@ -836,7 +836,7 @@ func testOtherDB(t *testing.T, b txBackend) {
 }
 
 func testGuardPanic(t *testing.T, b txBackend) {
-	e := newEnv(t, b, orm.SyncMode(driver.SyncPanic))
+	e := newTxEnv(t, b, orm.SyncMode(driver.SyncPanic))
 	fn := func(context.Context) error { t.Error("fn called by a sync call under aio_sync=panic"); return nil }
 	// Each call records its own file:line first: the panic's Caller.
 	var caller string
@@ -862,20 +862,20 @@ func testGuardPanic(t *testing.T, b txBackend) {
 		}},
 	}
 	for _, c := range calls {
-		p := recovered(func() { c.call(context.Background()) })
+		p := txRecovered(func() { c.call(context.Background()) })
 		want := &driver.SyncCallError{Op: "begin", Mode: driver.SyncPanic, Caller: caller}
 		if sce, ok := p.(*driver.SyncCallError); !ok || !reflect.DeepEqual(sce, want) {
 			t.Errorf("%s: recovered %#v, want %#v", c.name, p, want)
 		}
 	}
-	wantNoConnInUse(t, e.db)
+	txWantNoConnInUse(t, e.db)
 	// Allowed and async contexts pass.
 	if err := e.db.Atomic(aio.AllowSync(context.Background()), func(ctx context.Context) error {
 		return e.insert(ctx, 1, 1)
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := aio.Await(setup, e.db.AioAtomic(context.Background(), func(ctx context.Context) error {
+	if _, err := aio.Await(txSetup, e.db.AioAtomic(context.Background(), func(ctx context.Context) error {
 		return e.insert(ctx, 2, 2)
 	})); err != nil {
 		t.Fatal(err)
@@ -884,16 +884,16 @@ func testGuardPanic(t *testing.T, b txBackend) {
 }
 
 func testOptions(t *testing.T, b txBackend) {
-	e := newEnv(t, b)
+	e := newTxEnv(t, b)
 	if b.readOnly {
-		err := e.db.Atomic(setup, func(ctx context.Context) error { return e.insert(ctx, 1, 1) }, orm.ReadOnly())
+		err := e.db.Atomic(txSetup, func(ctx context.Context) error { return e.insert(ctx, 1, 1) }, orm.ReadOnly())
 		if err == nil {
 			t.Error("insert in a ReadOnly transaction succeeded")
 		}
 		e.wantIDs("after the read-only transaction", e.committed())
 	}
 	if b.isolationQuery != "" {
-		err := e.db.Atomic(setup, func(ctx context.Context) error {
+		err := e.db.Atomic(txSetup, func(ctx context.Context) error {
 			ex, release, err := orm.AcquireForTxTest(e.db, ctx)
 			if err != nil {
 				return err
@@ -913,7 +913,7 @@ func testOptions(t *testing.T, b txBackend) {
 		}
 	}
 	// Options are for a new transaction; a savepoint ignores them.
-	err := e.db.Atomic(setup, func(ctx context.Context) error {
+	err := e.db.Atomic(txSetup, func(ctx context.Context) error {
 		return e.db.Atomic(ctx, func(ctx context.Context) error { return e.insert(ctx, 2, 2) }, orm.ReadOnly())
 	})
 	if err != nil {
@@ -923,8 +923,8 @@ func testOptions(t *testing.T, b txBackend) {
 }
 
 func testBeginContext(t *testing.T, b txBackend) {
-	e := newEnv(t, b)
-	ctx, tx, err := e.db.BeginContext(setup)
+	e := newTxEnv(t, b)
+	ctx, tx, err := e.db.BeginContext(txSetup)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -939,7 +939,7 @@ func testBeginContext(t *testing.T, b txBackend) {
 		t.Errorf("statement after Commit = %v, want sql.ErrTxDone", err)
 	}
 
-	ctx, tx, err = e.db.BeginContext(setup)
+	ctx, tx, err = e.db.BeginContext(txSetup)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -954,11 +954,11 @@ func testBeginContext(t *testing.T, b txBackend) {
 		t.Errorf("Commit after Rollback = %v, want sql.ErrTxDone", err)
 	}
 	e.wantIDs("after", e.committed(), 1)
-	wantNoConnInUse(t, e.db)
+	txWantNoConnInUse(t, e.db)
 }
 
 func testOrmtest(t *testing.T, b txBackend) {
-	e := newEnv(t, b, orm.SyncMode(driver.SyncPanic))
+	e := newTxEnv(t, b, orm.SyncMode(driver.SyncPanic))
 	t.Run("inner", func(t *testing.T) {
 		e := e.with(t)
 		ctx := ormtest.Tx(t, e.db)
@@ -973,5 +973,5 @@ func testOrmtest(t *testing.T, b txBackend) {
 		}
 	})
 	e.wantIDs("after the test", e.committed())
-	wantNoConnInUse(t, e.db)
+	txWantNoConnInUse(t, e.db)
 }
