@@ -1,0 +1,127 @@
+// Package driver is aiodb's guarded database/sql driver: it wraps another
+// driver, keeps every feature of it, and adds the sync guard and hooks.
+//
+// # Registered drivers
+//
+// Importing the package registers four drivers with database/sql:
+//
+//	aiopg      github.com/lib/pq                   DialectPostgres
+//	aiopgx     github.com/jackc/pgx/v5/stdlib      DialectPostgres
+//	aiomysql   github.com/go-sql-driver/mysql      DialectMySQL
+//	aiosqlite  modernc.org/sqlite                  DialectSQLite
+//
+// so sql.Open("aiosqlite", "file:demo.db?aio_sync=panic") works after
+// import _ "github.com/aiodb/aiodb/driver". OpenConnector does the same for
+// sql.OpenDB and lets code set what a DSN cannot hold (Options.Hooks,
+// Options.Logger). Wrap and NewConnector wrap any other driver or
+// connector, go-sqlmock's included. (*sql.DB).Driver() of a guarded pool
+// is a *Driver: DialectOf and (*Driver).Options report its dialect and
+// options.
+//
+// # DSN options
+//
+// The DSN is the wrapped driver's own DSN plus the wrapper's options,
+// which are taken out before the inner driver sees it (lib/pq would send an
+// unknown URL key to the server as a run-time parameter, and
+// go-sql-driver/mysql as a SET). Every other option is passed on byte for
+// byte. The options may be written in each driver's own form:
+//
+//	postgres://u@h:5432/db?sslmode=disable&aio_sync=panic
+//	host=127.0.0.1 dbname=test aio_sync=panic        (values may be 'quoted')
+//	root@tcp(127.0.0.1:3306)/test?parseTime=true&aio_sync=warn
+//	file:demo.db?aio_sync=panic&_pragma=busy_timeout(5000)
+//	:memory:?aio_sync=error
+//
+// The options are:
+//
+//	aio_sync=allow|warn|error|panic   the guard's mode (Options.Sync)
+//
+// An unknown aio_ option, an option given twice or a bad value is an
+// error naming the option, returned by sql.Open / OpenConnector.
+//
+// # The sync guard
+//
+// A statement is async when its context was marked by MarkAsync (package
+// aio marks the contexts of its goroutines) or allowed by AllowSync; any
+// other statement is a sync call, and Options.Sync decides:
+//
+//   - SyncAllow runs it (the default);
+//   - SyncWarn runs it, logs the SQL and the caller's file:line through
+//     log/slog (Options.Logger, else slog.Default()) at level WARN, and
+//     fires Hooks.OnSyncViolation;
+//   - SyncError fails it with a *SyncCallError (errors.Is(err,
+//     ErrSyncCall)); nothing is sent to the server;
+//   - SyncPanic panics with a *SyncCallError; nothing is sent to the server.
+//
+// The caller is the first stack frame outside database/sql and aiodb's
+// driver, aio and orm packages (frames in _test.go files always count).
+// OnSyncViolation fires under warn, error and panic; its Mode says which.
+//
+// # Panic safety
+//
+// database/sql leaks the pooled connection when a driver panics in some
+// methods: QueryContext (queryDC releases the connection only on
+// return), BeginTx (beginDC), Stmt execution, ResetSession, IsValid,
+// Connect, Commit and Rollback. It is safe to panic in ExecContext and
+// PrepareContext, whose callers execDC and prepareDC release the
+// connection in a defer, and in Rows.Next and Rows.Columns, where Row.Scan
+// and the caller's deferred rows.Close release it. So under SyncPanic:
+//
+//   - Exec and Prepare panic at once;
+//   - Query returns, without touching the inner connection, rows whose
+//     Next and Columns panic: QueryRow(...).Scan panics, and so does
+//     rows.Next after Query (a caller that closes the rows without reading
+//     them sees nothing, and nothing was sent);
+//   - BeginTx returns the *SyncCallError as an error and does not panic,
+//     since a panic there would lose a pool slot for good; package orm
+//     panics itself before it calls BeginTx;
+//   - a *sql.Stmt executed (or re-prepared on another connection) with a
+//     sync context returns the error, for the same reason.
+//
+// A thousand recovered panics on a pool of two connections leave the pool
+// whole; inside a transaction begun with an allowed context, a sync
+// statement panics and Rollback still releases the connection.
+//
+// # Hooks
+//
+// Options.Hooks (a hooks.Hook; nil means none, and then no event is built
+// and nothing is timed) sees:
+//
+//   - OnConnect for each new physical connection, with its duration and
+//     error; OnReset when database/sql reuses one; OnClose;
+//   - OnTx for begin, commit and rollback, and for SAVEPOINT, RELEASE
+//     [SAVEPOINT] and ROLLBACK TO [SAVEPOINT] recognised in the SQL of an
+//     Exec (any case, after whitespace and comments);
+//   - OnStatementStart and OnStatementEnd with the same
+//     *hooks.StatementEvent: a query ends when its rows are closed, with
+//     Rows the number of rows read; an exec ends with the rows affected.
+//     The context OnStatementStart returns is the one the inner driver
+//     and OnStatementEnd get;
+//   - OnSyncViolation, described above.
+//
+// Every connection has a ConnID unique in the process. When the inner
+// driver answers driver.ErrSkip (go-sql-driver/mysql with arguments and
+// interpolateParams off) or lacks ExecerContext/QueryerContext, the wrapper
+// prepares, runs and closes the statement itself, so database/sql does not
+// fall back and the hooks see one statement. Errors of the inner driver
+// are returned unchanged, so *pq.Error, *mysql.MySQLError and the like
+// still match.
+//
+// # Reaching the inner connection
+//
+// The wrapper implements each optional interface of database/sql/driver
+// the inner driver has (IsValid and the deprecated ColumnConverter only
+// when the inner connection or statement has them, as database/sql
+// behaves differently with them), so nothing falls back to a slower
+// path. For driver-specific methods, (*sql.Conn).Raw passes the wrapper's
+// connection; InnerConn (or its Unwrap method) returns the inner one:
+//
+//	conn.Raw(func(dc any) error {
+//		pgxConn := driver.InnerConn(dc).(*stdlib.Conn).Conn()
+//		...
+//	})
+//
+// lib/pq's CopyIn works through aiopg as it does through lib/pq: prepare
+// pq.CopyIn(...) in a transaction, Exec each row, then Exec with no
+// arguments to flush.
+package driver
