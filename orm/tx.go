@@ -113,8 +113,9 @@ func (tx *Tx) Commit() error {
 		return errTxFinished("commit")
 	}
 	if err := tx.sqlTx.Commit(); err != nil {
-		// database/sql has usually ended the transaction already (then
-		// this returns ErrTxDone); when not, this frees the connection.
+		// database/sql ends the transaction whatever Commit returns
+		// (this then returns ErrTxDone); the rollback is for a wrapper
+		// or future version that leaves it open.
 		_ = tx.sqlTx.Rollback()
 		return fmt.Errorf("orm: commit: %w", err)
 	}
