@@ -1,6 +1,7 @@
 package orm
 
 import (
+	"database/sql"
 	"database/sql/driver"
 	"fmt"
 	"reflect"
@@ -25,11 +26,12 @@ type Query interface {
 // puts it back, so a query allocates neither its buffer nor its argument
 // and Scan destination slices.
 type builder struct {
-	buf    []byte
-	args   []any
-	d      *Dialect
-	scopes []scope
-	err    error
+	buf       []byte
+	args      []any
+	d         *Dialect
+	scopes    []scope
+	err       error
+	aliasMode aliasMode
 
 	// scanning state reused across rows
 	dest    []any
@@ -41,11 +43,22 @@ type builder struct {
 // names may refer to.
 type scope struct {
 	t       *Table
-	qual    string   // the main table's qualifier: its alias or name
-	joins   []join   // joined tables
-	aliases []string // output column aliases (SelectExpr), usable in ORDER BY/HAVING
-	qualify bool     // write unqualified columns of t qualified (there are joins)
+	qual    string    // the main table's qualifier: its alias or name
+	joins   []join    // joined tables
+	aliases []selExpr // output column aliases (ColumnExpr), usable in ORDER BY and HAVING
+	qualify bool      // write unqualified columns of t qualified (there are joins)
 }
+
+// aliasMode says how a name that is an output alias is written: not at
+// all (WHERE, GROUP BY), as the alias (ORDER BY), or as its expression
+// (HAVING: PostgreSQL does not accept output aliases there).
+type aliasMode uint8
+
+const (
+	aliasNone aliasMode = iota
+	aliasName
+	aliasExpand
+)
 
 var builderPool = sync.Pool{New: func() any { return new(builder) }}
 
@@ -71,7 +84,7 @@ func putBuilder(b *builder) {
 	clear(b.times)
 	b.buf, b.args, b.dest, b.times = b.buf[:0], b.args[:0], b.dest[:0], b.times[:0]
 	b.scopes = b.scopes[:0]
-	b.err, b.d, b.discard = nil, nil, nil
+	b.err, b.d, b.discard, b.aliasMode = nil, nil, nil, aliasNone
 	builderPool.Put(b)
 }
 
@@ -136,7 +149,14 @@ func (b *builder) bindValue(v any) {
 // dialect's time conversion. Common types take the fast path.
 func (b *builder) checkValue(v any) (any, error) {
 	switch x := v.(type) {
-	case nil, string, int64, int, int32, bool, float64, []byte, driver.Valuer:
+	case nil, string, int64, int, int32, bool, float64, []byte:
+		return v, nil
+	case sql.NullTime:
+		if !x.Valid {
+			return nil, nil
+		}
+		return b.checkValue(x.Time)
+	case driver.Valuer:
 		return v, nil
 	case time.Time:
 		if b.d.BindTime != nil {
@@ -246,9 +266,20 @@ func (b *builder) column(name string) {
 			b.ident(col)
 			return
 		}
-		for _, a := range s.aliases {
-			if a == col {
-				b.ident(col)
+		if b.aliasMode != aliasNone {
+			for _, a := range s.aliases {
+				if a.alias != col {
+					continue
+				}
+				if b.aliasMode == aliasName {
+					b.ident(col)
+				} else {
+					b.aliasMode = aliasNone // an alias's expression cannot name an alias
+					b.writeByte('(')
+					a.e.appendExpr(b)
+					b.writeByte(')')
+					b.aliasMode = aliasExpand
+				}
 				return
 			}
 		}

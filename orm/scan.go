@@ -94,11 +94,14 @@ func (b *builder) setDest(p *scanPlan, base unsafe.Pointer) {
 			b.dest[i] = &b.discard
 		case p.hasTimes && f.kind != kindOther:
 			ts := &b.times[i]
-			ts.field = f
-			if f.kind == kindTime {
-				ts.dst, ts.ptr = (*time.Time)(f.addr(base)), nil
-			} else {
-				ts.dst, ts.ptr = nil, (**time.Time)(f.addr(base))
+			*ts = timeScanner{field: f}
+			switch f.kind {
+			case kindTime:
+				ts.dst = (*time.Time)(f.addr(base))
+			case kindTimePtr:
+				ts.ptr = (**time.Time)(f.addr(base))
+			case kindNullTime:
+				ts.null = (*sql.NullTime)(f.addr(base))
 			}
 			b.dest[i] = ts
 		default:
@@ -112,8 +115,9 @@ func (b *builder) setDest(p *scanPlan, base unsafe.Pointer) {
 // expressions over time columns.
 type timeScanner struct {
 	field *Field
-	dst   *time.Time
-	ptr   **time.Time
+	dst   *time.Time    // a time.Time field
+	ptr   **time.Time   // or a *time.Time field
+	null  *sql.NullTime // or a sql.NullTime field
 }
 
 // textTimeLayouts are tried in order; a time without an offset is UTC,
@@ -133,8 +137,12 @@ func (s *timeScanner) Scan(src any) error {
 	case time.Time:
 		t = v
 	case nil:
-		if s.ptr != nil {
+		switch {
+		case s.ptr != nil:
 			*s.ptr = nil
+			return nil
+		case s.null != nil:
+			*s.null = sql.NullTime{}
 			return nil
 		}
 		return fmt.Errorf("orm: NULL in column %q cannot be stored in field %s of type time.Time; use *time.Time or sql.NullTime", s.field.Column, s.field.GoName)
@@ -160,6 +168,10 @@ func (s *timeScanner) parse(text string) error {
 }
 
 func (s *timeScanner) set(t time.Time) {
+	if s.null != nil {
+		*s.null = sql.NullTime{Time: t, Valid: true}
+		return
+	}
 	if s.ptr != nil {
 		p := new(time.Time)
 		*p = t

@@ -80,6 +80,7 @@ const (
 	kindOther fieldKind = iota
 	kindTime
 	kindTimePtr
+	kindNullTime
 )
 
 var (
@@ -275,6 +276,11 @@ func isIntKind(k reflect.Kind) bool {
 
 // checkFieldType accepts what database/sql can both bind and scan.
 func checkFieldType(t reflect.Type) error {
+	if t.Kind() == reflect.Pointer {
+		if e := t.Elem(); e.Kind() != reflect.Pointer && (e.Implements(valuerType) || reflect.PointerTo(e).Implements(scannerType)) {
+			return checkFieldType(e) // *T where T is a Valuer: NULL is nil
+		}
+	}
 	if t.Implements(valuerType) || reflect.PointerTo(t).Implements(valuerType) {
 		if !reflect.PointerTo(t).Implements(scannerType) {
 			return fmt.Errorf("type %v is a driver.Valuer but *%v is not a sql.Scanner", t, t)
@@ -344,6 +350,13 @@ func accessors(t reflect.Type, null bool) (fieldKind, func(unsafe.Pointer) any, 
 		return kindTimePtr, func(p unsafe.Pointer) any { return (**time.Time)(p) }, func(p unsafe.Pointer) any {
 			if v := *(**time.Time)(p); v != nil {
 				return *v
+			}
+			return nil
+		}
+	case reflect.TypeFor[sql.NullTime]():
+		return kindNullTime, func(p unsafe.Pointer) any { return (*sql.NullTime)(p) }, func(p unsafe.Pointer) any {
+			if v := (*sql.NullTime)(p); v.Valid {
+				return v.Time // bound as a time, so the dialect's BindTime applies
 			}
 			return nil
 		}

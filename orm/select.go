@@ -199,10 +199,9 @@ func (q *SelectQuery[T]) scope() scope {
 func (q *SelectQuery[T]) appendCore(b *builder) {
 	s := q.scope()
 	for _, e := range q.exprs {
-		if b.checkAlias("column", e.alias) {
-			s.aliases = append(s.aliases, e.alias)
-		}
+		b.checkAlias("column", e.alias)
 	}
+	s.aliases = q.exprs
 	b.pushScope(s)
 	defer b.popScope()
 	b.write("SELECT ")
@@ -299,7 +298,9 @@ func (q *SelectQuery[T]) appendFrom(b *builder) {
 	}
 	if len(q.having) > 0 {
 		b.write(" HAVING ")
+		b.aliasMode = aliasExpand
 		b.conds(q.having)
+		b.aliasMode = aliasNone
 	}
 }
 
@@ -321,13 +322,12 @@ func (q *SelectQuery[T]) build(b *builder) {
 func (q *SelectQuery[T]) appendTail(b *builder) {
 	if len(q.orderBy) > 0 {
 		s := q.scope()
-		for _, e := range q.exprs {
-			s.aliases = append(s.aliases, e.alias)
-		}
+		s.aliases = q.exprs
 		if len(q.compounds) > 0 {
 			s.qualify = false // a compound's ORDER BY names output columns
 		}
 		b.pushScope(s)
+		b.aliasMode = aliasName
 		b.write(" ORDER BY ")
 		for i, c := range q.orderBy {
 			if i > 0 {
@@ -340,6 +340,7 @@ func (q *SelectQuery[T]) appendTail(b *builder) {
 				b.column(c)
 			}
 		}
+		b.aliasMode = aliasNone
 		b.popScope()
 	}
 	b.limitOffset(q.limit, q.offset)

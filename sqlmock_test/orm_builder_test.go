@@ -162,9 +162,9 @@ var ormCases = []ormCase{
 				GroupBy("author_id").Having(orm.Gt("total", 10)).OrderBy("-total")
 		},
 		want: map[string]string{
-			pg:  `SELECT "author_id", SUM("hits") AS "total" FROM "books" GROUP BY "author_id" HAVING "total" > $1 ORDER BY "total" DESC`,
-			my:  "SELECT `author_id`, SUM(`hits`) AS `total` FROM `books` GROUP BY `author_id` HAVING `total` > ? ORDER BY `total` DESC",
-			lit: `SELECT "author_id", SUM("hits") AS "total" FROM "books" GROUP BY "author_id" HAVING "total" > ? ORDER BY "total" DESC`,
+			pg:  `SELECT "author_id", SUM("hits") AS "total" FROM "books" GROUP BY "author_id" HAVING (SUM("hits")) > $1 ORDER BY "total" DESC`,
+			my:  "SELECT `author_id`, SUM(`hits`) AS `total` FROM `books` GROUP BY `author_id` HAVING (SUM(`hits`)) > ? ORDER BY `total` DESC",
+			lit: `SELECT "author_id", SUM("hits") AS "total" FROM "books" GROUP BY "author_id" HAVING (SUM("hits")) > ? ORDER BY "total" DESC`,
 		},
 		args: []any{10},
 	},
