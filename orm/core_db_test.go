@@ -160,7 +160,9 @@ func (coreTypes) TableName() string { return "ormcore_types" }
 
 // coreTimesEqual compares times as instants at microsecond precision
 // (what PostgreSQL and DATETIME(6) keep).
-func coreTimesEqual(a, b time.Time) bool { return a.Truncate(time.Microsecond).Equal(b.Truncate(time.Microsecond)) }
+func coreTimesEqual(a, b time.Time) bool {
+	return a.Truncate(time.Microsecond).Equal(b.Truncate(time.Microsecond))
+}
 
 // TestRoundTripTypes inserts rows with every supported type (full values,
 // then NULLs and zero values) and reads them back unchanged: integers at
