@@ -118,3 +118,46 @@ func BenchmarkFake(b *testing.B) {
 }
 
 func lookupEnv(k string) string { return os.Getenv(k) }
+
+// The wrapper's cost without database/sql around it: one statement
+// straight on the driver connection, wrapped and bare.
+func BenchmarkConnDirect(b *testing.B) {
+	cols := []string{"id", "name"}
+	rows := [][]driver.Value{{int64(1), "one"}}
+	inner := fakedb.New(cols, rows).Connector()
+	for _, d := range []struct {
+		name string
+		conn func() driver.Conn
+	}{
+		{"driver=fakedb", func() driver.Conn { c, _ := inner.Connect(context.Background()); return c }},
+		{"driver=aiodb", func() driver.Conn {
+			c, _ := aiodriver.NewConnector(inner, aiodriver.Options{Sync: aiodriver.SyncPanic}).Connect(context.Background())
+			return c
+		}},
+	} {
+		ctx := aiodriver.MarkAsync(context.Background())
+		args := []driver.NamedValue{{Ordinal: 1, Value: int64(1)}}
+		dest := make([]driver.Value, 2)
+		b.Run("op=query/"+d.name, func(b *testing.B) {
+			c := d.conn().(driver.QueryerContext)
+			b.ReportAllocs()
+			for b.Loop() {
+				r, err := c.QueryContext(ctx, "SELECT id, name FROM t WHERE id = ?", args)
+				if err != nil {
+					b.Fatal(err)
+				}
+				r.Next(dest)
+				r.Close()
+			}
+		})
+		b.Run("op=exec/"+d.name, func(b *testing.B) {
+			c := d.conn().(driver.ExecerContext)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := c.ExecContext(ctx, "UPDATE t SET n = 1 WHERE id = ?", args); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
