@@ -25,6 +25,8 @@ const (
 
 var syncModeNames = [...]string{"allow", "warn", "error", "panic"}
 
+// String returns the mode's aio_sync value ("allow", "warn", "error",
+// "panic"), or SyncMode(n) for a value outside them.
 func (m SyncMode) String() string {
 	if int(m) < len(syncModeNames) {
 		return syncModeNames[m]
@@ -55,6 +57,8 @@ type SyncCallError struct {
 	Mode   SyncMode // SyncError or SyncPanic
 }
 
+// Error describes the refused call: its operation, the mode, the caller
+// and the SQL.
 func (e *SyncCallError) Error() string {
 	var b strings.Builder
 	b.WriteString("aiodb: sync call (")

@@ -316,3 +316,41 @@ func TestDriverGuardPanicInTx(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A *sql.Stmt prepared in an allowed context and executed with a sync one:
+// Exec returns the error ((*sql.Stmt).ExecContext would leak its
+// connection on a panic), Query's rows panic on Next.
+func TestDriverGuardPanicPreparedStmt(t *testing.T) {
+	db, mock, _ := drvOpen(t, aiodriver.Options{Sync: aiodriver.SyncPanic})
+	allowed := aiodriver.AllowSync(context.Background())
+	ep := mock.ExpectPrepare("SELECT n FROM s WHERE id = ?")
+	ep.ExpectQuery().WithArgs(1).WillReturnRows(sqlmock.NewRows([]string{"n"}).AddRow(5))
+	st, err := db.PrepareContext(allowed, "SELECT n FROM s WHERE id = ?")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), drvShortTimeout)
+	defer cancel()
+	for i := 0; i < 50; i++ {
+		if _, err := st.ExecContext(ctx, 1); !errors.Is(err, aiodriver.ErrSyncCall) {
+			t.Fatalf("stmt Exec with a sync context: %v", err)
+		}
+		func() {
+			defer func() {
+				if _, ok := recover().(*aiodriver.SyncCallError); !ok {
+					t.Fatal("stmt QueryRow.Scan with a sync context did not panic")
+				}
+			}()
+			var n int
+			st.QueryRowContext(ctx, 1).Scan(&n)
+		}()
+	}
+	var n int
+	if err := st.QueryRowContext(allowed, 1).Scan(&n); err != nil || n != 5 {
+		t.Fatalf("allowed stmt query after the refusals: %d %v", n, err)
+	}
+	if err := mock.ExpectationsWereMet(); err != nil {
+		t.Fatal(err)
+	}
+}
