@@ -181,7 +181,6 @@ func TestDriverHooksSyncViolationWarn(t *testing.T) {
 	}
 }
 
-
 func TestDriverHooksConnIDsUnique(t *testing.T) {
 	rec := &drvRecorder{}
 	db, mock, _ := drvOpen(t, aiodriver.Options{Hooks: rec})
