@@ -16,10 +16,11 @@ import (
 	"testing"
 	"time"
 
-	_ "github.com/go-sql-driver/mysql"
+	"github.com/go-sql-driver/mysql"
+	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib"
 	"github.com/lib/pq"
-	_ "modernc.org/sqlite"
+	"modernc.org/sqlite"
 
 	aiodriver "github.com/aiodb/aiodb/driver"
 	"github.com/aiodb/aiodb/hooks"
@@ -569,6 +570,49 @@ func TestIntegrationConcurrent(t *testing.T) {
 		}
 		if s, e := rec.starts.Load(), rec.ends.Load(); s != e || s != 2*workers*per+1 {
 			t.Fatalf("%d starts, %d ends, want %d", s, e, 2*workers*per+1)
+		}
+	})
+}
+
+// Isolation level and read-only flag reach the server, and the inner
+// driver's errors come back unchanged.
+func TestIntegrationTxOptionsAndErrors(t *testing.T) {
+	forEachTarget(t, func(t *testing.T, tg target, dsn string) {
+		db := openDB(t, tg.name, dsn, func(o *aiodriver.Options) { o.Hooks = hooks.Base{} })
+		_, err := db.ExecContext(allow, "SELEKT 1")
+		if err == nil {
+			t.Fatal("no error for bad SQL")
+		}
+		var typ string
+		switch e := err.(type) {
+		case *pq.Error:
+			typ = "pq"
+		case *mysql.MySQLError:
+			typ = "mysql"
+		case *sqlite.Error:
+			typ = "sqlite"
+		case *pgconn.PgError:
+			typ = "pgx"
+		default:
+			t.Fatalf("error %T %v is not the inner driver's own type", e, e)
+		}
+		if want := map[string]string{"aiopg": "pq", "aiopgx": "pgx", "aiomysql": "mysql", "aiosqlite": "sqlite"}[tg.name]; typ != want {
+			t.Fatalf("error type %s, want %s", typ, want)
+		}
+		if tg.dialect != aiodriver.DialectPostgres {
+			return
+		}
+		tx, err := db.BeginTx(allow, &sql.TxOptions{Isolation: sql.LevelSerializable, ReadOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback()
+		var iso, ro string
+		if err := tx.QueryRowContext(allow, "SELECT current_setting('transaction_isolation'), current_setting('transaction_read_only')").Scan(&iso, &ro); err != nil {
+			t.Fatal(err)
+		}
+		if iso != "serializable" || ro != "on" {
+			t.Fatalf("isolation %q read-only %q, want serializable and on", iso, ro)
 		}
 	})
 }
