@@ -75,8 +75,11 @@
 //   - BeginTx returns the *SyncCallError as an error and does not panic,
 //     since a panic there would lose a pool slot for good; package orm
 //     panics itself before it calls BeginTx;
-//   - a *sql.Stmt executed (or re-prepared on another connection) with a
-//     sync context returns the error, for the same reason.
+//   - (*sql.Stmt).Exec with a sync context returns the error, for the
+//     same reason (it does not release its connection on a panic), and so
+//     does a Prepare that database/sql makes on its own (re-preparing a
+//     *sql.Stmt on another connection, Tx.Stmt); (*sql.Stmt).Query
+//     behaves as Query above.
 //
 // A thousand recovered panics on a pool of two connections leave the pool
 // whole; inside a transaction begun with an allowed context, a sync
