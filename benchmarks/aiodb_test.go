@@ -52,7 +52,7 @@ func BenchmarkAiodb(b *testing.B) {
 				b.Fatal(err)
 			}
 			closeAfter(b, name, db.Close)
-			e := newServerEnv(b, db.SQLDB(), backend, dialect, AiodbModel{}.TableName())
+			e := newServerEnv(b, db.SQLDB(), backend, name, dialect, AiodbModel{}.TableName())
 			e.run(b, aiodbSuite(b, e, db))
 		})
 	}

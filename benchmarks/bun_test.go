@@ -55,7 +55,7 @@ func BenchmarkBun(b *testing.B) {
 			}
 			db := bun.NewDB(sqlDB, bunDialect)
 			closeAfter(b, name, db.Close)
-			e := newServerEnv(b, sqlDB, backend, dialect, bunTable)
+			e := newServerEnv(b, sqlDB, backend, name, dialect, bunTable)
 			e.run(b, bunSuite(e, db))
 		})
 	}

@@ -7,9 +7,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/metrics"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	_ "github.com/go-sql-driver/mysql" // "mysql"
 	_ "github.com/jackc/pgx/v5/stdlib" // "pgx"
@@ -23,6 +27,13 @@ import (
 // batch is the number of rows of InsertMulti and ReadSlice, and the number
 // of rows seeded into every table before the benchmarks read it.
 const batch = 100
+
+// The async forms: Fanout reads one row from fanout goroutines at once;
+// Stream reads streamRows rows one by one without holding them all.
+const (
+	fanout     = 64
+	streamRows = 100_000
+)
 
 // Backends. Every library runs on each one it supports, as the second
 // element of its benchmarks' names.
@@ -87,6 +98,8 @@ type env struct {
 	table   string
 	readID  int64             // the id of a seeded row, read and updated by the benchmarks
 	nop     *nopdriver.Driver // on the nop backend: its answers are set per operation
+	db      *sql.DB           // on a server backend: the handle that made the table
+	driver  string            // the benchmarks' third name part
 }
 
 // suite is one library's five operations. Each runs its own b.Loop, so
@@ -97,6 +110,13 @@ type suite struct {
 	Update      func(b *testing.B)
 	Read        func(b *testing.B)
 	ReadSlice   func(b *testing.B)
+
+	// The async forms, for the libraries that have them (nil otherwise):
+	// Fanout64 reads the row of readID from 64 goroutines at once, on a
+	// pool of at most 16 connections; Stream100k reads 100,000 rows one at
+	// a time and reports the peak of the heap above its start.
+	Fanout64   func(b *testing.B)
+	Stream100k func(b *testing.B)
 }
 
 // run runs s's operations as sub-benchmarks, setting the do-nothing
@@ -112,6 +132,8 @@ func (e *env) run(b *testing.B, s suite) {
 		{"Update", s.Update, func() { e.nop.SetRows(nil, nil) }},
 		{"Read", s.Read, func() { e.nop.SetRows(modelCols, nopModels[:1]) }},
 		{"ReadSlice", s.ReadSlice, func() { e.nop.SetRows(modelCols, nopModels) }},
+		{"Fanout64", s.Fanout64, func() { e.nop.SetRows(modelCols, nopModels[:1]) }},
+		{"Stream100k", s.Stream100k, func() { e.nop.SetRows(modelCols, nopStream()) }},
 	}
 	for _, op := range ops {
 		if op.fn == nil {
@@ -120,6 +142,9 @@ func (e *env) run(b *testing.B, s suite) {
 		b.Run(op.name, func(b *testing.B) {
 			if e.nop != nil {
 				op.ans()
+			}
+			if op.name == "Stream100k" {
+				e.seedStream(b)
 			}
 			b.ReportAllocs()
 			op.fn(b)
@@ -148,10 +173,20 @@ var (
 	}()
 )
 
+// nopStream is the do-nothing driver's answer to Stream100k.
+var nopStream = sync.OnceValue(func() [][]sqldriver.Value {
+	out := make([][]sqldriver.Value, streamRows)
+	for i := range out {
+		m := nopModels[i%batch]
+		out[i] = append([]sqldriver.Value{int64(i + 1)}, m[1:]...)
+	}
+	return out
+})
+
 // newNopEnv returns the env of the do-nothing backend; its read id is the
 // first canned row's.
 func newNopEnv(table string) *env {
-	return &env{backend: backendNop, dialect: driver.DialectPostgres, table: table, readID: 1, nop: nopdriver.New()}
+	return &env{backend: backendNop, driver: "nop", dialect: driver.DialectPostgres, table: table, readID: 1, nop: nopdriver.New()}
 }
 
 // DSNs of the servers. A server benchmark skips when its DSN is unset,
@@ -174,8 +209,18 @@ func dsnFrom(b *testing.B, envVar string) string {
 	return ""
 }
 
-// pgDSN returns AIODB_PG_DSN or skips.
-func pgDSN(b *testing.B) string { return dsnFrom(b, pgEnv) }
+// pgDSN returns AIODB_PG_DSN, or skips, with synchronous_commit=off for
+// the session: a commit then does not wait for the disk, a wait the same
+// for every library that on a shared machine drowns the differences this
+// module measures. lib/pq and pgx send the key to the server as a run-time
+// parameter; it changes nothing for other sessions.
+func pgDSN(b *testing.B) string {
+	dsn := dsnFrom(b, pgEnv)
+	if strings.Contains(dsn, "://") {
+		return withDSNOption(dsn, "synchronous_commit=off")
+	}
+	return dsn + " synchronous_commit=off"
+}
 
 // mysqlDSN returns AIODB_MYSQL_DSN or skips.
 func mysqlDSN(b *testing.B) string { return dsnFrom(b, mysqlEnv) }
@@ -205,7 +250,7 @@ func closeAfter(b *testing.B, name string, close func() error) {
 
 // newServerEnv (re)creates table on a real backend through db, seeds it
 // with batch rows and drops it when b is done.
-func newServerEnv(b *testing.B, db *sql.DB, backend, dialect, table string) *env {
+func newServerEnv(b *testing.B, db *sql.DB, backend, driverName, dialect, table string) *env {
 	b.Helper()
 	ctx := driver.AllowSync(context.Background())
 	stmts := []string{"DROP TABLE IF EXISTS " + table, createTableSQL(dialect, table)}
@@ -224,11 +269,79 @@ func newServerEnv(b *testing.B, db *sql.DB, backend, dialect, table string) *env
 	if _, err := db.ExecContext(ctx, q, args...); err != nil {
 		b.Fatalf("%s: seeding %s: %v", backend, table, err)
 	}
-	e := &env{backend: backend, dialect: dialect, table: table}
+	e := &env{backend: backend, driver: driverName, dialect: dialect, table: table, db: db}
 	if err := db.QueryRowContext(ctx, "SELECT MIN(id) FROM "+table).Scan(&e.readID); err != nil {
 		b.Fatalf("%s: reading the first id of %s: %v", backend, table, err)
 	}
 	return e
+}
+
+// seedStream makes sure a server table has at least streamRows rows,
+// adding them in one statement on PostgreSQL (the only server the async
+// forms run on).
+func (e *env) seedStream(b *testing.B) {
+	if e.db == nil {
+		return
+	}
+	if e.dialect != driver.DialectPostgres {
+		b.Fatalf("%s: Stream100k seeds PostgreSQL tables only", e.backend)
+	}
+	ctx := driver.AllowSync(context.Background())
+	q := "INSERT INTO " + e.table + " (" + insertCols + ") " +
+		"SELECT 'Name ' || i, 'Benchmark row title', '+1 555 0100 ' || i, 'https://example.com/rows/' || i, " +
+		"20 + i % 50, i % 2 = 0, 1000 + i, i * 1.5, 'A note long enough to look like real text in a column.' " +
+		"FROM generate_series(1, $1::bigint) AS i"
+	if _, err := e.db.ExecContext(ctx, q, streamRows); err != nil {
+		b.Fatalf("%s: seeding %d rows into %s: %v", e.backend, streamRows, e.table, err)
+	}
+}
+
+// fanoutPool sizes db's pool for Fanout64 (a pool as large as the fan-out
+// would open 64 connections to the server; database/sql's default of 2
+// idle ones would close and reopen them on every operation).
+func fanoutPool(db *sql.DB) {
+	db.SetMaxOpenConns(16)
+	db.SetMaxIdleConns(16)
+}
+
+// peakHeap samples the heap while it runs and reports, as peak-heap-MiB,
+// the most it grew above its size at the start of the benchmark's loop,
+// across all iterations. Call it before b.Loop and call the function it
+// returns after it.
+func peakHeap(b *testing.B) (stop func()) {
+	runtime.GC()
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(sample)
+	start := sample[0].Value.Uint64()
+	done := make(chan struct{})
+	peak := make(chan uint64)
+	go func() {
+		var max uint64
+		s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+		t := time.NewTicker(time.Millisecond)
+		defer t.Stop()
+		for {
+			metrics.Read(s)
+			if v := s[0].Value.Uint64(); v > max {
+				max = v
+			}
+			select {
+			case <-done:
+				peak <- max
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		max := <-peak
+		grew := 0.0
+		if max > start {
+			grew = float64(max-start) / (1 << 20)
+		}
+		b.ReportMetric(grew, "peak-heap-MiB")
+	}
 }
 
 // createTableSQL is the CREATE TABLE of a benchmark table in dialect.

@@ -39,7 +39,7 @@ func BenchmarkGorm(b *testing.B) {
 				b.Fatal(err)
 			}
 			closeAfter(b, name, sqlDB.Close)
-			e := newServerEnv(b, sqlDB, backend, dialect, GormModel{}.TableName())
+			e := newServerEnv(b, sqlDB, backend, name, dialect, GormModel{}.TableName())
 			e.run(b, gormSuite(b, e, open(sqlDB)))
 		})
 	}

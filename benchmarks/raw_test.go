@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/aiodb/aiodb/driver"
@@ -32,7 +33,7 @@ func BenchmarkRaw(b *testing.B) {
 				b.Fatal(err)
 			}
 			closeAfter(b, name, db.Close)
-			e := newServerEnv(b, db, backend, dialect, rawTable)
+			e := newServerEnv(b, db, backend, name, dialect, rawTable)
 			e.run(b, newRaw(e, db).suite())
 		})
 	}
@@ -155,7 +156,7 @@ func (r *raw) readSlice(ctx context.Context) ([]Model, error) {
 
 func (r *raw) suite() suite {
 	ctx := context.Background()
-	return suite{
+	s := suite{
 		Insert: func(b *testing.B) {
 			m := sample(0)
 			for b.Loop() {
@@ -215,4 +216,65 @@ func (r *raw) suite() suite {
 			}
 		},
 	}
+	if r.e.backend == backendNop || r.e.driver == "pgx" {
+		s.Fanout64 = r.fanout
+		s.Stream100k = r.stream
+	}
+	return s
+}
+
+// fanout is the hand-written form of aiodb's AioGet fan-out: 64
+// goroutines each read one row, and the caller waits for all of them.
+func (r *raw) fanout(b *testing.B) {
+	ctx := context.Background()
+	fanoutPool(r.db)
+	var errs [fanout]error
+	var got [fanout]*Model
+	for b.Loop() {
+		var wg sync.WaitGroup
+		for i := range fanout {
+			wg.Go(func() { got[i], errs[i] = r.read(ctx, r.e.readID) })
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				b.Fatal(err)
+			}
+			if got[i].ID != r.e.readID {
+				b.Fatalf("read %d returned id %d", r.e.readID, got[i].ID)
+			}
+		}
+	}
+}
+
+// stream is the hand-written form of aiodb's AioExecute: rows read one at
+// a time into one Model, none kept.
+func (r *raw) stream(b *testing.B) {
+	ctx := context.Background()
+	q := rebind(r.e.dialect, "SELECT "+selectCols+" FROM "+r.e.table+" WHERE id > ? ORDER BY id LIMIT ?")
+	stop := peakHeap(b)
+	for b.Loop() {
+		rows, err := r.db.QueryContext(ctx, q, 0, streamRows)
+		if err != nil {
+			b.Fatal(err)
+		}
+		n := 0
+		var m Model
+		for rows.Next() {
+			if err := rows.Scan(&m.ID, &m.Name, &m.Title, &m.Fax, &m.Web, &m.Age, &m.Active, &m.Counter, &m.Score, &m.Note); err != nil {
+				b.Fatal(err)
+			}
+			n++
+		}
+		if err := rows.Close(); err != nil {
+			b.Fatal(err)
+		}
+		if err := rows.Err(); err != nil {
+			b.Fatal(err)
+		}
+		if n != streamRows {
+			b.Fatalf("streamed %d rows, want %d", n, streamRows)
+		}
+	}
+	stop()
 }

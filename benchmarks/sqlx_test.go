@@ -35,7 +35,7 @@ func BenchmarkSqlx(b *testing.B) {
 				b.Fatal(err)
 			}
 			closeAfter(b, name, db.Close)
-			e := newServerEnv(b, db.DB, backend, dialect, sqlxTable)
+			e := newServerEnv(b, db.DB, backend, name, dialect, sqlxTable)
 			e.run(b, newSqlxRepo(e, db).suite())
 		})
 	}

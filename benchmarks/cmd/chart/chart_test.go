@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -159,7 +160,8 @@ func TestMarkdown(t *testing.T) {
 		"- cpu: Test CPU @ 3.0GHz",
 		"- PostgreSQL 15",
 		"| hand-written (pgx stdlib) | — | — | — | 100 µs ±0% | — |",
-		"| aiodb (aiopgx) | — | — | — | 1.04× ±1% | — |",
+		"| aiodb (aiopgx) | — | — | — | 1.04× ±1% | — |", // ratios 1.03 and 1.05
+		"| hand-written (lib/pq) | — | — | — | 2.00× ±0% | — |",
 		"| bun (pgx stdlib) | — | — | — | 1.25× ±0% | — |",
 		"| aiodb (nopdriver) | — | — | — | 900 B · 10 (1.2×) | 900 B · 20 (0.2×) |",
 		"![Time per operation as a multiple of hand-written database/sql](RESULTS.svg)",
@@ -240,5 +242,30 @@ func TestRunWritesFiles(t *testing.T) {
 	}
 	if err := run(empty, md, svg, "", "", ""); err == nil || !strings.Contains(err.Error(), "no benchmark results") {
 		t.Errorf("run on output without results: err = %v", err)
+	}
+}
+
+func TestRatioPairsPassesWhenItCan(t *testing.T) {
+	// The machine slowed down in the second pass: paired, the ratio stays
+	// 1.1; as a ratio of medians it would not.
+	const paired = `BenchmarkRaw/nop/nop/Read-2 	 1	 1000 ns/op
+BenchmarkAiodb/nop/nop/Read-2 	 1	 1100 ns/op
+BenchmarkRaw/nop/nop/Read-2 	 1	 3000 ns/op
+BenchmarkAiodb/nop/nop/Read-2 	 1	 3300 ns/op
+BenchmarkRaw/nop/nop/Read-2 	 1	 1000 ns/op
+BenchmarkAiodb/nop/nop/Read-2 	 1	 1100 ns/op
+`
+	d, err := Parse(strings.NewReader(paired))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, base := Key{"Aiodb", "nop", "nop", "Read"}, Key{"Raw", "nop", "nop", "Read"}
+	if r, spread, ok := d.RatioSpread(a, base, "ns/op"); !ok || math.Abs(r-1.1) > 1e-9 || spread > 1e-9 {
+		t.Fatalf("paired ratio = %g ±%g, %v; want 1.1 ±0", r, spread, ok)
+	}
+	// With a sample missing the passes cannot be paired: ratio of medians.
+	d.Results[a].Samples["ns/op"] = []float64{1100, 3300}
+	if r, _, ok := d.RatioSpread(a, base, "ns/op"); !ok || math.Abs(r-2.2) > 1e-9 {
+		t.Fatalf("unpaired ratio = %g, %v; want 2200/1000", r, ok)
 	}
 }
