@@ -5,8 +5,10 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"os"
+	"slices"
 
 	"testing"
+	"time"
 
 	aiodriver "github.com/aiodb/aiodb/driver"
 	"github.com/aiodb/aiodb/hooks"
@@ -160,4 +162,79 @@ func BenchmarkConnDirect(b *testing.B) {
 			}
 		})
 	}
+}
+
+// The loopback read of BenchmarkPostgresRead with bare and wrapped driver
+// alternating query by query, so that load on the machine hits both
+// alike. It reports each side's median time per query and the wrapper's
+// overhead in percent of the bare driver's median.
+func BenchmarkPostgresReadInterleaved(b *testing.B) {
+	dsn := pgBenchDSN(b)
+	setup, err := sql.Open("postgres", dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer setup.Close()
+	table := tableName("benchi")
+	if _, err := setup.Exec("CREATE TABLE " + table + " (id int PRIMARY KEY, name text)"); err != nil {
+		b.Fatal(err)
+	}
+	defer setup.Exec("DROP TABLE " + table)
+	if _, err := setup.Exec("INSERT INTO " + table + " SELECT g, 'name ' || g FROM generate_series(1, 1000) g"); err != nil {
+		b.Fatal(err)
+	}
+	query := "SELECT id, name FROM " + table + " WHERE id = $1"
+	for _, pair := range []struct{ name, bare, wrapped string }{
+		{"pair=pq-aiopg", "postgres", "aiopg"},
+		{"pair=pgx-aiopgx", "pgx", "aiopgx"},
+	} {
+		b.Run(pair.name, func(b *testing.B) {
+			bare, err := sql.Open(pair.bare, dsn)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer bare.Close()
+			wrapped, err := sql.Open(pair.wrapped, dsn)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer wrapped.Close()
+			ctx := aiodriver.MarkAsync(context.Background())
+			var id int
+			var name string
+			read := func(db *sql.DB, i int) time.Duration {
+				start := time.Now()
+				if err := db.QueryRowContext(ctx, query, i%1000+1).Scan(&id, &name); err != nil {
+					b.Fatal(err)
+				}
+				return time.Since(start)
+			}
+			read(bare, 0)
+			read(wrapped, 0)
+			var tb, tw []time.Duration
+			for i := 0; b.Loop(); i++ {
+				if i%2 == 0 {
+					tb = append(tb, read(bare, i))
+					tw = append(tw, read(wrapped, i))
+				} else {
+					tw = append(tw, read(wrapped, i))
+					tb = append(tb, read(bare, i))
+				}
+			}
+			// Medians: a load spike on the machine moves them little.
+			mb, mw := median(tb), median(tw)
+			b.ReportMetric(float64(mb.Nanoseconds()), "bare-p50-ns")
+			b.ReportMetric(float64(mw.Nanoseconds()), "wrapped-p50-ns")
+			b.ReportMetric(100*(float64(mw)-float64(mb))/float64(mb), "overhead-p50-%")
+		})
+	}
+}
+
+func median(d []time.Duration) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return s[len(s)/2]
 }
