@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sync"
 )
 
 // InsertQuery is an INSERT of one or more rows of T in one statement.
@@ -74,6 +75,32 @@ func (q *InsertQuery[T]) OnConflictSet(target []string, col string, v any) *Inse
 	q.conflict.target = target
 	q.conflict.set = append(q.conflict.set, assignment{col, v})
 	return q
+}
+
+// sqlByCount caches a model's plain INSERT statements by row count.
+type sqlByCount struct {
+	mu sync.RWMutex
+	m  map[int]string
+}
+
+const maxCachedInserts = 256
+
+func (c *sqlByCount) get(n int) (string, bool) {
+	c.mu.RLock()
+	s, ok := c.m[n]
+	c.mu.RUnlock()
+	return s, ok
+}
+
+func (c *sqlByCount) put(n int, s string) {
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = map[int]string{}
+	}
+	if len(c.m) < maxCachedInserts {
+		c.m[n] = s
+	}
+	c.mu.Unlock()
 }
 
 // insertPlan is what build decided: the columns written and the ones read
@@ -174,8 +201,30 @@ func (q *InsertQuery[T]) build(b *builder) insertPlan {
 		return p
 	}
 
+	// A plain insert of the model's usual columns has one statement per
+	// row count: reuse it and only collect the arguments.
+	cacheable := !general && q.conflict == nil && len(q.returning) == 0
+	if cacheable {
+		if s, ok := q.m.insertSQL.get(len(q.rows)); ok {
+			b.fixed = s
+			for _, r := range q.rows {
+				base := ptrOf(r)
+				for _, f := range p.fields {
+					b.arg(f.get(f.addr(base)))
+				}
+			}
+			return p
+		}
+	}
 	b.pushScope(scope{t: t, qual: t.Name})
 	defer b.popScope()
+	if cacheable {
+		defer func() {
+			if b.err == nil {
+				q.m.insertSQL.put(len(q.rows), b.sql())
+			}
+		}()
+	}
 	if q.conflict != nil && q.conflict.doNothing && d.Upsert == UpsertOnDuplicateKey {
 		b.write("INSERT IGNORE INTO ")
 	} else {
@@ -222,6 +271,8 @@ func (q *InsertQuery[T]) build(b *builder) insertPlan {
 func (q *InsertQuery[T]) omitted(p *insertPlan, f *Field, d *Dialect, multiSkip bool) {
 	switch {
 	case multiSkip:
+	case d.InsertReturning && len(p.returning) == 0 && f.Auto:
+		p.returning = q.m.autoOnly[:1:1] // appending to it copies
 	case d.InsertReturning:
 		p.returning = append(p.returning, f)
 	case f.Auto && (q.conflict == nil || len(q.rows) == 1):

@@ -14,10 +14,13 @@ type Model[T any] struct {
 	t     *Table
 	plans planCache
 
-	columns      []string // the model's column names, in field order
-	selectList   string   // those columns quoted and joined, for SELECT
-	insertFields []*Field // every field but auto and default ones
-	hasDefaults  bool     // some field has a default: tag
+	columns      []string  // the model's column names, in field order
+	selectList   string    // those columns quoted and joined, for SELECT
+	insertFields []*Field  // every field but auto and default ones
+	hasDefaults  bool      // some field has a default: tag
+	autoOnly     []*Field  // the auto key alone, the usual RETURNING list
+	fullPlan     *scanPlan // the plan of a result with every column in order
+	insertSQL    sqlByCount
 }
 
 // NewModel returns the Model of T on db, building T's metadata on first
@@ -54,6 +57,12 @@ func NewModel[T any](db *DB) (*Model[T], error) {
 	}
 	m.selectList = string(b.buf)
 	putBuilder(b)
+	if t.auto != nil {
+		m.autoOnly = []*Field{t.auto}
+	}
+	if m.fullPlan, err = m.plans.plan(t, db.dialect, m.columns, false); err != nil {
+		return nil, err
+	}
 	actual, _ := db.models.LoadOrStore(typ, m)
 	return actual.(*Model[T]), nil
 }
@@ -78,7 +87,7 @@ func (m *Model[T]) DB() *DB { return m.db }
 // column of the model; otherwise the named ones (checked when the query is
 // built).
 func (m *Model[T]) Select(cols ...string) *SelectQuery[T] {
-	q := &SelectQuery[T]{m: m, limit: -1}
+	q := &SelectQuery[T]{m: m, selectExtra: &noExtra, limit: -1}
 	q.where = q.whereBuf[:0]
 	if len(cols) > 0 {
 		q.cols = append([]string(nil), cols...)

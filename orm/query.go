@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -32,6 +33,7 @@ type builder struct {
 	scopes    []scope
 	err       error
 	aliasMode aliasMode
+	fixed     string // the statement, when it came from a cache instead of buf
 
 	// scanning state reused across rows
 	dest    []any
@@ -79,12 +81,12 @@ func putBuilder(b *builder) {
 	if cap(b.args) > maxPooledArgs || cap(b.buf) > maxPooledBuf || cap(b.dest) > maxPooledArgs {
 		return
 	}
-	clear(b.args)
-	clear(b.dest)
-	clear(b.times)
+	// The slices keep their old contents: clearing them costs write
+	// barriers on every query, and a pooled builder is dropped at the next
+	// garbage collections anyway.
 	b.buf, b.args, b.dest, b.times = b.buf[:0], b.args[:0], b.dest[:0], b.times[:0]
 	b.scopes = b.scopes[:0]
-	b.err, b.d, b.discard, b.aliasMode = nil, nil, nil, aliasNone
+	b.err, b.d, b.discard, b.aliasMode, b.fixed = nil, nil, nil, aliasNone, ""
 	builderPool.Put(b)
 }
 
@@ -97,32 +99,69 @@ func (b *builder) fail(err error) {
 
 func (b *builder) failf(format string, args ...any) { b.fail(fmt.Errorf(format, args...)) }
 
-func (b *builder) write(s string) { b.buf = append(b.buf, s...) }
+// write appends s. Appending reslices b.buf in place (only its length
+// changes) so that, the builder being on the heap, no pointer is written
+// and no GC write barrier runs; grow is the rare exception.
+func (b *builder) write(s string) {
+	n := len(b.buf)
+	if cap(b.buf)-n < len(s) {
+		b.grow(len(s))
+	}
+	b.buf = b.buf[:n+len(s)]
+	copy(b.buf[n:], s)
+}
 
-func (b *builder) writeByte(c byte) { b.buf = append(b.buf, c) }
+func (b *builder) writeByte(c byte) {
+	n := len(b.buf)
+	if cap(b.buf) == n {
+		b.grow(1)
+	}
+	b.buf = b.buf[:n+1]
+	b.buf[n] = c
+}
+
+func (b *builder) writeBytes(p []byte) {
+	n := len(b.buf)
+	if cap(b.buf)-n < len(p) {
+		b.grow(len(p))
+	}
+	b.buf = b.buf[:n+len(p)]
+	copy(b.buf[n:], p)
+}
+
+func (b *builder) grow(n int) {
+	nb := make([]byte, len(b.buf), 2*cap(b.buf)+n+256)
+	copy(nb, b.buf)
+	b.buf = nb
+}
 
 // ident writes a quoted identifier. Names reaching here were checked by
 // validIdent, but a quote character is still doubled as a second defence.
 func (b *builder) ident(name string) {
 	q := b.d.IdentQuote
-	b.buf = append(b.buf, q)
-	for i := 0; i < len(name); i++ {
-		if name[i] == q {
-			b.buf = append(b.buf, q)
+	b.writeByte(q)
+	if strings.IndexByte(name, q) < 0 {
+		b.write(name)
+	} else {
+		for i := 0; i < len(name); i++ {
+			if name[i] == q {
+				b.writeByte(q)
+			}
+			b.writeByte(name[i])
 		}
-		b.buf = append(b.buf, name[i])
 	}
-	b.buf = append(b.buf, q)
+	b.writeByte(q)
 }
 
 // placeholder writes the next parameter marker.
 func (b *builder) placeholder() {
 	if b.d.Placeholder == PlaceholderDollar {
-		b.buf = append(b.buf, '$')
-		b.buf = strconv.AppendInt(b.buf, int64(len(b.args)), 10)
+		var num [24]byte
+		b.writeByte('$')
+		b.writeBytes(strconv.AppendInt(num[:0], int64(len(b.args)), 10))
 		return
 	}
-	b.buf = append(b.buf, '?')
+	b.writeByte('?')
 }
 
 // bind adds v as a bind argument and writes its placeholder. An Expr is
@@ -133,6 +172,15 @@ func (b *builder) bind(v any) {
 		return
 	}
 	b.bindValue(v)
+}
+
+// arg adds a bind argument whose placeholder is already in the SQL.
+func (b *builder) arg(v any) {
+	v, err := b.checkValue(v)
+	if err != nil {
+		b.fail(err)
+	}
+	b.args = append(b.args, v)
 }
 
 func (b *builder) bindValue(v any) {
@@ -151,17 +199,17 @@ func (b *builder) checkValue(v any) (any, error) {
 	switch x := v.(type) {
 	case nil, string, int64, int, int32, bool, float64, []byte:
 		return v, nil
+	case time.Time:
+		if b.d.BindTime != nil {
+			return b.d.BindTime(x), nil
+		}
+		return v, nil
 	case sql.NullTime:
 		if !x.Valid {
 			return nil, nil
 		}
 		return b.checkValue(x.Time)
 	case driver.Valuer:
-		return v, nil
-	case time.Time:
-		if b.d.BindTime != nil {
-			return b.d.BindTime(x), nil
-		}
 		return v, nil
 	}
 	rv := reflect.ValueOf(v)
@@ -207,6 +255,9 @@ const (
 
 // sql returns the built statement as a string.
 func (b *builder) sql() string {
+	if b.fixed != "" {
+		return b.fixed
+	}
 	if len(b.buf) > maxInternedSQL {
 		return string(b.buf)
 	}

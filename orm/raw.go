@@ -59,7 +59,7 @@ func (q *RawQuery[T]) All(ctx context.Context) ([]T, error) {
 	q.build(b)
 	var out []T
 	err := q.m.db.run(ctx, b, func(rows *sql.Rows) (err error) {
-		out, err = scanRows(q.m, b, rows, q.ignoreUnknown, out, -1)
+		out, err = scanRows(q.m, b, rows, q.ignoreUnknown, out)
 		return err
 	})
 	if err != nil {

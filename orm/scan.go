@@ -231,7 +231,7 @@ func (db *DB) exec(ctx context.Context, b *builder) (sql.Result, error) {
 
 // scanRows appends every row to out, scanning with the plan for the
 // result's columns.
-func scanRows[T any](m *Model[T], b *builder, rows *sql.Rows, ignore bool, out []T, limit int) ([]T, error) {
+func scanRows[T any](m *Model[T], b *builder, rows *sql.Rows, ignore bool, out []T) ([]T, error) {
 	cols, err := rows.Columns()
 	if err != nil {
 		return out, err
@@ -240,8 +240,13 @@ func scanRows[T any](m *Model[T], b *builder, rows *sql.Rows, ignore bool, out [
 	if err != nil {
 		return out, err
 	}
+	return scanPlanned(m, b, rows, p, out)
+}
+
+// scanPlanned appends every row to out with plan p.
+func scanPlanned[T any](m *Model[T], b *builder, rows *sql.Rows, p *scanPlan, out []T) ([]T, error) {
 	var zero T
-	for (limit < 0 || len(out) < limit) && rows.Next() {
+	for rows.Next() {
 		out = append(out, zero)
 		b.setDest(p, unsafe.Pointer(&out[len(out)-1]))
 		if err := rows.Scan(b.dest...); err != nil {

@@ -12,22 +12,39 @@ import (
 // modification, but a finished one may be run many times.
 type SelectQuery[T any] struct {
 	m             *Model[T]
+	*selectExtra           // never nil: the shared empty one until a rare clause is added
 	cols          []string // nil: every model column
-	exprs         []selExpr
-	distinct      bool
-	alias         string
-	from          Query
-	joins         []join
 	where         []Expr
 	whereBuf      [1]Expr // where's first backing array: no allocation for one condition
-	groupBy       []string
-	having        []Expr
 	orderBy       []string
 	limit         int64 // -1: none
 	offset        int64
+	distinct      bool
 	forUpdate     bool
 	ignoreUnknown bool
-	compounds     []compound
+}
+
+// selectExtra holds the clauses most queries do not have, so that the
+// common query stays small.
+type selectExtra struct {
+	exprs     []selExpr
+	alias     string
+	from      Query
+	joins     []join
+	groupBy   []string
+	having    []Expr
+	compounds []compound
+}
+
+// noExtra is read by queries without rare clauses; it is never written.
+var noExtra selectExtra
+
+// more returns the query's own selectExtra, for writing.
+func (q *SelectQuery[T]) more() *selectExtra {
+	if q.selectExtra == &noExtra {
+		q.selectExtra = new(selectExtra)
+	}
+	return q.selectExtra
 }
 
 type selExpr struct {
@@ -67,7 +84,7 @@ func (q *SelectQuery[T]) Distinct() *SelectQuery[T] { q.distinct = true; return 
 
 // As gives T's table an alias, to qualify its columns as "alias.col" in
 // joins and correlated subqueries.
-func (q *SelectQuery[T]) As(alias string) *SelectQuery[T] { q.alias = alias; return q }
+func (q *SelectQuery[T]) As(alias string) *SelectQuery[T] { q.more().alias = alias; return q }
 
 // Column adds columns to the select list (see Model.Select).
 func (q *SelectQuery[T]) Column(cols ...string) *SelectQuery[T] {
@@ -79,27 +96,31 @@ func (q *SelectQuery[T]) Column(cols ...string) *SelectQuery[T] {
 // ColumnExpr(SQL("COUNT(*)"), "n"). The alias may be used in OrderBy and
 // Having, and is the result column's name.
 func (q *SelectQuery[T]) ColumnExpr(e Expr, alias string) *SelectQuery[T] {
-	q.exprs = append(q.exprs, selExpr{e, alias})
+	x := q.more()
+	x.exprs = append(x.exprs, selExpr{e, alias})
 	return q
 }
 
 // FromSubquery selects from a subquery instead of T's table: FROM (sub)
 // AS alias. Column names are still checked against T.
 func (q *SelectQuery[T]) FromSubquery(sub Query, alias string) *SelectQuery[T] {
-	q.from, q.alias = sub, alias
+	x := q.more()
+	x.from, x.alias = sub, alias
 	return q
 }
 
 // Join adds an inner join of another model's table (other.Table()) under
 // alias ("" for its name); its columns are then "alias.col".
 func (q *SelectQuery[T]) Join(t *Table, alias string, on Expr) *SelectQuery[T] {
-	q.joins = append(q.joins, join{"JOIN", t, alias, on})
+	x := q.more()
+	x.joins = append(x.joins, join{"JOIN", t, alias, on})
 	return q
 }
 
 // LeftJoin adds a LEFT JOIN, like Join.
 func (q *SelectQuery[T]) LeftJoin(t *Table, alias string, on Expr) *SelectQuery[T] {
-	q.joins = append(q.joins, join{"LEFT JOIN", t, alias, on})
+	x := q.more()
+	x.joins = append(x.joins, join{"LEFT JOIN", t, alias, on})
 	return q
 }
 
@@ -120,13 +141,15 @@ func (q *SelectQuery[T]) WherePK(row *T) *SelectQuery[T] {
 
 // GroupBy adds GROUP BY columns.
 func (q *SelectQuery[T]) GroupBy(cols ...string) *SelectQuery[T] {
-	q.groupBy = append(q.groupBy, cols...)
+	x := q.more()
+	x.groupBy = append(x.groupBy, cols...)
 	return q
 }
 
 // Having adds HAVING conditions, joined with AND.
 func (q *SelectQuery[T]) Having(exprs ...Expr) *SelectQuery[T] {
-	q.having = append(q.having, exprs...)
+	x := q.more()
+	x.having = append(x.having, exprs...)
 	return q
 }
 
@@ -179,7 +202,8 @@ func (q *SelectQuery[T]) compound(op string, other Query) *SelectQuery[T] {
 	if !ok {
 		c = errCore{fmt.Errorf("orm: %s needs a select query, not %T", op, other)}
 	}
-	q.compounds = append(q.compounds, compound{op, c})
+	x := q.more()
+	x.compounds = append(x.compounds, compound{op, c})
 	return q
 }
 
@@ -371,8 +395,12 @@ func (q *SelectQuery[T]) All(ctx context.Context) ([]T, error) {
 	defer putBuilder(b)
 	q.build(b)
 	var out []T
-	err := q.m.db.run(ctx, b, func(rows *sql.Rows) (err error) {
-		out, err = scanRows(q.m, b, rows, q.ignoreUnknown, out, -1)
+	err := q.m.db.run(ctx, b, func(rows *sql.Rows) error {
+		p, err := q.plan(rows)
+		if err != nil {
+			return err
+		}
+		out, err = scanPlanned(q.m, b, rows, p, out)
 		return err
 	})
 	if err != nil {
@@ -391,11 +419,7 @@ func (q *SelectQuery[T]) One(ctx context.Context) (*T, error) {
 	row := new(T)
 	found := false
 	err := q.m.db.run(ctx, b, func(rows *sql.Rows) error {
-		cols, err := rows.Columns()
-		if err != nil {
-			return err
-		}
-		p, err := q.m.plans.plan(q.m.t, q.m.db.dialect, cols, q.ignoreUnknown)
+		p, err := q.plan(rows)
 		if err != nil {
 			return err
 		}
@@ -427,11 +451,7 @@ func (q *SelectQuery[T]) Each(ctx context.Context, fn func(*T) error) error {
 	defer putBuilder(b)
 	q.build(b)
 	return q.m.db.run(ctx, b, func(rows *sql.Rows) error {
-		cols, err := rows.Columns()
-		if err != nil {
-			return err
-		}
-		p, err := q.m.plans.plan(q.m.t, q.m.db.dialect, cols, q.ignoreUnknown)
+		p, err := q.plan(rows)
 		if err != nil {
 			return err
 		}
@@ -519,6 +539,20 @@ func (q *SelectQuery[T]) Exists(ctx context.Context) (bool, error) {
 		return rows.Scan(&ok)
 	})
 	return ok, err
+}
+
+// plan returns the scan plan of the query's result. When every model
+// column is selected the result's columns are known, so the model's full
+// plan is used without reading and comparing them.
+func (q *SelectQuery[T]) plan(rows *sql.Rows) (*scanPlan, error) {
+	if q.cols == nil && len(q.exprs) == 0 && !q.ignoreUnknown {
+		return q.m.fullPlan, nil
+	}
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	return q.m.plans.plan(q.m.t, q.m.db.dialect, cols, q.ignoreUnknown)
 }
 
 // notFound is the ErrDoesNotExist error of the statement in b.

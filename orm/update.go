@@ -175,7 +175,7 @@ func execCount(ctx context.Context, db *DB, b *builder) (int64, error) {
 func allRows[T any](ctx context.Context, m *Model[T], b *builder) ([]T, error) {
 	var out []T
 	err := m.db.run(ctx, b, func(rows *sql.Rows) (err error) {
-		out, err = scanRows(m, b, rows, false, out, -1)
+		out, err = scanRows(m, b, rows, false, out)
 		return err
 	})
 	if err != nil {
