@@ -28,9 +28,9 @@ type Hook interface {
 	// OnStatementEnd is called with the same event once the statement has
 	// finished: after the exec, or when the rows of a query are closed.
 	OnStatementEnd(ctx context.Context, e *StatementEvent)
-	// OnSyncViolation is called when a sync call is seen under the warn
-	// mode (under error and panic the statement event is not fired, since
-	// nothing is sent).
+	// OnSyncViolation is called when the guard sees a sync call under the
+	// warn, error or panic mode (SyncViolation.Mode says which). Under error
+	// and panic no statement event follows, since nothing is sent.
 	OnSyncViolation(ctx context.Context, e *SyncViolation)
 }
 
