@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -105,9 +106,57 @@ func (b *builder) setDest(p *scanPlan, base unsafe.Pointer) {
 			}
 			b.dest[i] = ts
 		default:
-			b.dest[i] = f.ptr(f.addr(base))
+			a := f.addr(base)
+			switch f.scan {
+			case scanInt64:
+				b.dest[i] = (*int64)(a)
+			case scanInt:
+				b.dest[i] = (*int)(a)
+			case scanString:
+				b.dest[i] = (*string)(a)
+			case scanFloat64:
+				b.dest[i] = (*float64)(a)
+			case scanBool:
+				b.dest[i] = (*bool)(a)
+			case scanTime:
+				b.dest[i] = (*time.Time)(a)
+			default:
+				b.dest[i] = f.ptr(a)
+			}
 		}
 	}
+}
+
+// scanKind lets setDest convert the commonest field types inline instead
+// of calling Field.ptr.
+type scanKind uint8
+
+const (
+	scanOther scanKind = iota
+	scanInt64
+	scanInt
+	scanString
+	scanFloat64
+	scanBool
+	scanTime
+)
+
+func scanKindOf(t reflect.Type) scanKind {
+	switch t {
+	case reflect.TypeFor[int64]():
+		return scanInt64
+	case reflect.TypeFor[int]():
+		return scanInt
+	case reflect.TypeFor[string]():
+		return scanString
+	case reflect.TypeFor[float64]():
+		return scanFloat64
+	case reflect.TypeFor[bool]():
+		return scanBool
+	case timeType:
+		return scanTime
+	}
+	return scanOther
 }
 
 // timeScanner reads a time that may arrive as text: MySQL without

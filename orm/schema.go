@@ -49,6 +49,7 @@ type Field struct {
 
 	offset uintptr
 	kind   fieldKind
+	scan   scanKind
 	ptr    func(unsafe.Pointer) any  // the field's address as a Scan destination
 	get    func(unsafe.Pointer) any  // the field's value as a bind argument
 	zero   func(unsafe.Pointer) bool // whether the field holds its zero value
@@ -255,6 +256,7 @@ func (t *Table) addFields(typ reflect.Type, prefix string, base uintptr, groups 
 		}
 		f.kind, f.ptr, f.get = accessors(sf.Type, f.Null)
 		f.zero = zeroFunc(sf.Type)
+		f.scan = scanKindOf(sf.Type)
 		t.byColumn[f.Column] = f
 		t.Fields = append(t.Fields, f)
 		if f.PK {
