@@ -348,6 +348,10 @@ func TestQueries(t *testing.T) {
 			t.Fatalf("group by: %v, %v", maps, err)
 		}
 		// Subquery in IN, compounds, limit/offset, distinct.
+		// Any binds one array on PostgreSQL (both drivers) and is IN elsewhere.
+		if n, err := books.Select().Where(orm.Any("id", []int64{bs[0].ID, bs[4].ID, -5})).Count(ctx); err != nil || n != 2 {
+			t.Fatalf("Any: %d, %v", n, err)
+		}
 		n, err := books.Select().Where(orm.In("author_id", authors.Select("id").Where(orm.Eq("name", "Ann")))).Count(ctx)
 		if err != nil || n != 3 {
 			t.Fatalf("IN subquery count = %d, %v", n, err)

@@ -136,6 +136,24 @@ func TestORMSliceBindsOnlyAsArray(t *testing.T) {
 	}
 }
 
+// TestORMParameterLimit: an insert needing more bind parameters than the
+// driver accepts is refused, naming the limit.
+func TestORMParameterLimit(t *testing.T) {
+	for _, d := range ormDialects {
+		db, _ := ormOpen(t, d)
+		a, _ := ormModels(t, db)
+		rows := make([]*ormAuthor, d.MaxParams/2+1) // two columns each: name, email
+		for i := range rows {
+			rows[i] = &ormAuthor{Name: "n", Email: "e"}
+		}
+		_, _, err := a.Insert(rows...).SQL()
+		ormWantErr(t, err, "over the "+d.Name+" limit of", "insert in batches")
+		if _, _, err := a.Insert(rows[:d.MaxParams/2]...).SQL(); err != nil {
+			t.Errorf("%s: at the limit: %v", d.Name, err)
+		}
+	}
+}
+
 // TestORMReturningNeedsDialect: RETURNING is refused where the dialect
 // lacks it for that statement kind, and MariaDB has it for INSERT and
 // DELETE only.
