@@ -86,6 +86,10 @@ type Dialect struct {
 	// so that Any writes "= ANY($1)" instead of an IN list.
 	ArrayParams bool
 
+	// True and False are the boolean literals, written for And() and Or()
+	// of no conditions (SQLite before 3.23 has no TRUE).
+	True, False string
+
 	// BindTime converts a time.Time argument before it is bound (nil
 	// binds it unchanged). SQLite stores times as text: binding them in
 	// UTC with a fixed layout keeps them comparable and sortable.

@@ -17,6 +17,8 @@ var MySQL = &Dialect{
 	Upsert:      UpsertOnDuplicateKey,
 	OffsetLimit: "18446744073709551615",
 	ForUpdate:   "FOR UPDATE",
+	True:        "TRUE",
+	False:       "FALSE",
 	MaxParams:   65535,
 	TimeAsText:  true,
 	Types: DDLTypes{

@@ -19,6 +19,8 @@ var Postgres = &Dialect{
 	Upsert:          UpsertOnConflict,
 	NativeILike:     true,
 	ForUpdate:       "FOR UPDATE",
+	True:            "TRUE",
+	False:           "FALSE",
 	MaxParams:       65535,
 	ArrayParams:     true,
 	Types: DDLTypes{

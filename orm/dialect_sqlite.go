@@ -18,6 +18,8 @@ var SQLite = &Dialect{
 	DeleteReturning: true,
 	Upsert:          UpsertOnConflict,
 	OffsetLimit:     "-1",
+	True:            "1",
+	False:           "0",
 	MaxParams:       32766,
 	BindTime:        sqliteTime,
 	TimeAsText:      true,

@@ -195,19 +195,19 @@ type logicExpr struct {
 }
 
 // And is the conjunction of exprs, written in parentheses. And() of
-// nothing is TRUE.
+// nothing is the dialect's true literal.
 func And(exprs ...Expr) Expr { return &logicExpr{" AND ", exprs} }
 
 // Or is the disjunction of exprs, written in parentheses. Or() of nothing
-// is FALSE.
+// is the dialect's false literal.
 func Or(exprs ...Expr) Expr { return &logicExpr{" OR ", exprs} }
 
 func (e *logicExpr) appendExpr(b *builder) {
 	if len(e.exprs) == 0 {
 		if e.op == " AND " {
-			b.write("TRUE")
+			b.write(b.d.True)
 		} else {
-			b.write("FALSE")
+			b.write(b.d.False)
 		}
 		return
 	}

@@ -82,6 +82,17 @@ var ormCases = []ormCase{
 		args: []any{1, 5, 10, "x"},
 	},
 	{
+		name: "empty and, empty or",
+		build: func(a *orm.Model[ormAuthor], _ *orm.Model[ormBook]) orm.Query {
+			return a.Select("id").Where(orm.And(), orm.Not(orm.Or()))
+		},
+		want: map[string]string{
+			pg:  `SELECT "id" FROM "authors" WHERE TRUE AND NOT (FALSE)`,
+			my:  "SELECT `id` FROM `authors` WHERE TRUE AND NOT (FALSE)",
+			lit: `SELECT "id" FROM "authors" WHERE 1 AND NOT (0)`,
+		},
+	},
+	{
 		name: "like ilike between",
 		build: func(a *orm.Model[ormAuthor], _ *orm.Model[ormBook]) orm.Query {
 			return a.Select("id").Where(orm.Like("name", "a%"), orm.ILike("email", "%@X.org"), orm.Between("id", 2, 7))
