@@ -1,0 +1,256 @@
+package orm
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"unsafe"
+
+	"github.com/aiodb/aiodb/aio"
+)
+
+// The Aio methods of the query types run the query in a new goroutine
+// whose context is marked async (package aio), so they pass the sync guard
+// under every mode, and return a channel. A single-value method delivers
+// exactly one aio.Result and closes the channel, which is buffered: a
+// caller that never reads it leaks nothing. AioExecute streams one Result
+// per row instead. A query must not be modified until its Result has
+// arrived: the goroutine reads it.
+
+// streamBuffer is the capacity of AioExecute's channel: enough for the
+// scanning goroutine and the reader to run without waking each other up
+// on every row, small enough that memory stays flat.
+const streamBuffer = 64
+
+// AioExecute runs the query in a new goroutine and streams its rows: one
+// aio.Result per row, each Value a fresh *T the caller may keep; a query
+// error arrives as the last Result; then the channel is closed. The
+// statement is built at once, so q may be changed after the call; a build
+// error (an unknown column, say) is delivered as the only Result.
+//
+// Rows are scanned as they are read, so memory stays flat however many
+// rows there are. Cancelling ctx stops the stream: the rows are closed,
+// the connection goes back to the pool and the goroutine ends (see
+// aio.Stream for the last Result of a stream cut short). A reader that
+// stops early must cancel ctx.
+//
+// When ctx carries a transaction of the DB, every row is read before the
+// first is delivered and the transaction's connection is released, so the
+// reader may run statements in the same transaction while it iterates.
+func (q *SelectQuery[T]) AioExecute(ctx context.Context) <-chan aio.Result[*T] {
+	b := getBuilder(q.m.db.dialect)
+	q.build(b)
+	if b.err != nil {
+		err := b.err
+		putBuilder(b)
+		return aio.Value[*T](nil, err)
+	}
+	// The plan depends only on these, read now for the same reason.
+	known := q.cols == nil && len(q.exprs) == 0 && !q.ignoreUnknown
+	return streamRows(ctx, q.m, b, known, q.ignoreUnknown)
+}
+
+// AioAll is the async All: the query's rows, or its error.
+func (q *SelectQuery[T]) AioAll(ctx context.Context) <-chan aio.Result[[]T] {
+	return aio.Go(ctx, q.All)
+}
+
+// AioOne is the async One: the first row, or an error matching
+// ErrDoesNotExist when there is none.
+func (q *SelectQuery[T]) AioOne(ctx context.Context) <-chan aio.Result[*T] {
+	return aio.Go(ctx, q.One)
+}
+
+// AioCount is the async Count.
+func (q *SelectQuery[T]) AioCount(ctx context.Context) <-chan aio.Result[int64] {
+	return aio.Go(ctx, q.Count)
+}
+
+// AioExists is the async Exists.
+func (q *SelectQuery[T]) AioExists(ctx context.Context) <-chan aio.Result[bool] {
+	return aio.Go(ctx, q.Exists)
+}
+
+// AioScalar is the async Scalar: the first column of the first row, or an
+// error matching ErrDoesNotExist. See AioScalarAs for a typed value.
+func (q *SelectQuery[T]) AioScalar(ctx context.Context) <-chan aio.Result[any] {
+	return aio.Go(ctx, q.Scalar)
+}
+
+// AioMaps is the async Maps.
+func (q *SelectQuery[T]) AioMaps(ctx context.Context) <-chan aio.Result[[]map[string]any] {
+	return aio.Go(ctx, q.Maps)
+}
+
+// AioTuples is the async Tuples.
+func (q *SelectQuery[T]) AioTuples(ctx context.Context) <-chan aio.Result[[][]any] {
+	return aio.Go(ctx, q.Tuples)
+}
+
+// AioScalarAs is the async ScalarAs: the first column of q's first row as
+// a V, or an error matching ErrDoesNotExist when there is no row.
+func AioScalarAs[V any](ctx context.Context, q ScalarQuery) <-chan aio.Result[V] {
+	return aio.Go(ctx, func(ctx context.Context) (V, error) { return ScalarAs[V](ctx, q) })
+}
+
+// AioExecute streams the statement's rows scanned into T, like
+// SelectQuery.AioExecute. Result columns are matched to fields by name;
+// one without a field is an error unless IgnoreUnknownColumns was called.
+func (q *RawQuery[T]) AioExecute(ctx context.Context) <-chan aio.Result[*T] {
+	b := getBuilder(q.m.db.dialect)
+	q.build(b)
+	if b.err != nil {
+		err := b.err
+		putBuilder(b)
+		return aio.Value[*T](nil, err)
+	}
+	return streamRows(ctx, q.m, b, false, q.ignoreUnknown)
+}
+
+// AioExec is the async Exec: the number of rows affected.
+func (q *RawQuery[T]) AioExec(ctx context.Context) <-chan aio.Result[int64] {
+	return aio.Go(ctx, q.Exec)
+}
+
+// AioAll is the async All.
+func (q *RawQuery[T]) AioAll(ctx context.Context) <-chan aio.Result[[]T] {
+	return aio.Go(ctx, q.All)
+}
+
+// AioOne is the async One: the first row, or an error matching
+// ErrDoesNotExist.
+func (q *RawQuery[T]) AioOne(ctx context.Context) <-chan aio.Result[*T] {
+	return aio.Go(ctx, q.One)
+}
+
+// AioScalar is the async Scalar.
+func (q *RawQuery[T]) AioScalar(ctx context.Context) <-chan aio.Result[any] {
+	return aio.Go(ctx, q.Scalar)
+}
+
+// AioMaps is the async Maps.
+func (q *RawQuery[T]) AioMaps(ctx context.Context) <-chan aio.Result[[]map[string]any] {
+	return aio.Go(ctx, q.Maps)
+}
+
+// AioTuples is the async Tuples.
+func (q *RawQuery[T]) AioTuples(ctx context.Context) <-chan aio.Result[[][]any] {
+	return aio.Go(ctx, q.Tuples)
+}
+
+// AioExec is the async Exec: the number of rows inserted. Generated keys
+// and Returning columns are written into the inserted rows, as Exec does;
+// read them only after the Result has arrived.
+func (q *InsertQuery[T]) AioExec(ctx context.Context) <-chan aio.Result[int64] {
+	return aio.Go(ctx, q.Exec)
+}
+
+// AioExec is the async Exec: the number of rows updated.
+func (q *UpdateQuery[T]) AioExec(ctx context.Context) <-chan aio.Result[int64] {
+	return aio.Go(ctx, q.Exec)
+}
+
+// AioAll is the async All: the updated rows, read with RETURNING (every
+// column when Returning was not called). The dialect must have UPDATE
+// RETURNING; otherwise the Result carries the build error.
+func (q *UpdateQuery[T]) AioAll(ctx context.Context) <-chan aio.Result[[]T] {
+	if len(q.returning) == 0 {
+		q.Returning() // here, not in the goroutine, which must only read q
+	}
+	return aio.Go(ctx, q.All)
+}
+
+// AioExec is the async Exec: the number of rows deleted.
+func (q *DeleteQuery[T]) AioExec(ctx context.Context) <-chan aio.Result[int64] {
+	return aio.Go(ctx, q.Exec)
+}
+
+// AioAll is the async All: the deleted rows, read with RETURNING (every
+// column when Returning was not called). The dialect must have DELETE
+// RETURNING; otherwise the Result carries the build error.
+func (q *DeleteQuery[T]) AioAll(ctx context.Context) <-chan aio.Result[[]T] {
+	if len(q.returning) == 0 {
+		q.Returning()
+	}
+	return aio.Go(ctx, q.All)
+}
+
+// streamRows runs the statement built in b (which it puts back when done)
+// and streams its rows scanned into T. known says the result has every
+// model column in order, so the model's full plan applies; otherwise the
+// plan comes from the result's columns, ignoring unknown ones if ignore.
+func streamRows[T any](ctx context.Context, m *Model[T], b *builder, known, ignore bool) <-chan aio.Result[*T] {
+	db := m.db
+	return aio.Stream(ctx, streamBuffer, func(ctx context.Context, yield func(*T) bool) error {
+		defer putBuilder(b)
+		plan := func(rows *sql.Rows) (*scanPlan, error) {
+			if known {
+				return m.fullPlan, nil
+			}
+			cols, err := rows.Columns()
+			if err != nil {
+				return nil, err
+			}
+			return m.plans.plan(m.t, db.dialect, cols, ignore)
+		}
+		scan := func(rows *sql.Rows, p *scanPlan) (*T, error) {
+			row := new(T)
+			b.setDest(p, unsafe.Pointer(row))
+			if err := rows.Scan(b.dest...); err != nil {
+				return nil, fmt.Errorf("orm: scanning into %v: %w", m.t.GoType, err)
+			}
+			return row, nil
+		}
+		if db.txFrom(ctx) == nil {
+			stopped := false
+			err := db.run(ctx, b, func(rows *sql.Rows) error {
+				p, err := plan(rows)
+				if err != nil {
+					return err
+				}
+				for rows.Next() {
+					row, err := scan(rows, p)
+					if err != nil {
+						return err
+					}
+					if !yield(row) {
+						stopped = true
+						return nil
+					}
+				}
+				return nil
+			})
+			if stopped {
+				return nil // aio.Stream reports the cancellation
+			}
+			return err
+		}
+		// In a transaction: read everything and release its connection
+		// before the reader, who may write in the same transaction, runs.
+		var buf []*T
+		err := db.run(ctx, b, func(rows *sql.Rows) error {
+			p, err := plan(rows)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				row, err := scan(rows, p)
+				if err != nil {
+					return err
+				}
+				buf = append(buf, row)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for i, row := range buf {
+			buf[i] = nil // what the reader has dropped can be collected
+			if !yield(row) {
+				return nil
+			}
+		}
+		return nil
+	})
+}
