@@ -226,3 +226,116 @@ func BenchmarkInsertOne(b *testing.B) { benchInsert(b, 1) }
 // BenchmarkInsert100 inserts 100 rows in one statement, reading their
 // keys back.
 func BenchmarkInsert100(b *testing.B) { benchInsert(b, 100) }
+
+// benchPaired runs hand and orm alternately in one loop, timing each, and
+// reports their time ratio ("orm/hand"): on a busy machine load changes
+// between sub-benchmarks, while within one loop both sides see the same
+// load. The order alternates so that neither always runs warm.
+func benchPaired(b *testing.B, hand, orm func()) {
+	var th, to time.Duration
+	i := 0
+	for b.Loop() {
+		if i%2 == 0 {
+			t0 := time.Now()
+			hand()
+			t1 := time.Now()
+			orm()
+			t2 := time.Now()
+			th, to = th+t1.Sub(t0), to+t2.Sub(t1)
+		} else {
+			t0 := time.Now()
+			orm()
+			t1 := time.Now()
+			hand()
+			t2 := time.Now()
+			to, th = to+t1.Sub(t0), th+t2.Sub(t1)
+		}
+		i++
+	}
+	b.ReportMetric(float64(th.Nanoseconds())/float64(b.N), "hand-ns/op")
+	b.ReportMetric(float64(to.Nanoseconds())/float64(b.N), "orm-ns/op")
+	b.ReportMetric(float64(to)/float64(th), "orm/hand")
+}
+
+// BenchmarkPaired measures the four cases with benchPaired.
+func BenchmarkPaired(b *testing.B) {
+	ctx := context.Background()
+	b.Run("SelectOne", func(b *testing.B) {
+		sqlDB, db := benchDB(b, benchCols, benchRows(1))
+		users := orm.MustModel[benchUser](db)
+		benchPaired(b, func() {
+			if err := scanUser(sqlDB.QueryRowContext(ctx, benchSelectOne, 42), new(benchUser)); err != nil {
+				b.Fatal(err)
+			}
+		}, func() {
+			if _, err := users.Select().Where(orm.Eq("id", 42)).One(ctx); err != nil {
+				b.Fatal(err)
+			}
+		})
+	})
+	b.Run("Select100", func(b *testing.B) {
+		sqlDB, db := benchDB(b, benchCols, benchRows(100))
+		users := orm.MustModel[benchUser](db)
+		benchPaired(b, func() {
+			rows, err := sqlDB.QueryContext(ctx, benchSelectAll)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var out []benchUser
+			for rows.Next() {
+				var u benchUser
+				if err := scanUser(rows, &u); err != nil {
+					b.Fatal(err)
+				}
+				out = append(out, u)
+			}
+			rows.Close()
+		}, func() {
+			if _, err := users.Select().All(ctx); err != nil {
+				b.Fatal(err)
+			}
+		})
+	})
+	for _, n := range []int{1, 100} {
+		b.Run(fmt.Sprintf("Insert%d", n), func(b *testing.B) {
+			ids := make([][]driver.Value, n)
+			for i := range ids {
+				ids[i] = []driver.Value{int64(i + 1)}
+			}
+			sqlDB, db := benchDB(b, []string{"id"}, ids)
+			users := orm.MustModel[benchUser](db)
+			query := benchInsertSQL(n)
+			rows := make([]*benchUser, n)
+			for i := range rows {
+				rows[i] = benchNewUser()
+			}
+			args := make([]any, 0, 9*n)
+			benchPaired(b, func() {
+				args = args[:0]
+				for _, u := range rows {
+					args = append(args, u.Name, u.Email, u.Age, u.Score, u.Active, u.Created, u.Bio, u.Karma, u.Rank)
+				}
+				res, err := sqlDB.QueryContext(ctx, query, args...)
+				if err != nil {
+					b.Fatal(err)
+				}
+				for i := 0; res.Next(); i++ {
+					if err := res.Scan(&rows[i].ID); err != nil {
+						b.Fatal(err)
+					}
+				}
+				res.Close()
+				for _, u := range rows {
+					u.ID = 0
+				}
+			}, func() {
+				if _, err := users.Insert(rows...).Exec(ctx); err != nil {
+					b.Fatal(err)
+				}
+				for _, u := range rows {
+					u.ID = 0
+				}
+			})
+		})
+	}
+}
