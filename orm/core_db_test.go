@@ -405,6 +405,14 @@ func TestQueries(t *testing.T) {
 		if a, err := authors.Select().Where(orm.Eq("email", "ann@x.org")).One(ctx); err != nil || a.Name != "Ann Again" || a.ID != ann.ID {
 			t.Fatalf("upsert: %+v, %v", a, err)
 		}
+		// An upsert whose update reads the existing row.
+		hit := &coreBook{ID: bs[1].ID, AuthorID: ann.ID, Title: "ignored"}
+		if _, err := books.Insert(hit).OnConflictSet([]string{"id"}, "hits", orm.SQL("? + ?", orm.Col("hits"), 100)).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if h, err := orm.ScalarAs[int](ctx, books.Select("hits").WherePK(bs[1])); err != nil || h != 111 {
+			t.Fatalf("upsert expression: hits = %d, %v", h, err)
+		}
 		if n, err := authors.Insert(&coreAuthor{Name: "X", Email: "BOB@y.com"}).OnConflictDoNothing("email").Exec(ctx); err != nil || n != 0 {
 			t.Fatalf("do nothing: %d, %v", n, err)
 		}

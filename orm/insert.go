@@ -300,7 +300,7 @@ func (q *InsertQuery[T]) appendConflict(b *builder) {
 			if i > 0 {
 				b.write(", ")
 			}
-			b.column(col)
+			b.plainColumn(col)
 		}
 		b.writeByte(')')
 	} else if !c.doNothing {
@@ -314,14 +314,21 @@ func (q *InsertQuery[T]) appendConflict(b *builder) {
 	q.appendSet(b, c.set)
 }
 
+// appendSet writes an upsert's assignments. With ON CONFLICT a bare
+// column in a value is ambiguous on PostgreSQL (the existing row or
+// EXCLUDED), so columns in values are written qualified by the table: the
+// existing row, as MySQL's bare names mean.
 func (q *InsertQuery[T]) appendSet(b *builder, set []assignment) {
+	s := &b.scopes[len(b.scopes)-1]
 	for i, a := range set {
 		if i > 0 {
 			b.write(", ")
 		}
-		b.column(a.col)
+		b.plainColumn(a.col)
 		b.write(" = ")
+		s.qualify = b.d.Upsert == UpsertOnConflict
 		b.bind(a.val)
+		s.qualify = false
 	}
 }
 

@@ -383,6 +383,17 @@ func (b *builder) column(name string) {
 	b.failf("orm: unknown table or alias %q in column %q", qual, name)
 }
 
+// plainColumn writes an unqualified column of the current scope's model,
+// where SQL allows no qualifier (SET targets, conflict targets).
+func (b *builder) plainColumn(col string) {
+	s := &b.scopes[len(b.scopes)-1]
+	if s.t.byColumn[col] == nil {
+		b.fail(unknownColumn(col, s.t))
+		return
+	}
+	b.ident(col)
+}
+
 func unknownColumn(col string, t *Table) error {
 	if t == nil {
 		return fmt.Errorf("orm: unknown column %q", col)

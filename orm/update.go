@@ -93,10 +93,7 @@ func (q *UpdateQuery[T]) build(b *builder) {
 		if i > 0 {
 			b.write(", ")
 		}
-		if t.byColumn[a.col] == nil {
-			b.fail(unknownColumn(a.col, t))
-		}
-		b.ident(a.col)
+		b.plainColumn(a.col)
 		b.write(" = ")
 		b.bind(a.val)
 	}

@@ -313,9 +313,9 @@ var ormCases = []ormCase{
 				OnConflictSet([]string{"id"}, "hits", orm.SQL("? + ?", orm.Col("hits"), 1))
 		},
 		want: map[string]string{
-			pg:  `INSERT INTO "books" ("id", "author_id", "title", "hits", "price", "published") VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT ("id") DO UPDATE SET "title" = EXCLUDED."title", "hits" = "hits" + $7`,
+			pg:  `INSERT INTO "books" ("id", "author_id", "title", "hits", "price", "published") VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT ("id") DO UPDATE SET "title" = EXCLUDED."title", "hits" = "books"."hits" + $7`,
 			my:  "INSERT INTO `books` (`id`, `author_id`, `title`, `hits`, `price`, `published`) VALUES (?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE `title` = VALUES(`title`), `hits` = `hits` + ?",
-			lit: `INSERT INTO "books" ("id", "author_id", "title", "hits", "price", "published") VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT ("id") DO UPDATE SET "title" = EXCLUDED."title", "hits" = "hits" + ?`,
+			lit: `INSERT INTO "books" ("id", "author_id", "title", "hits", "price", "published") VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT ("id") DO UPDATE SET "title" = EXCLUDED."title", "hits" = "books"."hits" + ?`,
 		},
 		args: []any{int64(3), int64(1), "T", int64(1), 0.0, nil, 1},
 	},
