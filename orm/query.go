@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -241,16 +242,19 @@ func (b *builder) checkValue(v any) (any, error) {
 
 // sqlCache interns built statements: the same query shape built again
 // returns the same string without allocating (a map lookup keyed by
-// string(bytes) does not copy).
-var sqlCache = struct {
-	sync.RWMutex
-	m     map[string]string
+// string(bytes) does not copy). Reads are lock-free on an immutable map;
+// a new statement copies it, which is rare once an application's query
+// shapes have been seen, and stops at a budget.
+var sqlCache struct {
+	mu    sync.Mutex
+	m     atomic.Pointer[map[string]string]
 	bytes int
-}{m: map[string]string{}}
+}
 
 const (
 	maxInternedSQL   = 1 << 15 // longer statements are not interned
-	maxInternedBytes = 8 << 20 // total budget
+	maxInternedBytes = 4 << 20 // total budget
+	maxInterned      = 4096    // entries
 )
 
 // sql returns the built statement as a string.
@@ -261,22 +265,40 @@ func (b *builder) sql() string {
 	if len(b.buf) > maxInternedSQL {
 		return string(b.buf)
 	}
-	sqlCache.RLock()
-	s, ok := sqlCache.m[string(b.buf)]
-	sqlCache.RUnlock()
-	if ok {
-		return s
-	}
-	s = string(b.buf)
-	sqlCache.Lock()
-	if sqlCache.bytes+len(s) <= maxInternedBytes {
-		if _, ok := sqlCache.m[s]; !ok {
-			sqlCache.m[s] = s
-			sqlCache.bytes += len(s)
+	if m := sqlCache.m.Load(); m != nil {
+		if s, ok := (*m)[string(b.buf)]; ok {
+			return s
 		}
 	}
-	sqlCache.Unlock()
+	s := string(b.buf)
+	sqlCache.mu.Lock()
+	defer sqlCache.mu.Unlock()
+	old := sqlCache.m.Load()
+	if old != nil {
+		if t, ok := (*old)[s]; ok {
+			return t
+		}
+		if len(*old) >= maxInterned || sqlCache.bytes+len(s) > maxInternedBytes {
+			return s
+		}
+	}
+	next := make(map[string]string, 1+lenMap(old))
+	if old != nil {
+		for k, v := range *old {
+			next[k] = v
+		}
+	}
+	next[s] = s
+	sqlCache.bytes += len(s)
+	sqlCache.m.Store(&next)
 	return s
+}
+
+func lenMap(m *map[string]string) int {
+	if m == nil {
+		return 0
+	}
+	return len(*m)
 }
 
 // result returns the statement, a copy of its args, and the build error:

@@ -247,12 +247,20 @@ func (db *DB) run(ctx context.Context, b *builder, fn func(rows *sql.Rows) error
 	if err != nil {
 		return db.wrapErr(err, query)
 	}
-	defer rows.Close()
-	if err := fn(rows); err != nil {
+	closed := false
+	defer func() {
+		if !closed { // fn panicked: close before release
+			rows.Close()
+		}
+	}()
+	err = fn(rows)
+	closed = true
+	cerr := rows.Close()
+	if err != nil {
 		return err
 	}
-	if err := rows.Close(); err != nil {
-		return db.wrapErr(err, query)
+	if cerr != nil {
+		return db.wrapErr(cerr, query)
 	}
 	if err := rows.Err(); err != nil {
 		return db.wrapErr(err, query)
