@@ -87,7 +87,7 @@ func (d *Data) WriteSVG(w io.Writer) error {
 	p.f(`<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="Helvetica, Arial, sans-serif" font-size="11">`+"\n", width, height, width, height)
 	p.f(`<rect width="100%%" height="100%%" fill="#ffffff"/>` + "\n")
 	p.f(`<text x="%d" y="%d" font-size="16" font-weight="bold">Time per operation as a multiple of hand-written database/sql (shorter is faster)</text>`+"\n", margin, margin+14)
-	p.f(`<text x="%d" y="%d" fill="#444">Medians of %d run(s). 1.0 = the hand-written baseline of the same run (its time is printed on its bar). Dashed marks: aiodb's targets; red figures miss them. Bars past %.0f× are cut (›).</text>`+"\n",
+	p.f(`<text x="%d" y="%d" fill="#444">Medians over %d pass(es) of the ratio to the hand-written baseline of the same pass (1×; its own time is printed on its bar). Dashed marks: aiodb's targets; red figures miss them. Bars past %.0f× are cut (›).</text>`+"\n",
 		margin, margin+34, d.Runs, maxScale)
 	y := margin + 56
 	for _, bl := range blocks {
@@ -151,14 +151,16 @@ func (d *Data) WriteSVG(w io.Writer) error {
 				if ratio > scale {
 					p.f(`<text x="%.1f" y="%d" fill="#ffffff" font-weight="bold" text-anchor="end">›</text>`+"\n", end-2, ry+barH-2)
 				}
-				fill := "#222222"
+				fill, textX := "#222222", end+3
 				if t := targetFor(r, bl.b, op); t > 0 {
 					p.f(`<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#000000" stroke-width="1.5" stroke-dasharray="3,2"/>`+"\n", px(t), ry-2, px(t), ry+barH+2)
 					if ratio > t {
 						fill = "#d00000"
 					}
+					// The figure goes right of the mark when the mark is near the bar's end.
+					textX = math.Max(textX, px(t)+4)
 				}
-				p.f(`<text x="%.1f" y="%d" fill="%s">%s</text>`+"\n", end+3, ry+barH-2, fill, esc(label))
+				p.f(`<text x="%.1f" y="%d" fill="%s">%s</text>`+"\n", textX, ry+barH-2, fill, esc(label))
 			}
 		}
 		y = top + len(bl.rows)*rowH + 14
