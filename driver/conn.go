@@ -17,6 +17,12 @@ type conn struct {
 	id    uint64
 	inTx  bool
 
+	// The prepared-statement cache; nil when off. openRows counts the
+	// rows open on the connection (only kept with a cache).
+	cache    *stmtCache
+	openRows int
+	policy   cachePolicy
+
 	// The inner connection's optional interfaces, asserted once.
 	queryer   driver.QueryerContext
 	execer    driver.ExecerContext
@@ -52,8 +58,12 @@ var (
 	_ driver.Validator          = validConn{}
 )
 
-func newConn(inner driver.Conn, opts *Options) *conn {
+func newConn(inner driver.Conn, opts *Options, policy cachePolicy) *conn {
 	c := &conn{inner: inner, opts: opts, id: lastConnID.Add(1)}
+	if opts.StmtCacheSize > 0 {
+		c.cache = newStmtCache(opts.StmtCacheSize)
+		c.policy = policy
+	}
 	c.queryer, _ = inner.(driver.QueryerContext)
 	c.execer, _ = inner.(driver.ExecerContext)
 	c.queryerV, _ = inner.(driver.Queryer) //nolint:staticcheck
@@ -154,15 +164,20 @@ func (c *conn) prepare(ctx context.Context, query string) (driver.Stmt, error) {
 
 // ExecContext runs query on the inner connection, after the guard. Under
 // SyncPanic a sync call panics: database/sql's execDC releases the
-// connection in a defer. When the inner connection has no ExecerContext
-// or returns driver.ErrSkip, the statement is prepared, run and closed
-// here, so that hooks see one statement.
+// connection in a defer. With the statement cache on, a cacheable
+// statement with arguments runs on a statement prepared on the connection
+// by its first use. When the inner connection has no ExecerContext or
+// returns driver.ErrSkip, the statement is prepared, run and closed here,
+// so that hooks see one statement.
 func (c *conn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
 	if e, p := c.guard(ctx, opExec, query, sqlExecDC); e != nil {
 		if p {
 			panic(e)
 		}
 		return nil, e
+	}
+	if c.cache != nil {
+		return c.execWithCache(ctx, query, args)
 	}
 	h := c.opts.Hooks
 	if h == nil {
@@ -219,13 +234,18 @@ func (c *conn) exec(ctx context.Context, query string, args []driver.NamedValue)
 // SyncPanic a sync call returns rows whose Columns and Next panic, without
 // touching the inner connection: database/sql's queryDC would leak the
 // connection on a panic here, while Row.Scan and a deferred rows.Close
-// release it when Next panics.
+// release it when Next panics. With the statement cache on, a cacheable
+// query with arguments runs on a statement prepared on the connection by
+// its first use (see ExecContext).
 func (c *conn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
 	if e, _ := c.guard(ctx, opQuery, query, ""); e != nil {
 		if e.Mode == SyncPanic {
 			return panicRows{e}, nil
 		}
 		return nil, e
+	}
+	if c.cache != nil {
+		return c.queryWithCache(ctx, query, args)
 	}
 	if c.opts.Hooks == nil {
 		ri, si, err := c.query(ctx, query, args)
@@ -336,8 +356,14 @@ func (c *conn) begin(ctx context.Context, opts driver.TxOptions) (driver.Tx, err
 	return ti, err
 }
 
-// Close closes the inner connection and fires OnClose.
+// Close empties the statement cache, closes the inner connection and fires
+// OnClose. The cached statements of aiosqlite and of drivers given to Wrap
+// are closed first; PostgreSQL and MySQL free them with the session. A
+// statement whose rows are still open is closed when they close.
 func (c *conn) Close() error {
+	if c.cache != nil {
+		c.closeCache()
+	}
 	err := c.inner.Close()
 	if h := c.opts.Hooks; h != nil {
 		h.OnClose(&hooks.ConnEvent{ConnID: c.id, Driver: c.opts.Name, Err: err})

@@ -19,6 +19,23 @@ type Driver struct {
 	// openFn, when set, makes the inner connector from a DSN; otherwise
 	// the inner driver's OpenConnector is used when it has one, or Open.
 	openFn func(dsn string) (driver.Connector, error)
+	// cacheDefault, when set, gives the statement cache size that
+	// StmtCacheSize < 0 stands for, from the inner DSN; otherwise it is
+	// DefaultStmtCacheSize.
+	cacheDefault func(innerDSN string) int
+	cachePolicy
+}
+
+// cachePolicy is what the statement cache knows of an inner driver.
+type cachePolicy struct {
+	// serverStmts: the inner driver's statements live on a server that
+	// frees them with the session, so closing a connection need not
+	// close its cached statements one by one.
+	serverStmts bool
+	// noArgs: statements without arguments are cached too (from their
+	// second use), because a prepared statement returns the same values
+	// as the inner driver's own path and runs faster.
+	noArgs bool
 }
 
 var (
@@ -80,6 +97,12 @@ func (d *Driver) openConnector(dsn string, configure func(*Options)) (*Connector
 	if configure != nil {
 		configure(&opts)
 	}
+	if opts.StmtCacheSize < 0 {
+		opts.StmtCacheSize = DefaultStmtCacheSize
+		if d.cacheDefault != nil {
+			opts.StmtCacheSize = d.cacheDefault(inner)
+		}
+	}
 	var ic driver.Connector
 	switch {
 	case d.openFn != nil:
@@ -94,7 +117,9 @@ func (d *Driver) openConnector(dsn string, configure func(*Options)) (*Connector
 	if err != nil {
 		return nil, err
 	}
-	return newConnector(ic, opts), nil
+	c := newConnector(ic, opts)
+	c.policy = d.cachePolicy
+	return c, nil
 }
 
 // dsnConnector is the connector of a driver without DriverContext, as
@@ -110,9 +135,10 @@ func (c dsnConnector) Driver() driver.Driver                        { return c.d
 // Connector is a guarded connector: every connection it makes is wrapped.
 // Make one with NewConnector and pass it to sql.OpenDB.
 type Connector struct {
-	inner driver.Connector
-	opts  Options
-	drv   *Driver
+	inner  driver.Connector
+	opts   Options
+	drv    *Driver
+	policy cachePolicy
 }
 
 var (
@@ -121,11 +147,14 @@ var (
 )
 
 // NewConnector returns a guarded connector around inner (any driver's
-// connector, go-sqlmock's too) with opts. NewConnector panics if inner is
-// nil.
+// connector, go-sqlmock's too) with opts; a negative opts.StmtCacheSize
+// means DefaultStmtCacheSize. NewConnector panics if inner is nil.
 func NewConnector(inner driver.Connector, opts Options) *Connector {
 	if inner == nil {
 		panic("aiodb: driver.NewConnector: inner connector is nil")
+	}
+	if opts.StmtCacheSize < 0 {
+		opts.StmtCacheSize = DefaultStmtCacheSize
 	}
 	return newConnector(inner, opts)
 }
@@ -172,7 +201,7 @@ func (c *Connector) Connect(ctx context.Context) (driver.Conn, error) {
 		}
 		return nil, err
 	}
-	cn := newConn(ic, &c.opts)
+	cn := newConn(ic, &c.opts, c.policy)
 	if h != nil {
 		h.OnConnect(ctx, &hooks.ConnEvent{ConnID: cn.id, Driver: c.opts.Name, Duration: time.Since(start)})
 	}

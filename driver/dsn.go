@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -24,6 +25,14 @@ var dsnOptions = map[string]func(value string, o *Options) error{
 			return errors.New("want allow, warn, error or panic")
 		}
 		o.Sync = m
+		return nil
+	},
+	"aio_stmt_cache": func(v string, o *Options) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return errors.New("want a number of statements >= 0 (0 turns the cache off)")
+		}
+		o.StmtCacheSize = n
 		return nil
 	},
 }

@@ -15,7 +15,8 @@ import (
 )
 
 // Options configures a guarded driver or connector. The zero value is
-// valid: no name, no dialect, SyncAllow, no hooks, slog.Default().
+// valid: no name, no dialect, SyncAllow, no hooks, slog.Default(), no
+// statement cache.
 type Options struct {
 	// Name is reported in connection events (hooks.ConnEvent.Driver) and
 	// in warn-mode log lines, e.g. "aiopg".
@@ -33,6 +34,12 @@ type Options struct {
 	// Logger receives the SyncWarn log lines; nil means slog.Default()
 	// at the time of the warning.
 	Logger *slog.Logger
+	// StmtCacheSize is the number of prepared statements each connection
+	// keeps (least recently used out first): 0 turns the cache off, a
+	// negative value asks for the driver's default (see the package
+	// documentation). The DSN option aio_stmt_cache overrides it. A
+	// connector's Options report the size it uses.
+	StmtCacheSize int
 }
 
 func (o *Options) logger() *slog.Logger {
@@ -45,23 +52,55 @@ func (o *Options) logger() *slog.Logger {
 // The drivers registered with database/sql by this package's init.
 var registered = map[string]*Driver{
 	"aiopg": {
-		inner:  pq.Driver{},
-		opts:   Options{Name: "aiopg", Dialect: DialectPostgres},
-		openFn: func(dsn string) (driver.Connector, error) { return pq.NewConnector(dsn) },
+		inner:        pq.Driver{},
+		opts:         Options{Name: "aiopg", Dialect: DialectPostgres, StmtCacheSize: -1},
+		openFn:       func(dsn string) (driver.Connector, error) { return pq.NewConnector(dsn) },
+		cacheDefault: pqCacheDefault,
+		cachePolicy:  cachePolicy{serverStmts: true, noArgs: true},
 	},
 	"aiopgx": {
 		inner: stdlib.GetDefaultDriver(),
-		opts:  Options{Name: "aiopgx", Dialect: DialectPostgres},
+		opts:  Options{Name: "aiopgx", Dialect: DialectPostgres, StmtCacheSize: -1},
+		// pgx keeps its own per-connection cache of prepared statements.
+		cacheDefault: func(string) int { return 0 },
+		cachePolicy:  cachePolicy{serverStmts: true},
 	},
 	"aiomysql": {
-		inner: &mysql.MySQLDriver{},
-		opts:  Options{Name: "aiomysql", Dialect: DialectMySQL},
+		inner:        &mysql.MySQLDriver{},
+		opts:         Options{Name: "aiomysql", Dialect: DialectMySQL, StmtCacheSize: -1},
+		cacheDefault: mysqlCacheDefault,
+		// Not noArgs: go-sql-driver/mysql reads a prepared statement's
+		// rows in the binary protocol, whose values have other Go types
+		// (int64 rather than []byte) than its text protocol's.
+		cachePolicy: cachePolicy{serverStmts: true},
 	},
 	"aiosqlite": {
-		inner:  sqliteDriver(),
-		opts:   Options{Name: "aiosqlite", Dialect: DialectSQLite},
-		openFn: sqlite.NewConnector,
+		inner:       sqliteDriver(),
+		opts:        Options{Name: "aiosqlite", Dialect: DialectSQLite, StmtCacheSize: -1},
+		openFn:      sqlite.NewConnector,
+		cachePolicy: cachePolicy{noArgs: true},
 	},
+}
+
+// pqCacheDefault turns the cache off by default when the DSN asks lib/pq
+// for binary_parameters=yes: lib/pq then sends each statement unnamed in
+// one round trip, the setting for poolers that cannot keep prepared
+// statements (PgBouncer in transaction mode).
+func pqCacheDefault(dsn string) int {
+	if cfg, err := pq.NewConfig(dsn); err == nil && cfg.BinaryParameters {
+		return 0
+	}
+	return DefaultStmtCacheSize
+}
+
+// mysqlCacheDefault turns the cache off by default when the DSN asks
+// go-sql-driver/mysql for interpolateParams=true: the user chose to send
+// arguments inside the SQL text rather than prepare statements.
+func mysqlCacheDefault(dsn string) int {
+	if cfg, err := mysql.ParseDSN(dsn); err == nil && cfg.InterpolateParams {
+		return 0
+	}
+	return DefaultStmtCacheSize
 }
 
 // sqliteDriver returns modernc's package-level driver, the one its

@@ -10,16 +10,19 @@ import (
 )
 
 // rows wraps the inner rows when there is something to do at the end: fire
-// OnStatementEnd (ev != nil) or close a statement the wrapper prepared.
+// OnStatementEnd (ev != nil), close a statement the wrapper prepared, or
+// tell the statement cache that the rows are closed (tracked).
 type rows struct {
-	inner  driver.Rows
-	stmt   driver.Stmt // closed after the rows, or nil
-	c      *conn
-	ev     *hooks.StatementEvent
-	ctx    context.Context
-	n      int64
-	err    error // the error that ended Next, if not io.EOF
-	closed bool
+	inner   driver.Rows
+	stmt    driver.Stmt // closed after the rows, or nil
+	c       *conn
+	ev      *hooks.StatementEvent
+	ctx     context.Context
+	cs      *cachedStmt // the cached statement read from, or nil
+	n       int64
+	err     error // the error that ended Next, if not io.EOF
+	closed  bool
+	tracked bool // counted in c.openRows
 }
 
 var (
@@ -49,7 +52,8 @@ func (r *rows) Next(dest []driver.Value) error {
 }
 
 // Close closes the inner rows, then the statement the wrapper prepared for
-// them, and fires OnStatementEnd with the number of rows read.
+// them (or a cached statement evicted while they were open), and fires
+// OnStatementEnd with the number of rows read.
 func (r *rows) Close() error {
 	if r.closed {
 		return nil
@@ -58,6 +62,9 @@ func (r *rows) Close() error {
 	err := r.inner.Close()
 	if r.stmt != nil {
 		r.stmt.Close()
+	}
+	if r.tracked {
+		r.c.rowsClosed(r.cs)
 	}
 	if r.ev != nil {
 		evErr := r.err

@@ -113,7 +113,11 @@ func (s *stmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driv
 		return nil, e
 	}
 	if c.opts.Hooks == nil {
-		return stmtQuery(ctx, s.inner, args)
+		ri, err := stmtQuery(ctx, s.inner, args)
+		if c.cache == nil || err != nil {
+			return ri, err
+		}
+		return c.trackRows(&rows{inner: ri}, nil), nil
 	}
 	hctx, ev := c.start(ctx, hooks.StmtQuery, s.query, args)
 	ri, err := stmtQuery(hctx, s.inner, args)
@@ -121,7 +125,11 @@ func (s *stmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driv
 		c.end(hctx, ev, -1, err)
 		return nil, err
 	}
-	return &rows{inner: ri, c: c, ev: ev, ctx: hctx}, nil
+	r := &rows{inner: ri, c: c, ev: ev, ctx: hctx}
+	if c.cache != nil {
+		c.trackRows(r, nil)
+	}
+	return r, nil
 }
 
 func stmtExec(ctx context.Context, si driver.Stmt, args []driver.NamedValue) (driver.Result, error) {
