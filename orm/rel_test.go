@@ -2,12 +2,15 @@ package orm_test
 
 import (
 	"context"
+	"database/sql"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/aiodb/aiodb/aio"
+	"github.com/aiodb/aiodb/hooks"
 	"github.com/aiodb/aiodb/internal/testenv"
 	"github.com/aiodb/aiodb/orm"
 )
@@ -116,5 +119,192 @@ func relSettle(t *testing.T, db *orm.DB, base int) {
 			t.Fatalf("not settled: %d goroutines (want <= %d), %d connections in use\n%s", n, base, inUse, buf)
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// relAuthor, relPost, relComment and relLike are a blog: posts have an
+// optional author and comments; comments have likes.
+type relAuthor struct {
+	ID   int64  `db:"id,pk,auto"`
+	Name string `db:"name,size:64"`
+}
+
+func (relAuthor) TableName() string { return "relaio_author" }
+
+type relPost struct {
+	ID       int64         `db:"id,pk,auto"`
+	Title    string        `db:"title,size:100"`
+	AuthorID *int64        `db:"author_id,fk:relaio_author"`
+	Author   *relAuthor    `rel:"author_id"`
+	Comments []*relComment `rel:"post_id"`
+}
+
+func (relPost) TableName() string { return "relaio_post" }
+
+type relComment struct {
+	ID     int64      `db:"id,pk,auto"`
+	PostID int64      `db:"post_id,fk:relaio_post"`
+	Body   string     `db:"body,size:100"`
+	Post   *relPost   `rel:"post_id"`
+	Likes  []*relLike `rel:"comment_id"`
+}
+
+func (relComment) TableName() string { return "relaio_comment" }
+
+// relLike's key is a sql.NullInt64: keys match across Go types.
+type relLike struct {
+	ID        int64         `db:"id,pk,auto"`
+	CommentID sql.NullInt64 `db:"comment_id,fk:relaio_comment"`
+	Who       string        `db:"who,size:32"`
+}
+
+func (relLike) TableName() string { return "relaio_like" }
+
+type relModels struct {
+	authors  *orm.Model[relAuthor]
+	posts    *orm.Model[relPost]
+	comments *orm.Model[relComment]
+	likes    *orm.Model[relLike]
+}
+
+// relBlog creates the blog's tables.
+func relBlog(t *testing.T, db *orm.DB) relModels {
+	t.Helper()
+	m := relModels{
+		authors:  orm.MustModel[relAuthor](db),
+		posts:    orm.MustModel[relPost](db),
+		comments: orm.MustModel[relComment](db),
+		likes:    orm.MustModel[relLike](db),
+	}
+	relCreate(t, db, m.authors, m.posts, m.comments, m.likes)
+	return m
+}
+
+// relCounter counts the SELECT statements run on each table.
+type relCounter struct {
+	hooks.Base
+	mu      sync.Mutex
+	selects map[string]int
+	sqls    []string
+}
+
+func (c *relCounter) OnStatementEnd(_ context.Context, e *hooks.StatementEvent) {
+	if e.Kind == hooks.StmtPrepare || !strings.HasPrefix(e.SQL, "SELECT ") {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.selects == nil {
+		c.selects = map[string]int{}
+	}
+	for _, table := range []string{"relaio_author", "relaio_post", "relaio_comment", "relaio_like"} {
+		if strings.Contains(e.SQL, " FROM \""+table+"\"") || strings.Contains(e.SQL, " FROM `"+table+"`") {
+			c.selects[table]++
+		}
+	}
+	if len(e.SQL) > 200 {
+		c.sqls = append(c.sqls, e.SQL[:200]+"...")
+	} else {
+		c.sqls = append(c.sqls, e.SQL)
+	}
+}
+
+// take returns the counts so far and resets them.
+func (c *relCounter) take() (map[string]int, []string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	m, s := c.selects, c.sqls
+	c.selects, c.sqls = nil, nil
+	return m, s
+}
+
+// Models whose relations are wrong, each for one error of NewModel.
+type (
+	relBadNoColumn struct {
+		ID   int64    `db:"id,pk"`
+		Post *relPost `rel:"post_ref"`
+	}
+	relBadChildColumn struct {
+		ID    int64         `db:"id,pk"`
+		Notes []*relComment `rel:"note_id"`
+	}
+	relBadType struct {
+		ID     int64    `db:"id,pk"`
+		PostID string   `db:"post_id"`
+		Post   *relPost `rel:"post_id"`
+	}
+	relBadFKTable struct {
+		ID     int64    `db:"id,pk"`
+		PostID int64    `db:"post_id,fk:relaio_author"`
+		Post   *relPost `rel:"post_id"`
+	}
+	relBadKind struct {
+		ID    int64 `db:"id,pk"`
+		Count int   `rel:"count_id"`
+	}
+	relBadBoth struct {
+		ID     int64    `db:"id,pk"`
+		PostID int64    `db:"post_id"`
+		Post   *relPost `db:"post" rel:"post_id"`
+	}
+	relBadTarget struct {
+		ID     int64     `db:"id,pk"`
+		BadID  int64     `db:"bad_id"`
+		Target *struct{} `rel:"bad_id"`
+	}
+)
+
+func TestRelationValidation(t *testing.T) {
+	db, err := orm.Open("aiosqlite", testenv.SQLiteDSN(t, ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	check := func(err error, want ...string) {
+		t.Helper()
+		if err == nil {
+			t.Fatalf("NewModel accepted a bad relation; want an error with %q", want)
+		}
+		for _, w := range want {
+			if !strings.Contains(err.Error(), w) {
+				t.Fatalf("error %q does not mention %q", err, w)
+			}
+		}
+	}
+	_, err = orm.NewModel[relBadNoColumn](db)
+	check(err, "relBadNoColumn", "field Post", "no column post_ref")
+	_, err = orm.NewModel[relBadChildColumn](db)
+	check(err, "relBadChildColumn", "field Notes", "relComment has no column note_id")
+	_, err = orm.NewModel[relBadType](db)
+	check(err, "relBadType", "field Post", "string", "int64")
+	_, err = orm.NewModel[relBadFKTable](db)
+	check(err, "relBadFKTable", "field Post", "references table relaio_author")
+	_, err = orm.NewModel[relBadKind](db)
+	check(err, "relBadKind", "field Count", "not int")
+	_, err = orm.NewModel[relBadBoth](db)
+	check(err, "relBadBoth", "field Post", "remove its db tag")
+	_, err = orm.NewModel[relBadTarget](db)
+	check(err, "relBadTarget", "field Target", "cannot derive a table name")
+
+	// Good models, pointing at each other, resolve; rel fields are not
+	// columns.
+	posts, err := orm.NewModel[relPost](db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if posts.Table().FieldByColumn("comments") != nil || len(posts.Table().Fields) != 3 {
+		t.Fatalf("rel fields became columns: %d fields", len(posts.Table().Fields))
+	}
+	rels := posts.Table().Relations()
+	if len(rels) != 2 || rels[0].Name != "Author" || rels[0].Many || rels[1].Name != "Comments" || !rels[1].Many {
+		t.Fatalf("relations: %+v", rels)
+	}
+	c := posts.Table().Relation("Comments")
+	if c.Target.Name != "relaio_comment" || c.FK.Column != "post_id" || c.Ref.Column != "id" {
+		t.Fatalf("Comments: target %s fk %s ref %s", c.Target.Name, c.FK.Column, c.Ref.Column)
+	}
+	stmts, err := posts.CreateTableSQL(false)
+	if err != nil || strings.Contains(stmts[0], "comments") {
+		t.Fatalf("CREATE TABLE: %v, %v", stmts, err)
 	}
 }

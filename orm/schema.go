@@ -29,7 +29,8 @@ type Table struct {
 	Indexes []Index
 
 	byColumn map[string]*Field
-	auto     *Field // the auto primary key, if any
+	auto     *Field     // the auto primary key, if any
+	rels     *relations // the rel:"..." fields (see rel.go), nil when none
 }
 
 // Field is the metadata of one column.
@@ -102,8 +103,22 @@ var (
 )
 
 // tableOf returns the cached metadata of struct type typ, building it on
-// first use; concurrent first uses wait for one build.
+// first use (concurrent first uses wait for one build), with its relation
+// fields resolved against the models they point to.
 func tableOf(typ reflect.Type) (*Table, error) {
+	t, err := builtTable(typ)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.resolveRelations(); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// builtTable is tableOf without resolving relations, for resolving them:
+// models may point at each other.
+func builtTable(typ reflect.Type) (*Table, error) {
 	e, ok := tableCache.Load(typ)
 	if !ok {
 		e, _ = tableCache.LoadOrStore(typ, new(tableEntry))
@@ -168,6 +183,12 @@ func (t *Table) addFields(typ reflect.Type, prefix string, base uintptr, groups 
 		sf := typ.Field(i)
 		tag, hasTag := sf.Tag.Lookup("db")
 		goName := prefix + sf.Name
+		if relTag, isRel := sf.Tag.Lookup("rel"); isRel {
+			if err := t.addRelation(sf, goName, base, relTag, hasTag); err != nil {
+				return err
+			}
+			continue
+		}
 		o, err := parseTag(tag)
 		if err != nil {
 			return fmt.Errorf("orm: model %v, field %s: tag %q: %v", t.GoType, goName, tag, err)

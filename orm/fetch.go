@@ -1,0 +1,116 @@
+package orm
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"unsafe"
+
+	"github.com/aiodb/aiodb/aio"
+)
+
+// Fetch returns the row that child's foreign key references, through the
+// pointer relation field named rel (see Relation), and stores it in that
+// field:
+//
+//	post, err := orm.Fetch[Post](ctx, db, comment, "Post")
+//
+// A second call returns the stored row without a query, as long as the
+// foreign key still holds the key of that row; after the key changed it
+// loads the new one. A NULL foreign key gives nil and a nil error (and
+// clears the field); a key that matches no row gives an error matching
+// ErrDoesNotExist. It fails without a query when C has no such relation,
+// when the relation is a slice (load those with Prefetch) or when it
+// points at another type than P. Like every statement of db, it runs in
+// the transaction ctx carries, if any.
+func Fetch[P any, C any](ctx context.Context, db *DB, child *C, rel string) (*P, error) {
+	p, err := fetchRel(ctx, db, reflect.TypeFor[C](), unsafe.Pointer(child), reflect.TypeFor[P](), rel)
+	return (*P)(p), err
+}
+
+// AioFetch is the async Fetch: it runs Fetch in a new goroutine and
+// delivers its result. child must not be read or changed until then.
+func AioFetch[P any, C any](ctx context.Context, db *DB, child *C, rel string) <-chan aio.Result[*P] {
+	return aio.Go(ctx, func(ctx context.Context) (*P, error) { return Fetch[P](ctx, db, child, rel) })
+}
+
+// fetchAny is Fetch for callers without the types: child is a *C as an
+// any, and the result a *P as an any (a nil *P when the key is NULL).
+func fetchAny(ctx context.Context, db *DB, child any, rel string) (any, error) {
+	rv := reflect.ValueOf(child)
+	if rv.Kind() != reflect.Pointer || rv.Type().Elem().Kind() != reflect.Struct {
+		return nil, fmt.Errorf("orm: Fetch(%q): want a pointer to a model, not %T", rel, child)
+	}
+	var p unsafe.Pointer
+	if !rv.IsNil() {
+		p = rv.UnsafePointer()
+	}
+	t, err := tableOf(rv.Type().Elem())
+	if err != nil {
+		return nil, err
+	}
+	r, err := t.relation("Fetch", rel)
+	if err != nil {
+		return nil, err
+	}
+	row, err := fetchRel(ctx, db, rv.Type().Elem(), p, nil, rel)
+	if err != nil {
+		return nil, err
+	}
+	return reflect.NewAt(r.elem, row).Interface(), nil
+}
+
+// fetchRel loads the row of the pointer relation rel of the struct of type
+// ct at child. want, when not nil, is the type the caller expects.
+func fetchRel(ctx context.Context, db *DB, ct reflect.Type, child unsafe.Pointer, want reflect.Type, rel string) (unsafe.Pointer, error) {
+	if db == nil {
+		return nil, fmt.Errorf("orm: Fetch(%q): nil *DB", rel)
+	}
+	if child == nil {
+		return nil, fmt.Errorf("orm: Fetch(%q): nil *%v", rel, ct)
+	}
+	t, err := tableOf(ct)
+	if err != nil {
+		return nil, err
+	}
+	r, err := t.relation("Fetch", rel)
+	if err != nil {
+		return nil, err
+	}
+	if r.Many {
+		return nil, fmt.Errorf("orm: Fetch: %v.%s is a slice of the rows referencing %v; load it with Prefetch", ct, r.Name, ct)
+	}
+	if want != nil && want != r.elem {
+		return nil, fmt.Errorf("orm: Fetch[%v]: %v.%s holds a *%v", want, ct, r.Name, r.elem)
+	}
+	field := r.field(child)
+	key, ok := keyValue(r.FK, child)
+	if !ok {
+		field.SetZero()
+		return nil, nil
+	}
+	if !field.IsNil() {
+		cur := field.UnsafePointer()
+		if k, ok := keyValue(r.Ref, cur); ok && k == key {
+			return cur, nil
+		}
+	}
+	b := getBuilder(db.dialect)
+	defer putBuilder(b)
+	buildSelect(b, r.Target, Eq(r.Ref.Column, key), false)
+	var found reflect.Value
+	err = scanTable(ctx, db, b, r.Target, func(row reflect.Value) error {
+		if !found.IsValid() {
+			found = row
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !found.IsValid() {
+		return nil, b.notFound(r.Target)
+	}
+	field.Set(found)
+	return found.UnsafePointer(), nil
+}
