@@ -323,11 +323,8 @@ func (b *builder) column(name string) {
 		return
 	}
 	qual, col := "", name
-	for i := len(name) - 1; i >= 0; i-- {
-		if name[i] == '.' {
-			qual, col = name[:i], name[i+1:]
-			break
-		}
+	if i := strings.LastIndexByte(name, '.'); i >= 0 {
+		qual, col = name[:i], name[i+1:]
 	}
 	if qual == "" {
 		s := &b.scopes[len(b.scopes)-1]

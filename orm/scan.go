@@ -23,10 +23,28 @@ type scanPlan struct {
 	hasTimes bool     // some field parses text times
 }
 
-// planCache is a model's copy-on-write list of plans.
+// planCache is a model's copy-on-write list of plans, and its other
+// statement fragments built on first use.
 type planCache struct {
 	mu    sync.Mutex
 	plans atomic.Pointer[[]*scanPlan]
+	head  atomic.Pointer[string] // SELECT <every column> FROM <table>
+}
+
+// selectHead returns "SELECT <list> FROM <table>" in dialect d, built once.
+func (c *planCache) selectHead(list, table string, d *Dialect) string {
+	if h := c.head.Load(); h != nil {
+		return *h
+	}
+	b := getBuilder(d)
+	b.write("SELECT ")
+	b.write(list)
+	b.write(" FROM ")
+	b.ident(table)
+	h := string(b.buf)
+	putBuilder(b)
+	c.head.Store(&h)
+	return h
 }
 
 const maxPlans = 64

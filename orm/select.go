@@ -16,8 +16,7 @@ type SelectQuery[T any] struct {
 	cols          []string // nil: every model column
 	where         []Expr
 	whereBuf      [1]Expr // where's first backing array: no allocation for one condition
-	orderBy       []string
-	limit         int64 // -1: none
+	limit         int64   // -1: none
 	offset        int64
 	distinct      bool
 	forUpdate     bool
@@ -27,6 +26,7 @@ type SelectQuery[T any] struct {
 // selectExtra holds the clauses most queries do not have, so that the
 // common query stays small.
 type selectExtra struct {
+	orderBy   []string
 	exprs     []selExpr
 	alias     string
 	from      Query
@@ -156,7 +156,8 @@ func (q *SelectQuery[T]) Having(exprs ...Expr) *SelectQuery[T] {
 // OrderBy adds ORDER BY columns; "-col" (or Desc("col")) sorts
 // descending.
 func (q *SelectQuery[T]) OrderBy(cols ...string) *SelectQuery[T] {
-	q.orderBy = append(q.orderBy, cols...)
+	x := q.more()
+	x.orderBy = append(x.orderBy, cols...)
 	return q
 }
 
@@ -228,6 +229,13 @@ func (q *SelectQuery[T]) appendCore(b *builder) {
 	s.aliases = q.exprs
 	b.pushScope(s)
 	defer b.popScope()
+	if q.cols == nil && q.selectExtra == &noExtra && !q.distinct {
+		// The commonest head, SELECT <every column> FROM <table>, is
+		// written once per model.
+		b.write(q.m.plans.selectHead(q.m.selectList, q.m.t.Name, b.d))
+		q.appendWhere(b)
+		return
+	}
 	b.write("SELECT ")
 	if q.distinct {
 		b.write("DISTINCT ")
@@ -307,6 +315,11 @@ func (q *SelectQuery[T]) appendFrom(b *builder) {
 			b.cond(j.on)
 		}
 	}
+	q.appendWhere(b)
+}
+
+// appendWhere writes WHERE, GROUP BY and HAVING.
+func (q *SelectQuery[T]) appendWhere(b *builder) {
 	if len(q.where) > 0 {
 		b.write(" WHERE ")
 		b.conds(q.where)
