@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aiodb/aiodb/aio"
 	"github.com/aiodb/aiodb/driver"
 	"github.com/aiodb/aiodb/orm"
 )
@@ -21,8 +22,10 @@ type AiodbModel Model
 func (AiodbModel) TableName() string { return "bench_aiodb_model" }
 
 // BenchmarkAiodb runs aiodb over the guarded do-nothing driver and each
-// of aiodb's registered drivers: aiopgx and aiopg (with and without the
-// driver's statement cache) on PostgreSQL, aiomysql and aiosqlite.
+// of aiodb's registered drivers: aiopgx and aiopg (with its statement
+// cache, on by default, and with aio_stmt_cache=0) on PostgreSQL,
+// aiomysql and aiosqlite. The async forms (AioGet fan-out, AioExecute
+// streaming) run on the do-nothing driver and aiopgx.
 func BenchmarkAiodb(b *testing.B) {
 	b.Run("nop/nop", func(b *testing.B) {
 		e := newNopEnv(AiodbModel{}.TableName())
@@ -69,7 +72,7 @@ func aiodbSuite(b *testing.B, e *env, db *orm.DB) suite {
 		b.Fatal(err)
 	}
 	ctx := context.Background()
-	return suite{
+	s := suite{
 		Insert: func(b *testing.B) {
 			row := AiodbModel(sample(0))
 			for b.Loop() {
@@ -133,4 +136,53 @@ func aiodbSuite(b *testing.B, e *env, db *orm.DB) suite {
 			}
 		},
 	}
+	if e.backend == backendNop || e.driver == "aiopgx" {
+		s.Fanout64 = func(b *testing.B) { aiodbFanout(b, e, m) }
+		s.Stream100k = func(b *testing.B) { aiodbStream(b, m) }
+	}
+	return s
+}
+
+// aiodbFanout starts 64 AioGet calls (each runs in its own goroutine)
+// and gathers their rows: the async form of Read, measured against 64
+// goroutines of hand-written reads.
+func aiodbFanout(b *testing.B, e *env, m *orm.Model[AiodbModel]) {
+	ctx := context.Background()
+	fanoutPool(m.DB().SQLDB())
+	chs := make([]<-chan aio.Result[*AiodbModel], fanout)
+	for b.Loop() {
+		for i := range chs {
+			chs[i] = m.AioGet(ctx, orm.Eq("id", e.readID))
+		}
+		rows, err := aio.Gather(ctx, chs...)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, r := range rows {
+			if r.ID != e.readID {
+				b.Fatalf("AioGet(%d) returned id %d", e.readID, r.ID)
+			}
+		}
+	}
+}
+
+// aiodbStream reads 100,000 rows through AioExecute's channel, one at a
+// time, keeping none: its peak heap shows that the stream does not
+// buffer the result.
+func aiodbStream(b *testing.B, m *orm.Model[AiodbModel]) {
+	ctx := context.Background()
+	stop := peakHeap(b)
+	for b.Loop() {
+		n := 0
+		for r := range m.Select().Where(orm.Gt("id", 0)).OrderBy("id").Limit(streamRows).AioExecute(ctx) {
+			if r.Err != nil {
+				b.Fatal(r.Err)
+			}
+			n++
+		}
+		if n != streamRows {
+			b.Fatalf("streamed %d rows, want %d", n, streamRows)
+		}
+	}
+	stop()
 }

@@ -304,30 +304,34 @@ func fanoutPool(db *sql.DB) {
 	db.SetMaxIdleConns(16)
 }
 
-// peakHeap samples the heap while it runs and reports, as peak-heap-MiB,
-// the most it grew above its size at the start of the benchmark's loop,
-// across all iterations. Call it before b.Loop and call the function it
+// peakHeap samples the heap every millisecond while the benchmark's loop
+// runs and reports how far it rose above its size at the start (after a
+// GC), in MiB: peak-heap-MiB counts every object, garbage not yet
+// collected included (what the process needs), peak-live-MiB the heap
+// that survived each GC (what the code holds on to: a stream that kept its
+// rows would show them here). Call it before b.Loop and the function it
 // returns after it.
 func peakHeap(b *testing.B) (stop func()) {
+	const heapMetric, liveMetric = "/memory/classes/heap/objects:bytes", "/gc/heap/live:bytes"
 	runtime.GC()
-	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	metrics.Read(sample)
-	start := sample[0].Value.Uint64()
+	samples := []metrics.Sample{{Name: heapMetric}, {Name: liveMetric}}
+	metrics.Read(samples)
+	heap0, live0 := samples[0].Value.Uint64(), samples[1].Value.Uint64()
 	done := make(chan struct{})
-	peak := make(chan uint64)
+	peaks := make(chan [2]uint64)
 	go func() {
-		var max uint64
-		s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+		var max [2]uint64
+		s := []metrics.Sample{{Name: heapMetric}, {Name: liveMetric}}
 		t := time.NewTicker(time.Millisecond)
 		defer t.Stop()
 		for {
 			metrics.Read(s)
-			if v := s[0].Value.Uint64(); v > max {
-				max = v
+			for i := range max {
+				max[i] = maxU64(max[i], s[i].Value.Uint64())
 			}
 			select {
 			case <-done:
-				peak <- max
+				peaks <- max
 				return
 			case <-t.C:
 			}
@@ -335,13 +339,29 @@ func peakHeap(b *testing.B) (stop func()) {
 	}()
 	return func() {
 		close(done)
-		max := <-peak
-		grew := 0.0
-		if max > start {
-			grew = float64(max-start) / (1 << 20)
+		max := <-peaks
+		// The last GC's live heap is read now, so that a stream that held
+		// its rows until the end still shows them.
+		runtime.GC()
+		s := []metrics.Sample{{Name: liveMetric}}
+		metrics.Read(s)
+		max[1] = maxU64(max[1], s[0].Value.Uint64())
+		mib := func(v, start uint64) float64 {
+			if v <= start {
+				return 0
+			}
+			return float64(v-start) / (1 << 20)
 		}
-		b.ReportMetric(grew, "peak-heap-MiB")
+		b.ReportMetric(mib(max[0], heap0), "peak-heap-MiB")
+		b.ReportMetric(mib(max[1], live0), "peak-live-MiB")
 	}
+}
+
+func maxU64(a, b uint64) uint64 {
+	if a > b {
+		return a
+	}
+	return b
 }
 
 // createTableSQL is the CREATE TABLE of a benchmark table in dialect.
