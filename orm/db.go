@@ -3,10 +3,13 @@ package orm
 import (
 	"context"
 	"database/sql"
+	sqldriver "database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 
 	"github.com/aiodb/aiodb/driver"
 	"github.com/aiodb/aiodb/hooks"
@@ -19,7 +22,14 @@ type DB struct {
 	dialect *Dialect
 	sync    driver.SyncMode // the guard's mode, for checks done above the driver
 	ownsDB  bool            // Close closes sqlDB only when Open created it
-	models  sync.Map        // reflect.Type -> *Model[T], see NewModel
+	models  sync.Map        // reflect.Type -> *entity, see NewModel
+	// gate is Open's connector, through which a Manager closes and
+	// reopens the pool (nil for New); shut marks a DB from New whose
+	// *sql.DB a Manager closed, and closed one closed by Close.
+	gate   *gateConnector
+	shut   atomic.Bool
+	closed atomic.Bool
+	idle   int // idle connections restored when a Manager reopens the pool
 }
 
 // Option configures Open and New.
@@ -76,13 +86,15 @@ func Open(driverName, dsn string, opts ...Option) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	sqlDB := sql.OpenDB(connector)
+	gate := &gateConnector{Connector: connector}
+	sqlDB := sql.OpenDB(gate)
 	db, err := newDB(sqlDB, &cfg, driver.DialectOf(connector.Driver()), mode)
 	if err != nil {
 		sqlDB.Close()
 		return nil, err
 	}
 	db.ownsDB = true
+	db.gate = gate
 	return db, nil
 }
 
@@ -112,10 +124,12 @@ func newDB(sqlDB *sql.DB, cfg *config, dialectName string, mode driver.SyncMode)
 			return nil, fmt.Errorf("orm: driver %T declares no known dialect (%q); use orm.WithDialect", sqlDB.Driver(), dialectName)
 		}
 	}
+	idle := defaultIdleConns
 	if cfg.maxConns > 0 {
 		sqlDB.SetMaxOpenConns(cfg.maxConns)
+		idle = min(idle, cfg.maxConns)
 	}
-	return &DB{sqlDB: sqlDB, dialect: d, sync: mode}, nil
+	return &DB{sqlDB: sqlDB, dialect: d, sync: mode, idle: idle}, nil
 }
 
 // SQLDB returns the underlying guarded *sql.DB.
@@ -125,8 +139,10 @@ func (db *DB) SQLDB() *sql.DB { return db.sqlDB }
 func (db *DB) Dialect() *Dialect { return db.dialect }
 
 // Close closes the pool if Open created it; a DB from New leaves its
-// *sql.DB to its owner.
+// *sql.DB to its owner. Close is final: unlike Manager.Close, no Connect
+// reopens the DB afterwards.
 func (db *DB) Close() error {
+	db.closed.Store(true)
 	if db.ownsDB {
 		return db.sqlDB.Close()
 	}
@@ -139,4 +155,81 @@ type executor interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// defaultIdleConns is database/sql's default for SetMaxIdleConns.
+const defaultIdleConns = 2
+
+// ErrManagerClosed is matched (errors.Is) by the error of every call made
+// through a Manager after its Close, and of any statement of its DB that
+// needs a new connection then, until Manager.Connect reopens the pool.
+var ErrManagerClosed = errors.New("orm: the database was closed by Manager.Close; call Manager.Connect to reopen it")
+
+// gateConnector is the connector of a DB from Open. While it is closed
+// every new connection fails with ErrManagerClosed, which is how a
+// Manager closes the pool and later reopens it: the *sql.DB, and every
+// setting made on it, stays the same.
+type gateConnector struct {
+	sqldriver.Connector
+	closed atomic.Bool
+}
+
+// Connect opens a connection of the wrapped connector unless the gate is
+// closed.
+func (g *gateConnector) Connect(ctx context.Context) (sqldriver.Conn, error) {
+	if g.closed.Load() {
+		return nil, ErrManagerClosed
+	}
+	return g.Connector.Connect(ctx)
+}
+
+// Close forwards to the wrapped connector, which database/sql calls when
+// the *sql.DB is closed.
+func (g *gateConnector) Close() error {
+	if c, ok := g.Connector.(io.Closer); ok {
+		return c.Close()
+	}
+	return nil
+}
+
+// suspended reports whether a Manager has closed the DB.
+func (db *DB) suspended() bool {
+	if db.gate != nil {
+		return db.gate.closed.Load()
+	}
+	return db.shut.Load()
+}
+
+// suspend closes the pool for Manager.Close: idle connections now, the
+// busy ones when their statements end, and new ones are refused. A DB
+// from New has no gate: its *sql.DB is closed for good.
+func (db *DB) suspend() error {
+	if db.gate == nil {
+		if db.shut.Swap(true) {
+			return nil
+		}
+		return db.sqlDB.Close()
+	}
+	if db.gate.closed.Swap(true) {
+		return nil
+	}
+	db.sqlDB.SetMaxIdleConns(-1) // closes the idle ones; released ones are closed too
+	return nil
+}
+
+// resume reopens a pool closed by suspend and pings it.
+func (db *DB) resume(ctx context.Context) error {
+	switch {
+	case db.closed.Load():
+		return errors.New("orm: Manager.Connect: the DB was closed by DB.Close, which is final")
+	case db.gate == nil && db.shut.Load():
+		return errors.New("orm: Manager.Connect: a DB made by orm.New cannot be reopened after Manager.Close (its *sql.DB is closed); use orm.Open, or a new *sql.DB")
+	}
+	if db.gate != nil && db.gate.closed.Swap(false) {
+		db.sqlDB.SetMaxIdleConns(db.idle)
+	}
+	if err := db.sqlDB.PingContext(ctx); err != nil {
+		return fmt.Errorf("orm: Manager.Connect: %w", err)
+	}
+	return nil
 }

@@ -7,20 +7,12 @@ import (
 )
 
 // Model is the entry point for one model type T on one DB: it holds T's
-// metadata and builds T's queries. Get it with NewModel; it is safe for
-// concurrent use.
+// metadata and builds T's queries, and its methods (model_*.go) get, save
+// and delete single rows. Get it with NewModel; it is safe for concurrent
+// use. Model is a typed face over the model's untyped entity, which the
+// Manager uses for values it receives as any.
 type Model[T any] struct {
-	db    *DB
-	t     *Table
-	plans planCache
-
-	columns      []string  // the model's column names, in field order
-	selectList   string    // those columns quoted and joined, for SELECT
-	insertFields []*Field  // every field but auto and default ones
-	hasDefaults  bool      // some field has a default: tag
-	autoOnly     []*Field  // the auto key alone, the usual RETURNING list
-	fullPlan     *scanPlan // the plan of a result with every column in order
-	insertSQL    sqlByCount
+	*entity
 }
 
 // NewModel returns the Model of T on db, building T's metadata on first
@@ -32,39 +24,15 @@ func NewModel[T any](db *DB) (*Model[T], error) {
 	if db == nil {
 		return nil, errors.New("orm.NewModel: nil *DB")
 	}
-	typ := reflect.TypeFor[T]()
-	if m, ok := db.models.Load(typ); ok {
-		return m.(*Model[T]), nil
-	}
-	t, err := tableOf(typ)
+	e, err := db.entityOf(reflect.TypeFor[T]())
 	if err != nil {
 		return nil, err
 	}
-	m := &Model[T]{db: db, t: t}
-	b := getBuilder(db.dialect)
-	for i, f := range t.Fields {
-		m.columns = append(m.columns, f.Column)
-		if i > 0 {
-			b.write(", ")
-		}
-		b.ident(f.Column)
-		if f.Default != "" {
-			m.hasDefaults = true
-		}
-		if !f.Auto && f.Default == "" {
-			m.insertFields = append(m.insertFields, f)
-		}
+	if m, ok := e.typed.Load().(*Model[T]); ok {
+		return m, nil
 	}
-	m.selectList = string(b.buf)
-	putBuilder(b)
-	if t.auto != nil {
-		m.autoOnly = []*Field{t.auto}
-	}
-	if m.fullPlan, err = m.plans.plan(t, db.dialect, m.columns, false); err != nil {
-		return nil, err
-	}
-	actual, _ := db.models.LoadOrStore(typ, m)
-	return actual.(*Model[T]), nil
+	e.typed.CompareAndSwap(nil, &Model[T]{entity: e})
+	return e.typed.Load().(*Model[T]), nil
 }
 
 // MustModel is NewModel that panics on error, for package-level variables

@@ -1,0 +1,216 @@
+package orm
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+)
+
+// entity is everything about one model on one DB that does not depend on
+// the Go type parameter: its metadata, its cached statements and scan
+// plans. Model[T] embeds it; the model API (Get, Create, Save,
+// DeleteInstance, GetOrCreate, ...) is written once here, on an object
+// given as an unsafe.Pointer to its struct, so that Model[T] and the
+// Manager, which receives objects as any, run the same code.
+type entity struct {
+	db    *DB
+	t     *Table
+	plans planCache
+
+	columns      []string  // the model's column names, in field order
+	selectList   string    // those columns quoted and joined, for SELECT
+	insertFields []*Field  // every field but auto and default ones
+	hasDefaults  bool      // some field has a default: tag
+	autoOnly     []*Field  // the auto key alone, the usual RETURNING list
+	fullPlan     *scanPlan // the plan of a result with every column in order
+	insertSQL    sqlByCount
+
+	hooks hookSet      // which model hooks *T implements
+	typed atomic.Value // the *Model[T] of this entity, made by NewModel
+
+	rowStmts sync.Map // rowKey -> *rowStmt: single-row INSERT and UPDATE statements
+}
+
+// entityOf returns the entity of struct type typ on db, building it on
+// first use. Concurrent first uses may build it twice; one wins.
+func (db *DB) entityOf(typ reflect.Type) (*entity, error) {
+	if e, ok := db.models.Load(typ); ok {
+		return e.(*entity), nil
+	}
+	t, err := tableOf(typ)
+	if err != nil {
+		return nil, err
+	}
+	e := &entity{db: db, t: t, hooks: hooksOf(typ)}
+	b := getBuilder(db.dialect)
+	for i, f := range t.Fields {
+		e.columns = append(e.columns, f.Column)
+		if i > 0 {
+			b.write(", ")
+		}
+		b.ident(f.Column)
+		if f.Default != "" {
+			e.hasDefaults = true
+		}
+		if !f.Auto && f.Default == "" {
+			e.insertFields = append(e.insertFields, f)
+		}
+	}
+	e.selectList = string(b.buf)
+	putBuilder(b)
+	if t.auto != nil {
+		e.autoOnly = []*Field{t.auto}
+	}
+	if e.fullPlan, err = e.plans.plan(t, db.dialect, e.columns, false); err != nil {
+		return nil, err
+	}
+	actual, _ := db.models.LoadOrStore(typ, e)
+	return actual.(*entity), nil
+}
+
+// entityOfObj returns the entity of obj, which must be a non-nil pointer
+// to a model struct, and the struct's address.
+func (db *DB) entityOfObj(op string, obj any) (*entity, unsafe.Pointer, error) {
+	v := reflect.ValueOf(obj)
+	if v.Kind() != reflect.Pointer || v.Type().Elem().Kind() != reflect.Struct {
+		return nil, nil, fmt.Errorf("orm: %s: want a pointer to a model struct, not %T", op, obj)
+	}
+	if v.IsNil() {
+		return nil, nil, fmt.Errorf("orm: %s: nil %T", op, obj)
+	}
+	e, err := db.entityOf(v.Type().Elem())
+	if err != nil {
+		return nil, nil, err
+	}
+	return e, v.UnsafePointer(), nil
+}
+
+// Register loads the metadata of model T without a DB, so that
+// DeleteInstance(recursive) finds T's rows when they refer to the row
+// being deleted, and an fk: tag naming T's table resolves. NewModel does
+// the same; Register is for models a program never opens a Model of. It
+// returns NewModel's errors for a bad model.
+func Register[T any]() error {
+	_, err := tableOf(reflect.TypeFor[T]())
+	return err
+}
+
+// obj returns the *T at p as an any, for the model's hook methods.
+func (e *entity) obj(p unsafe.Pointer) any {
+	return reflect.NewAt(e.t.GoType, p).Interface()
+}
+
+// pkUnset reports whether the row at p has no primary key yet: its auto
+// key is zero, or, without an auto key, every key field is zero.
+func (e *entity) pkUnset(p unsafe.Pointer) bool {
+	if a := e.t.auto; a != nil {
+		return a.isZero(p)
+	}
+	for _, f := range e.t.PrimaryKey {
+		if !f.isZero(p) {
+			return false
+		}
+	}
+	return true
+}
+
+// pkCond is the condition matching the primary key of the row at p.
+func (e *entity) pkCond(p unsafe.Pointer) Expr {
+	pk := e.t.PrimaryKey
+	if len(pk) == 1 {
+		f := pk[0]
+		return &cmpExpr{col: f.Column, op: opEq, val: f.get(f.addr(p))}
+	}
+	conds := make([]Expr, len(pk))
+	for i, f := range pk {
+		conds[i] = &cmpExpr{col: f.Column, op: opEq, val: f.get(f.addr(p))}
+	}
+	return &logicExpr{op: " AND ", exprs: conds}
+}
+
+// lookupConds returns the equality conditions of GetOrCreate and
+// CreateOrGet: on the named columns, or by default on every unique or
+// primary key column that holds a non-zero value.
+func (e *entity) lookupConds(op string, p unsafe.Pointer, cols []string) ([]Expr, error) {
+	var conds []Expr
+	if len(cols) == 0 {
+		for _, f := range e.t.Fields {
+			if (f.PK || f.Unique) && !f.isZero(p) {
+				conds = append(conds, &cmpExpr{col: f.Column, op: opEq, val: f.get(f.addr(p))})
+			}
+		}
+		if len(conds) == 0 {
+			return nil, fmt.Errorf("orm: %s of %v: no lookup columns given and no unique or primary key field is set", op, e.t.GoType)
+		}
+		return conds, nil
+	}
+	for _, c := range cols {
+		f := e.t.byColumn[c]
+		if f == nil {
+			return nil, fmt.Errorf("orm: %s of %v: lookup column %q is not a column of table %s", op, e.t.GoType, c, e.t.Name)
+		}
+		conds = append(conds, &cmpExpr{col: f.Column, op: opEq, val: f.get(f.addr(p))})
+	}
+	return conds, nil
+}
+
+// maybeAtomic runs fn in db.Atomic (a transaction, or a savepoint inside
+// the one ctx carries) when atomic is true, else directly.
+func (e *entity) maybeAtomic(ctx context.Context, atomic bool, fn func(ctx context.Context) error) error {
+	if !atomic {
+		return fn(ctx)
+	}
+	return e.db.Atomic(ctx, fn)
+}
+
+// colSet is a set of field indexes; models rarely have more than 64
+// fields, so the first 64 need no allocation.
+type colSet struct {
+	low  uint64
+	high []uint64 // fields 64 and up
+}
+
+func (s *colSet) add(i int) {
+	if i < 64 {
+		s.low |= 1 << uint(i)
+		return
+	}
+	w := i/64 - 1
+	for len(s.high) <= w {
+		s.high = append(s.high, 0)
+	}
+	s.high[w] |= 1 << uint(i%64)
+}
+
+func (s *colSet) has(i int) bool {
+	if i < 64 {
+		return s.low&(1<<uint(i)) != 0
+	}
+	w := i/64 - 1
+	return w < len(s.high) && s.high[w]&(1<<uint(i%64)) != 0
+}
+
+// onlySet resolves the column names given to Save's only to field
+// indexes. An unknown column is an error naming it and the model.
+func (e *entity) onlySet(op string, only []string) (*colSet, error) {
+	if len(only) == 0 {
+		return nil, nil
+	}
+	s := new(colSet)
+	for _, c := range only {
+		f := e.t.byColumn[c]
+		if f == nil {
+			return nil, fmt.Errorf("orm: %s of %v: unknown column %q (table %s)", op, e.t.GoType, c, e.t.Name)
+		}
+		for i, g := range e.t.Fields {
+			if g == f {
+				s.add(i)
+				break
+			}
+		}
+	}
+	return s, nil
+}

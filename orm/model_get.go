@@ -1,0 +1,122 @@
+package orm
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"reflect"
+	"unsafe"
+)
+
+// buildGet writes SELECT <every column> FROM table WHERE conds LIMIT 1.
+func (e *entity) buildGet(b *builder, conds []Expr) {
+	b.pushScope(scope{t: e.t, qual: e.t.Name})
+	defer b.popScope()
+	b.write("SELECT ")
+	b.write(e.selectList)
+	b.write(" FROM ")
+	b.ident(e.t.Name)
+	if len(conds) > 0 {
+		b.write(" WHERE ")
+		b.conds(conds)
+	}
+	b.write(" LIMIT 1")
+}
+
+// getInto reads the first row matching conds into the struct at p. No row
+// is a *DoesNotExistError (matching ErrDoesNotExist) with the statement
+// and its arguments.
+func (e *entity) getInto(ctx context.Context, conds []Expr, p unsafe.Pointer) error {
+	b := getBuilder(e.db.dialect)
+	defer putBuilder(b)
+	e.buildGet(b, conds)
+	found := false
+	err := e.db.run(ctx, b, func(rows *sql.Rows) error {
+		if !rows.Next() {
+			return nil
+		}
+		found = true
+		b.setDest(e.fullPlan, p)
+		if err := rows.Scan(b.dest...); err != nil {
+			return fmt.Errorf("orm: scanning into %v: %w", e.t.GoType, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if !found {
+		return b.notFound(e.t)
+	}
+	return nil
+}
+
+// getNew is getInto into a new object, returned as an any holding a *T.
+func (e *entity) getNew(ctx context.Context, conds []Expr) (any, error) {
+	v := reflect.New(e.t.GoType)
+	if err := e.getInto(ctx, conds, v.UnsafePointer()); err != nil {
+		return nil, err
+	}
+	return v.Interface(), nil
+}
+
+// pkConds returns the conditions matching primary key values, one per key
+// field in field order.
+func (e *entity) pkConds(op string, pk []any) ([]Expr, error) {
+	if len(pk) != len(e.t.PrimaryKey) {
+		return nil, fmt.Errorf("orm: %s of %v: %d primary key values given, the key has %d columns", op, e.t.GoType, len(pk), len(e.t.PrimaryKey))
+	}
+	conds := make([]Expr, len(pk))
+	for i, f := range e.t.PrimaryKey {
+		conds[i] = &cmpExpr{col: f.Column, op: opEq, val: pk[i]}
+	}
+	return conds, nil
+}
+
+// Get returns the first row matching every condition (SELECT ... WHERE
+// conds LIMIT 1; no condition: any row), like peewee's Model.get. No row
+// is an error matching ErrDoesNotExist (and sql.ErrNoRows), a
+// *DoesNotExistError naming the model with the statement and its
+// arguments. Conditions naming an unknown column fail before anything is
+// sent.
+func (m *Model[T]) Get(ctx context.Context, conds ...Expr) (*T, error) {
+	row := new(T)
+	if err := m.getInto(ctx, conds, unsafe.Pointer(row)); err != nil {
+		return nil, err
+	}
+	return row, nil
+}
+
+// GetByPK returns the row whose primary key is pk: one value per key
+// column, in field order. A wrong number of values is an error; no row is
+// an error matching ErrDoesNotExist, as for Get.
+func (m *Model[T]) GetByPK(ctx context.Context, pk ...any) (*T, error) {
+	conds, err := m.pkConds("GetByPK", pk)
+	if err != nil {
+		return nil, err
+	}
+	return m.Get(ctx, conds...)
+}
+
+// GetOrNone is Get that returns nil and no error when no row matches,
+// like peewee's get_or_none. Other errors are returned as they are.
+func (m *Model[T]) GetOrNone(ctx context.Context, conds ...Expr) (*T, error) {
+	row, err := m.Get(ctx, conds...)
+	if errors.Is(err, ErrDoesNotExist) {
+		return nil, nil
+	}
+	return row, err
+}
+
+// Exists reports whether any row matches every condition: SELECT EXISTS
+// (SELECT ... WHERE conds).
+func (m *Model[T]) Exists(ctx context.Context, conds ...Expr) (bool, error) {
+	return m.Select().Where(conds...).Exists(ctx)
+}
+
+// Count returns the number of rows matching every condition (all rows
+// with none): SELECT COUNT(*) ... WHERE conds.
+func (m *Model[T]) Count(ctx context.Context, conds ...Expr) (int64, error) {
+	return m.Select().Where(conds...).Count(ctx)
+}

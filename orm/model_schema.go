@@ -1,0 +1,200 @@
+package orm
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/aiodb/aiodb/driver"
+)
+
+// execDDL runs statements written by hand (DDL) on what acquire gives
+// for ctx, so that a transaction in ctx applies.
+func (db *DB) execDDL(ctx context.Context, stmts ...string) error {
+	exec, release, err := db.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	for _, s := range stmts {
+		if _, err := exec.ExecContext(ctx, s); err != nil {
+			return db.wrapErr(err, s)
+		}
+	}
+	return nil
+}
+
+// CreateTable creates T's table and its indexes (see CreateTableSQL), like
+// peewee's create_table; with ifNotExists, one that exists is left as it
+// is. It is sync by design, as in peewee-async: it runs with the caller's
+// ctx, so under a sync guard that refuses sync calls the caller passes
+// aio.AllowSync(ctx) (or an async context).
+func (m *Model[T]) CreateTable(ctx context.Context, ifNotExists bool) error {
+	stmts, err := m.CreateTableSQL(ifNotExists)
+	if err != nil {
+		return err
+	}
+	return m.db.execDDL(ctx, stmts...)
+}
+
+// DropTable drops T's table; with ifExists a missing one is no error. It
+// is sync by design, like CreateTable.
+func (m *Model[T]) DropTable(ctx context.Context, ifExists bool) error {
+	return m.db.execDDL(ctx, m.DropTableSQL(ifExists))
+}
+
+// TableExists reports whether T's table exists: in the current schema
+// (PostgreSQL's search_path), the current database (MySQL) or the main
+// database (SQLite). It is sync by design, like CreateTable.
+func (m *Model[T]) TableExists(ctx context.Context) (bool, error) {
+	var q string
+	switch name := m.db.dialect.Name; name {
+	case driver.DialectPostgres:
+		q = "SELECT EXISTS (SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = $1)"
+	case driver.DialectMySQL:
+		q = "SELECT EXISTS (SELECT 1 FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?)"
+	case driver.DialectSQLite:
+		q = "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?)"
+	default:
+		return false, fmt.Errorf("orm: TableExists of %v: no catalog query for dialect %q", m.t.GoType, name)
+	}
+	exec, release, err := m.db.acquire(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer release()
+	var ok bool
+	if err := exec.QueryRowContext(ctx, q, m.t.Name).Scan(&ok); err != nil {
+		return false, m.db.wrapErr(err, q)
+	}
+	return ok, nil
+}
+
+// Truncate deletes every row of T's table: TRUNCATE TABLE, or DELETE FROM
+// on SQLite, which has no TRUNCATE. PostgreSQL and MySQL refuse to
+// truncate a table other tables' foreign keys refer to. It is sync by
+// design, like CreateTable.
+func (m *Model[T]) Truncate(ctx context.Context) error {
+	b := getBuilder(m.db.dialect)
+	defer putBuilder(b)
+	if m.db.dialect.Name == driver.DialectSQLite {
+		b.write("DELETE FROM ")
+	} else {
+		b.write("TRUNCATE TABLE ")
+	}
+	b.ident(m.t.Name)
+	return m.db.execDDL(ctx, string(b.buf))
+}
+
+// TableModel is a model whose table CreateTables and DropTables can
+// manage: every *Model[T] is one.
+type TableModel interface {
+	Table() *Table
+	DB() *DB
+	CreateTable(ctx context.Context, ifNotExists bool) error
+	DropTable(ctx context.Context, ifExists bool) error
+}
+
+// CreateTables creates the tables of models (with IF NOT EXISTS), each
+// after the tables its foreign keys refer to, whatever the order given;
+// references to tables outside models, and a table's references to
+// itself, are not ordered. Foreign keys that form a cycle are an error
+// naming the tables, returned before anything is created. It is sync by
+// design, like Model.CreateTable. The first error stops it; tables
+// created before stay.
+func CreateTables(ctx context.Context, db *DB, models ...TableModel) error {
+	order, err := fkOrder(db, models)
+	if err != nil {
+		return err
+	}
+	for _, m := range order {
+		if err := m.CreateTable(ctx, true); err != nil {
+			return fmt.Errorf("orm: CreateTables: table %s: %w", m.Table().Name, err)
+		}
+	}
+	return nil
+}
+
+// DropTables drops the tables of models that exist, each before the
+// tables its foreign keys refer to (the reverse of CreateTables' order).
+// A cycle is an error as in CreateTables.
+func DropTables(ctx context.Context, db *DB, models ...TableModel) error {
+	order, err := fkOrder(db, models)
+	if err != nil {
+		return err
+	}
+	for i := len(order) - 1; i >= 0; i-- {
+		if err := order[i].DropTable(ctx, true); err != nil {
+			return fmt.Errorf("orm: DropTables: table %s: %w", order[i].Table().Name, err)
+		}
+	}
+	return nil
+}
+
+// fkOrder sorts models so that each comes after those it refers to,
+// keeping the given order where the keys leave it free. Every model must
+// be on db.
+func fkOrder(db *DB, models []TableModel) ([]TableModel, error) {
+	byName := map[string]int{}
+	for i, m := range models {
+		if m == nil || m.Table() == nil {
+			return nil, fmt.Errorf("orm: model %d is nil", i)
+		}
+		if m.DB() != db {
+			return nil, fmt.Errorf("orm: model %v is on another DB", m.Table().GoType)
+		}
+		byName[m.Table().Name] = i
+	}
+	deps := make([][]int, len(models))
+	for i, m := range models {
+		for _, f := range m.Table().Fields {
+			if f.FK == nil {
+				continue
+			}
+			if j, ok := byName[f.FK.Table]; ok && j != i {
+				deps[i] = append(deps[i], j)
+			}
+		}
+	}
+	const (
+		unvisited = iota
+		visiting
+		done
+	)
+	state := make([]int, len(models))
+	var order []TableModel
+	var path []string
+	var visit func(i int) error
+	visit = func(i int) error {
+		switch state[i] {
+		case done:
+			return nil
+		case visiting:
+			start := 0
+			for k, n := range path {
+				if n == models[i].Table().Name {
+					start = k
+				}
+			}
+			cycle := append(append([]string(nil), path[start:]...), models[i].Table().Name)
+			return fmt.Errorf("orm: foreign keys form a cycle: %s; create these tables without one of the keys and add it with ALTER TABLE", strings.Join(cycle, " -> "))
+		}
+		state[i] = visiting
+		path = append(path, models[i].Table().Name)
+		for _, j := range deps[i] {
+			if err := visit(j); err != nil {
+				return err
+			}
+		}
+		path = path[:len(path)-1]
+		state[i] = done
+		order = append(order, models[i])
+		return nil
+	}
+	for i := range models {
+		if err := visit(i); err != nil {
+			return nil, err
+		}
+	}
+	return order, nil
+}
