@@ -94,7 +94,7 @@ func relCreate(t *testing.T, db *orm.DB, models ...relDDL) {
 func relInsert[T any](t *testing.T, ctx context.Context, m *orm.Model[T], rows []*T) {
 	t.Helper()
 	for len(rows) > 0 {
-		n := min(len(rows), 500)
+		n := min(len(rows), 400)
 		if _, err := m.Insert(rows[:n]...).Exec(ctx); err != nil {
 			t.Fatalf("insert into %s: %v", m.Table().Name, err)
 		}
