@@ -99,6 +99,10 @@ func BenchmarkFake(b *testing.B) {
 		{"driver=aiodb-hooks", func() *sql.DB {
 			return sql.OpenDB(aiodriver.NewConnector(fakedb.New(cols, rows).Connector(), aiodriver.Options{Hooks: hooks.Base{}}))
 		}},
+		// The statement cache's own cost: every statement a hit.
+		{"driver=aiodb-cache", func() *sql.DB {
+			return sql.OpenDB(aiodriver.NewConnector(fakedb.New(cols, rows).Connector(), aiodriver.Options{StmtCacheSize: 100}))
+		}},
 	} {
 		b.Run("op=query/"+d.name, func(b *testing.B) {
 			db := d.open()

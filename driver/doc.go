@@ -35,6 +35,8 @@
 // The options are:
 //
 //	aio_sync=allow|warn|error|panic   the guard's mode (Options.Sync)
+//	aio_stmt_cache=N                  prepared statements kept per connection,
+//	                                  0 = no cache (Options.StmtCacheSize)
 //
 // An unknown aio_ option, an option given twice or a bad value is an
 // error naming the option, returned by sql.Open / OpenConnector.
@@ -109,6 +111,76 @@
 // fall back and the hooks see one statement. Errors of the inner driver
 // are returned unchanged, so *pq.Error, *mysql.MySQLError and the like
 // still match.
+//
+// # Statement cache
+//
+// Each connection keeps the statements it runs prepared on the inner
+// connection, up to aio_stmt_cache of them (least recently used out
+// first), so that a repeated statement is bound and run in one round trip
+// without being parsed and planned again. lib/pq otherwise sends every
+// statement with arguments as an unnamed prepare (two round trips, parsed
+// and planned each time), and go-sql-driver/mysql prepares and closes a
+// statement per query. The defaults:
+//
+//	aiopg      on, DefaultStmtCacheSize; off when the DSN has binary_parameters=yes
+//	aiopgx     off: pgx keeps its own per-connection statement cache
+//	aiomysql   on, DefaultStmtCacheSize; off when the DSN has interpolateParams=true
+//	aiosqlite  on, DefaultStmtCacheSize (modernc.org/sqlite prepares = parses)
+//	Wrap, NewConnector: off unless Options.StmtCacheSize is set (< 0: the default)
+//
+// An explicit aio_stmt_cache or Options.StmtCacheSize always wins. The
+// figures behind these defaults are in the README's Performance section.
+//
+// Only statements that run through the connection (Exec and Query, not a
+// user's Prepare) and whose first keyword is SELECT, INSERT, UPDATE,
+// DELETE, WITH, VALUES or REPLACE are cached, when they are a single
+// statement; DDL, SET, LISTEN, COPY, transaction control and several
+// statements in one text pass straight to the inner driver. Statements
+// with arguments are prepared at their first use. Statements without are
+// cached only on aiopg and aiosqlite, where a prepared statement still
+// saves the parse and plan (not on aiomysql: go-sql-driver/mysql would read
+// their rows in the binary protocol, whose Go types differ from the text
+// protocol's), and only from their second use, so that texts with values
+// written into them do not churn the cache. While rows are open on a
+// connection, other statements on it bypass the cache, and the inner
+// driver handles them as it would without the wrapper.
+//
+// The cache is invisible to database/sql and to hooks: one statement event
+// per statement, hit or miss, with StatementEvent.Cached true when the
+// statement ran on a statement prepared by an earlier call (false on the
+// first use, after a re-prepare and for statements passed through).
+//
+// When the server refuses a cached statement after a schema change
+// (PostgreSQL: "cached plan must not change result type", SQLSTATE 0A000,
+// or 26000 after DISCARD ALL; MySQL errors 1615 and 1243), the statement
+// is dropped and, outside a transaction, prepared again and run once more
+// before any row is returned: the caller and the hooks see one successful
+// statement. Inside a transaction the error is returned as it is (the
+// PostgreSQL transaction is aborted anyway) and the next use prepares
+// afresh. MariaDB and SQLite re-prepare such statements on their own.
+//
+// Statements pushed out of the cache are closed at once (for lib/pq that
+// is one round trip; size the cache above the number of distinct
+// statements an application runs), or, if rows are still reading from
+// them, when those rows close. Closing a connection drops its cache; the
+// server frees PostgreSQL and MySQL statements with the session, SQLite's
+// and other drivers' statements are closed first.
+//
+// Bounds: statements count against MySQL's max_prepared_stmt_count
+// (16382 by default, for the whole server), so the pool's connections
+// times aio_stmt_cache, plus what other clients prepare, must stay under
+// it; DefaultStmtCacheSize (100) fits 163 connections. PostgreSQL has no
+// such limit; each prepared statement holds its plan in the backend's
+// memory. PostgreSQL plans a named prepared statement with its arguments
+// for the first five runs and may then switch to a generic plan, as it
+// does for pgx; plan_cache_mode=force_custom_plan (lib/pq passes it to
+// the server from the DSN) keeps custom plans.
+//
+// Poolers that cannot keep prepared statements, such as PgBouncer in
+// transaction mode: use aio_stmt_cache=0, and with aiopg lib/pq's
+// binary_parameters=yes, which sends each statement unnamed with its
+// arguments in one round trip (the cache is then off unless
+// aio_stmt_cache asks for it).
 //
 // # Reaching the inner connection
 //
