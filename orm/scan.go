@@ -21,6 +21,12 @@ type scanPlan struct {
 	fields   []*Field // nil for a column that is ignored
 	ignore   bool     // built for IgnoreUnknownColumns
 	hasTimes bool     // some field parses text times
+
+	// simple plans (no ignored column, no text times) keep the fields'
+	// offsets and kinds side by side for setDest's fast loop.
+	simple bool
+	offs   []uintptr
+	kinds  []scanKind
 }
 
 // planCache is a model's copy-on-write list of plans, and its other
@@ -82,6 +88,15 @@ func (c *planCache) plan(t *Table, d *Dialect, cols []string, ignore bool) (*sca
 			p.hasTimes = true
 		}
 	}
+	p.simple = !p.hasTimes
+	for _, f := range p.fields {
+		if f == nil {
+			p.simple = false
+			break
+		}
+		p.offs = append(p.offs, f.offset)
+		p.kinds = append(p.kinds, f.scan)
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var list []*scanPlan
@@ -104,6 +119,31 @@ func (b *builder) setDest(p *scanPlan, base unsafe.Pointer) {
 		b.dest = make([]any, n)
 	}
 	b.dest = b.dest[:n]
+	if p.simple {
+		// Every column has a field without text-time parsing: a tight
+		// loop over the plan's own offsets and kinds.
+		dest := b.dest[:len(p.offs)]
+		for i, off := range p.offs {
+			a := unsafe.Add(base, off)
+			switch p.kinds[i] {
+			case scanInt64:
+				dest[i] = (*int64)(a)
+			case scanInt:
+				dest[i] = (*int)(a)
+			case scanString:
+				dest[i] = (*string)(a)
+			case scanFloat64:
+				dest[i] = (*float64)(a)
+			case scanBool:
+				dest[i] = (*bool)(a)
+			case scanTime:
+				dest[i] = (*time.Time)(a)
+			default:
+				dest[i] = p.fields[i].ptr(a)
+			}
+		}
+		return
+	}
 	if p.hasTimes && len(b.times) < n {
 		b.times = make([]timeScanner, n)
 	}
