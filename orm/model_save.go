@@ -196,6 +196,9 @@ func (e *entity) insertRow(ctx context.Context, p unsafe.Pointer, only *colSet) 
 	if st.plan != nil {
 		err := db.run(ctx, b, func(rows *sql.Rows) error {
 			if !rows.Next() {
+				if err := rows.Err(); err != nil { // MariaDB reports a refused insert here
+					return db.wrapErr(err, st.sql)
+				}
 				return fmt.Errorf("orm: insert into %s: RETURNING gave no row", e.t.Name)
 			}
 			b.setDest(st.plan, p)
