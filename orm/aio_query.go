@@ -17,10 +17,15 @@ import (
 // per row instead. A query must not be modified until its Result has
 // arrived: the goroutine reads it.
 
-// streamBuffer is the capacity of AioExecute's channel: enough for the
-// scanning goroutine and the reader to run without waking each other up
-// on every row, small enough that memory stays flat.
-const streamBuffer = 64
+// streamBuffer is the capacity of AioExecute's channel and streamBurst
+// the most rows it scans before handing them over: the scanning goroutine
+// and a reader faster than it then wake each other once per burst, not
+// once per row (a wake-up costs more than scanning a row), while memory
+// stays bounded by a few hundred rows.
+const (
+	streamBuffer = 512
+	streamBurst  = 256
+)
 
 // AioExecute runs the query in a new goroutine and streams its rows: one
 // aio.Result per row, each Value a fresh *T the caller may keep; a query
@@ -28,7 +33,8 @@ const streamBuffer = 64
 // statement is built at once, so q may be changed after the call; a build
 // error (an unknown column, say) is delivered as the only Result.
 //
-// Rows are scanned as they are read, so memory stays flat however many
+// Rows are scanned as they are read and handed over in bursts (the first
+// row alone, then 2, 4, ... up to 256), so memory stays flat however many
 // rows there are. Cancelling ctx stops the stream: the rows are closed,
 // the connection goes back to the pool and the goroutine ends (see
 // aio.Stream for the last Result of a stream cut short). A reader that
@@ -203,21 +209,42 @@ func streamRows[T any](ctx context.Context, m *Model[T], b *builder, known, igno
 		}
 		if db.txFrom(ctx) == nil {
 			stopped := false
+			var burst [streamBurst]*T
+			// flush delivers the scanned rows; false when ctx is done.
+			flush := func(rows []*T) bool {
+				for i, row := range rows {
+					rows[i] = nil
+					if !yield(row) {
+						stopped = true
+						return false
+					}
+				}
+				return true
+			}
 			err := db.run(ctx, b, func(rows *sql.Rows) error {
 				p, err := plan(rows)
 				if err != nil {
 					return err
 				}
+				// The first row goes out at once; later ones in bursts, so
+				// that a reader faster than the scan is woken once per
+				// burst rather than once per row.
+				n, size := 0, 1
 				for rows.Next() {
 					row, err := scan(rows, p)
 					if err != nil {
+						flush(burst[:n]) // the rows before the error come first
 						return err
 					}
-					if !yield(row) {
-						stopped = true
-						return nil
+					burst[n] = row
+					if n++; n == size {
+						if !flush(burst[:n]) {
+							return nil
+						}
+						n, size = 0, min(2*size, streamBurst)
 					}
 				}
+				flush(burst[:n]) // then run reports rows.Err, if any
 				return nil
 			})
 			if stopped {

@@ -126,7 +126,7 @@ func TestAioExecuteCancelReleases(t *testing.T) {
 			t.Fatal(err)
 		}
 		base := runtime.NumGoroutine()
-		for _, stopAt := range []int{0, 1, 10, 2500} {
+		for _, stopAt := range []int{0, 1, 10, 1000} {
 			ctx, cancel := context.WithCancel(context.Background())
 			ch := items.Select().OrderBy("id").AioExecute(ctx)
 			read := 0
