@@ -173,6 +173,10 @@ func benchOpen(b *testing.B, driverName, dsn, option string) *sql.DB {
 // the machine hits them alike, and reports each driver's median time per
 // read (<driver>-us) and its ratio to the first driver's median
 // (<driver>/<first>-x). Its ns/op is the time of one round, all drivers.
+// The "-again" pools repeat the baseline: their ratio shows the noise.
+//
+//	go test -run '^$' -bench 'Interleaved$' -benchtime 5000x -count 6 ./driver | tee inter.txt
+//	benchstat inter.txt
 func BenchmarkReadInterleaved(b *testing.B) {
 	for _, db := range []struct {
 		name, env, ph string
@@ -180,6 +184,7 @@ func BenchmarkReadInterleaved(b *testing.B) {
 	}{
 		{"pg", "AIODB_PG_DSN", "$1", [][3]string{
 			{"pgx", "pgx", ""},
+			{"pgx-again", "pgx", ""}, // a control: the noise between two equal pools
 			{"pq", "postgres", ""},
 			{"pq-binary", "postgres", "binary_parameters=yes"},
 			{"aiopg", "aiopg", ""},
@@ -190,6 +195,7 @@ func BenchmarkReadInterleaved(b *testing.B) {
 		}},
 		{"mysql", "AIODB_MYSQL_DSN", "?", [][3]string{
 			{"mysql-interpolate", "mysql", "interpolateParams=true"},
+			{"mysql-interpolate-again", "mysql", "interpolateParams=true"},
 			{"mysql", "mysql", ""},
 			{"aiomysql", "aiomysql", ""},
 			{"aiomysql-nocache", "aiomysql", "aio_stmt_cache=0"},
