@@ -461,3 +461,21 @@ func TestAioSingleValues(t *testing.T) {
 		}
 	})
 }
+
+func ExampleSelectQuery_AioExecute() {
+	_, _, comments, done := blogExample()
+	defer done()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel() // a reader that stops early must cancel
+
+	for r := range comments.Select().OrderBy("-id").AioExecute(ctx) {
+		if r.Err != nil {
+			panic(r.Err)
+		}
+		fmt.Println(r.Value.ID, r.Value.Text)
+	}
+	// Output:
+	// 3 +1
+	// 2 Nice post
+	// 1 First!
+}

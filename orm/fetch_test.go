@@ -3,6 +3,7 @@ package orm_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -122,4 +123,22 @@ func TestAioFetchUnderSyncPanic(t *testing.T) {
 			t.Fatalf("%d connections in use after the guard's panic", inUse)
 		}
 	}, orm.SyncMode(driver.SyncPanic))
+}
+
+func ExampleFetch() {
+	db, _, comments, done := blogExample()
+	defer done()
+	ctx := context.Background()
+
+	c, err := aio.Await(ctx, comments.Select().Where(orm.Eq("text", "Nice post")).AioOne(ctx))
+	if err != nil {
+		panic(err)
+	}
+	post, err := aio.Await(ctx, orm.AioFetch[BlogPost](ctx, db, c, "Post"))
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(post.Title, c.Post == post)
+	// Output:
+	// Hello true
 }

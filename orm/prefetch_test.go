@@ -226,3 +226,30 @@ func TestPrefetchTenThousandParents(t *testing.T) {
 		run(t, db, 11)
 	})
 }
+
+func ExamplePrefetch() {
+	db, posts, _, done := blogExample()
+	defer done()
+	ctx := context.Background()
+
+	all, err := aio.Await(ctx, posts.Select().OrderBy("id").AioAll(ctx))
+	if err != nil {
+		panic(err)
+	}
+	// One query for the comments of every post.
+	if _, err := aio.Await(ctx, orm.AioPrefetch(ctx, db, ptrsOf(all), "Comments")); err != nil {
+		panic(err)
+	}
+	for _, p := range all {
+		fmt.Printf("%s: %d comments\n", p.Title, len(p.Comments))
+		for _, c := range p.Comments {
+			fmt.Println("  -", c.Text)
+		}
+	}
+	// Output:
+	// Hello: 3 comments
+	//   - First!
+	//   - Nice post
+	//   - +1
+	// Quiet: 0 comments
+}

@@ -3,6 +3,8 @@ package orm_test
 import (
 	"context"
 	"database/sql"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -308,3 +310,104 @@ func TestRelationValidation(t *testing.T) {
 		t.Fatalf("CREATE TABLE: %v, %v", stmts, err)
 	}
 }
+
+// BlogPost and BlogComment are the models of the runnable examples.
+type BlogPost struct {
+	ID       int64          `db:"id,pk,auto"`
+	Title    string         `db:"title"`
+	Comments []*BlogComment `rel:"post_id"` // filled by Prefetch
+}
+
+type BlogComment struct {
+	ID     int64     `db:"id,pk,auto"`
+	PostID int64     `db:"post_id,fk:blog_post"`
+	Text   string    `db:"text"`
+	Post   *BlogPost `rel:"post_id"` // filled by Fetch
+}
+
+// blogExample opens a fresh SQLite database with two posts and three
+// comments; done closes and removes it.
+func blogExample() (db *orm.DB, posts *orm.Model[BlogPost], comments *orm.Model[BlogComment], done func()) {
+	dir, err := os.MkdirTemp("", "orm-rel-example")
+	if err != nil {
+		panic(err)
+	}
+	db, err = orm.Open("aiosqlite", "file:"+filepath.Join(dir, "blog.db"))
+	if err != nil {
+		panic(err)
+	}
+	posts, comments = orm.MustModel[BlogPost](db), orm.MustModel[BlogComment](db)
+	ctx := aio.AllowSync(context.Background())
+	for _, m := range []relDDL{posts, comments} {
+		ddl, err := m.CreateTableSQL(true)
+		if err != nil {
+			panic(err)
+		}
+		for _, stmt := range ddl {
+			if _, err := db.SQLDB().ExecContext(ctx, stmt); err != nil {
+				panic(err)
+			}
+		}
+	}
+	hello, quiet := &BlogPost{Title: "Hello"}, &BlogPost{Title: "Quiet"}
+	if _, err := posts.Insert(hello, quiet).Exec(ctx); err != nil {
+		panic(err)
+	}
+	_, err = comments.Insert(
+		&BlogComment{PostID: hello.ID, Text: "First!"},
+		&BlogComment{PostID: hello.ID, Text: "Nice post"},
+		&BlogComment{PostID: hello.ID, Text: "+1"},
+	).Exec(ctx)
+	if err != nil {
+		panic(err)
+	}
+	return db, posts, comments, func() { db.Close(); os.RemoveAll(dir) }
+}
+
+func TestRelationSelfReference(t *testing.T) {
+	db, err := orm.Open("aiosqlite", testenv.SQLiteDSN(t, ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	nodes, err := orm.NewModel[relNode](db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	relCreate(t, db, nodes)
+	ctx := context.Background()
+	root := &relNode{Name: "root"}
+	relInsert(t, ctx, nodes, []*relNode{root})
+	kids := []*relNode{{Name: "a", ParentID: &root.ID}, {Name: "b", ParentID: &root.ID}}
+	relInsert(t, ctx, nodes, kids)
+	grand := &relNode{Name: "a1", ParentID: &kids[0].ID}
+	relInsert(t, ctx, nodes, []*relNode{grand})
+
+	tree := []*relNode{{ID: root.ID, Name: "root"}}
+	if err := orm.Prefetch(ctx, db, tree, "Children.Children"); err != nil {
+		t.Fatal(err)
+	}
+	r := tree[0]
+	if len(r.Children) != 2 || r.Children[0].Name != "a" || len(r.Children[0].Children) != 1 || r.Children[0].Children[0].Name != "a1" || len(r.Children[1].Children) != 0 {
+		t.Fatalf("tree: %+v", r)
+	}
+	up, err := orm.Fetch[relNode](ctx, db, r.Children[0].Children[0], "Parent")
+	if err != nil || up.Name != "a" {
+		t.Fatalf("Fetch Parent: %+v, %v", up, err)
+	}
+	top, err := orm.Fetch[relNode](ctx, db, r, "Parent")
+	if err != nil || top != nil {
+		t.Fatalf("Fetch Parent of the root: %+v, %v", top, err)
+	}
+}
+
+// relNode is a tree: relations to its own model.
+type relNode struct {
+	ID       int64      `db:"id,pk,auto"`
+	Name     string     `db:"name,size:32"`
+	ParentID *int64     `db:"parent_id,fk:relaio_node"`
+	Parent   *relNode   `rel:"parent_id"`
+	Children []*relNode `rel:"parent_id"`
+}
+
+func (relNode) TableName() string { return "relaio_node" }
