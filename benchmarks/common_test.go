@@ -147,7 +147,12 @@ func (e *env) run(b *testing.B, s suite) {
 				e.seedStream(b)
 			}
 			b.ReportAllocs()
+			cpu0 := cpuTime()
 			op.fn(b)
+			// b.N is the number of iterations b.Loop ran.
+			if b.N > 0 && cpu0 >= 0 {
+				b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/op")
+			}
 		})
 	}
 }

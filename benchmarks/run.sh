@@ -19,7 +19,9 @@
 #
 # Settings (environment): COUNT (passes, default 10), BENCHTIME (go test
 # -benchtime, default 500ms), BACKENDS (default "nop pg mysql sqlite"),
-# OPS (default the five operations and the two async forms).
+# OPS (default the five operations and the two async forms), LIBS (a
+# regular expression for the libraries, default every one: "Raw|Aiodb"
+# runs the baselines and aiodb only).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -27,6 +29,7 @@ COUNT=${COUNT:-10}
 BENCHTIME=${BENCHTIME:-500ms}
 BACKENDS=${BACKENDS:-nop pg mysql sqlite}
 OPS=${OPS:-Insert InsertMulti Update Read ReadSlice Fanout64 Stream100k}
+LIBS=${LIBS:-.*}
 
 mkdir -p results
 out=results/bench.txt
@@ -50,7 +53,7 @@ for i in $(seq 1 "$COUNT"); do
 			case "$backend/$op" in
 			mysql/Fanout64 | mysql/Stream100k | sqlite/Fanout64 | sqlite/Stream100k) continue ;;
 			esac
-			"$bin" -test.run '^$' -test.bench "/^$backend\$/./^$op\$" -test.benchmem \
+			"$bin" -test.run '^$' -test.bench "^Benchmark($LIBS)\$/^$backend\$/./^$op\$" -test.benchmem \
 				-test.benchtime "$BENCHTIME" -test.count 1 -test.shuffle on -test.timeout 30m |
 				grep -v '^-test.shuffle' | tee -a "$out"
 		done
@@ -73,5 +76,5 @@ done
 echo "== writing RESULTS.md and RESULTS.svg"
 go run ./cmd/chart -in "$out" -machine results/machine.txt -analysis analysis.md \
 	-md RESULTS.md -svg RESULTS.svg \
-	-command "COUNT=$COUNT BENCHTIME=$BENCHTIME ./run.sh"
+	-command "COUNT=$COUNT BENCHTIME=$BENCHTIME BACKENDS='$BACKENDS' LIBS='$LIBS' ./run.sh"
 echo "== done: RESULTS.md, RESULTS.svg, results/bench.txt"

@@ -166,7 +166,7 @@ func TestMarkdown(t *testing.T) {
 		"| aiodb (nopdriver) | — | — | — | 900 B · 10 (1.2×) | 900 B · 20 (0.2×) |",
 		"![Time per operation as a multiple of hand-written database/sql](RESULTS.svg)",
 		"## Analysis\n\nWhy.",
-		"| Async/pg/aiopgx/AioExecute100k | 900 ms ±0% | — | 1000 B | 10 | 12.5 peak-MiB |",
+		"| Async/pg/aiopgx/AioExecute100k | 900 ms ±0% | — | — | 1000 B | 10 | 12.5 peak-MiB |",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("report lacks %q", want)
@@ -271,8 +271,8 @@ BenchmarkAiodb/nop/nop/Read-2 	 1	 1100 ns/op
 }
 
 func TestAsyncFormsAgainstHandWritten(t *testing.T) {
-	const async = `BenchmarkRaw/pg/pgx/Stream100k-2 	 3	 200000000 ns/op	 19.5 peak-heap-MiB	 0.5 peak-live-MiB	 26000000 B/op	 1300000 allocs/op
-BenchmarkAiodb/pg/aiopgx/Stream100k-2 	 3	 250000000 ns/op	 21 peak-heap-MiB	 1.5 peak-live-MiB	 39000000 B/op	 1400000 allocs/op
+	const async = `BenchmarkRaw/pg/pgx/Stream100k-2 	 3	 200000000 ns/op	 100000000 cpu-ns/op	 19.5 peak-heap-MiB	 0.5 peak-live-MiB	 26000000 B/op	 1300000 allocs/op
+BenchmarkAiodb/pg/aiopgx/Stream100k-2 	 3	 250000000 ns/op	 130000000 cpu-ns/op	 21 peak-heap-MiB	 1.5 peak-live-MiB	 39000000 B/op	 1400000 allocs/op
 `
 	d, err := Parse(strings.NewReader(async))
 	if err != nil {
@@ -284,8 +284,8 @@ BenchmarkAiodb/pg/aiopgx/Stream100k-2 	 3	 250000000 ns/op	 21 peak-heap-MiB	 1.
 	}
 	md := buf.String()
 	for _, want := range []string{
-		"| Raw/pg/pgx/Stream100k | 200 ms ±0% | — | 24.8 MiB | 1300000 | 19.5 peak-heap-MiB, 0.50 peak-live-MiB |",
-		"| Aiodb/pg/aiopgx/Stream100k | 250 ms ±0% | 1.25× ±0% | 37.2 MiB | 1400000 | 21 peak-heap-MiB, 1.50 peak-live-MiB |",
+		"| Raw/pg/pgx/Stream100k | 200 ms ±0% | — | — | 24.8 MiB | 1300000 | 19.5 peak-heap-MiB, 0.50 peak-live-MiB |",
+		"| Aiodb/pg/aiopgx/Stream100k | 250 ms ±0% | 1.25× ±0% | 1.30× | 37.2 MiB | 1400000 | 21 peak-heap-MiB, 1.50 peak-live-MiB |",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("report lacks %q:\n%s", want, md)
@@ -293,5 +293,46 @@ BenchmarkAiodb/pg/aiopgx/Stream100k-2 	 3	 250000000 ns/op	 21 peak-heap-MiB	 1.
 	}
 	if strings.Index(md, "Raw/pg/pgx/Stream100k") > strings.Index(md, "Aiodb/pg/aiopgx/Stream100k") {
 		t.Error("the hand-written form is not listed first")
+	}
+}
+
+func TestSpreadIgnoresOneDisturbedRun(t *testing.T) {
+	r := &Result{Samples: map[string][]float64{"ns/op": {100, 102, 98, 101, 99, 400}}}
+	// Quartiles 99.25 and 101.75 around a median of 100.5: ±1.2%, where
+	// half the range would say ±150%.
+	if s := r.Spread("ns/op"); s < 0.012 || s > 0.013 {
+		t.Fatalf("spread = %g, want about 0.0124", s)
+	}
+	two := &Result{Samples: map[string][]float64{"ns/op": {100, 110}}}
+	if s := two.Spread("ns/op"); math.Abs(s-5.0/105) > 1e-9 {
+		t.Fatalf("spread of two runs = %g, want half their range over the median", s)
+	}
+}
+
+func TestClientCPUTable(t *testing.T) {
+	const cpu = `BenchmarkRaw/pg/pgx/Read-2 	 10	 100000 ns/op	 20000 cpu-ns/op	 1800 B/op	 44 allocs/op
+BenchmarkAiodb/pg/aiopgx/Read-2 	 10	 130000 ns/op	 21000 cpu-ns/op	 1900 B/op	 45 allocs/op
+`
+	d, err := Parse(strings.NewReader(cpu))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := d.WriteMarkdown(&buf, Report{Source: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	md := buf.String()
+	cpuTable := md[strings.Index(md, "Client CPU per operation"):]
+	for _, want := range []string{
+		"| hand-written (pgx stdlib) | — | — | — | 20 µs ±0% | — |",
+		"| aiodb (aiopgx) | — | — | — | 1.05× ±0% | — |",
+	} {
+		if !strings.Contains(cpuTable, want) {
+			t.Errorf("CPU table lacks %q:\n%s", want, cpuTable)
+		}
+	}
+	// The time target is missed (1.30×) and the CPU column shows 1.05×.
+	if !strings.Contains(md, "| Read | 1.30× | ≤ 1.05× | missed | 1.05× |") {
+		t.Errorf("targets table lacks the CPU ratio:\n%s", md)
 	}
 }

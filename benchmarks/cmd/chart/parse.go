@@ -41,19 +41,33 @@ func (r *Result) Median(unit string) (float64, bool) {
 	return (s[n/2-1] + s[n/2]) / 2, true
 }
 
-// Spread returns half the range of unit's values relative to their median
-// (0.03 for ±3%), a plain measure of how much the runs disagreed.
+// Spread says how much the runs disagreed, relative to their median (0.03
+// for ±3%): half the interquartile range with four samples or more, so that
+// one run disturbed by the rest of the machine does not set it, and half
+// the range below that.
 func (r *Result) Spread(unit string) float64 {
 	v := r.Samples[unit]
 	med, ok := r.Median(unit)
 	if !ok || med == 0 || len(v) < 2 {
 		return 0
 	}
-	lo, hi := math.Inf(1), math.Inf(-1)
-	for _, x := range v {
-		lo, hi = math.Min(lo, x), math.Max(hi, x)
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	lo, hi := s[0], s[len(s)-1]
+	if len(s) >= 4 {
+		lo, hi = quantile(s, 0.25), quantile(s, 0.75)
 	}
-	return (hi - lo) / 2 / med
+	return (hi - lo) / 2 / math.Abs(med)
+}
+
+// quantile returns the q-quantile of sorted s, interpolating linearly.
+func quantile(s []float64, q float64) float64 {
+	pos := q * float64(len(s)-1)
+	i := int(pos)
+	if i+1 >= len(s) {
+		return s[len(s)-1]
+	}
+	return s[i] + (pos-float64(i))*(s[i+1]-s[i])
 }
 
 // Data is a parsed benchmark output: its results and the header lines go
