@@ -12,7 +12,7 @@ import (
 // Manager is peewee-async's high-level API: one object through which a
 // program runs all its async database work. Every method that touches the
 // database returns a channel that delivers exactly one aio.Result and is
-// then closed (see aio.Go): the work runs in its own goroutine with its
+// then closed, like aio.Go: the work runs in another goroutine with its
 // context marked async, so the driver's sync guard lets it through.
 //
 // Methods take objects as any, a pointer to a model struct; those that
@@ -49,13 +49,13 @@ func (m *Manager) check() error {
 	return nil
 }
 
-// run runs fn with aio.Go after check.
+// run runs fn like aio.Go (see goAsync) after check.
 func run[V any](ctx context.Context, m *Manager, fn func(ctx context.Context) (V, error)) <-chan aio.Result[V] {
 	if err := m.check(); err != nil {
 		var zero V
 		return aio.Value(zero, err)
 	}
-	return aio.Go(ctx, fn)
+	return goAsync(ctx, fn)
 }
 
 // Create inserts obj, a pointer to a model struct, like Model.Create: its
@@ -174,7 +174,7 @@ func (m *Manager) Connect(ctx context.Context) <-chan aio.Result[struct{}] {
 	if m.db == nil {
 		return aio.Value(struct{}{}, errors.New("orm: Manager has no DB: use orm.NewManager(db)"))
 	}
-	return aio.Go(ctx, func(ctx context.Context) (struct{}, error) {
+	return goAsync(ctx, func(ctx context.Context) (struct{}, error) {
 		return struct{}{}, m.db.resume(ctx)
 	})
 }

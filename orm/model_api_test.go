@@ -195,7 +195,7 @@ func maBackends() []maBackend {
 
 // maPostgres creates a schema of the test's own and returns a DSN whose
 // search_path is that schema.
-func maPostgres(t *testing.T) string {
+func maPostgres(t testing.TB) string {
 	dsn := testenv.PostgresDSN(t)
 	name := maName()
 	admin, err := sql.Open("aiopg", dsn)
@@ -222,7 +222,7 @@ func maPostgres(t *testing.T) string {
 }
 
 // maMySQL creates a database of the test's own and returns a DSN on it.
-func maMySQL(t *testing.T) string {
+func maMySQL(t testing.TB) string {
 	dsn := testenv.MySQLDSN(t)
 	name := maName()
 	admin, err := sql.Open("aiomysql", dsn)
