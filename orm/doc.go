@@ -105,7 +105,52 @@
 //
 // CreateTableSQL returns the CREATE TABLE and CREATE INDEX statements of a
 // model, with its primary key, unique constraints and foreign keys;
-// DropTableSQL the DROP TABLE.
+// DropTableSQL the DROP TABLE. Model.CreateTable, DropTable, TableExists
+// and Truncate run them, and CreateTables and DropTables handle several
+// models in foreign key order. Like peewee-async, they are sync by design:
+// under a strict guard pass aio.AllowSync(ctx).
+//
+// # The model API and its Aio twins
+//
+// A Model also works on single rows, like peewee's Model (peewee-async's
+// AioModel): Get, GetByPK and GetOrNone read one; Create always inserts;
+// Save inserts an object whose primary key is unset and updates it by key
+// otherwise (only limits the columns); DeleteInstance deletes it, with
+// recursive first handling the rows of other models whose fk: refers to
+// it; GetOrCreate and CreateOrGet survive concurrent callers by inserting
+// in a savepoint and reading again after an integrity error; Exists and
+// Count take conditions. Queries add First, Peek, ScalarTuple and
+// ClearLimit. Each blocking method has an Aio twin returning a channel
+// that delivers one aio.Result:
+//
+//	pages := orm.MustModel[PageBlock](db)
+//	created := <-pages.AioCreate(ctx, &PageBlock{Key: "title", Text: "Peewee is AWESOME with async!"})
+//	title, err := aio.Await(ctx, pages.AioGet(ctx, orm.Eq("key", "title")))
+//
+// The twins run their work on another goroutine with the context marked
+// async, so they pass the sync guard in every mode, while the blocking
+// methods called with a plain context are sync calls: under
+// aio_sync=panic they panic with a *driver.SyncCallError before anything
+// is sent.
+//
+// A model may implement BeforeSaver, AfterSaver, BeforeDeleter and
+// AfterDeleter (peewee-async's signals). A Before hook's error aborts the
+// write; with an After hook the write and the hooks run in DB.Atomic, so
+// an After hook's error rolls the write back.
+//
+// # The Manager
+//
+// NewManager gives peewee-async's high-level API: Create, Update, Delete,
+// Execute, Prefetch, Count, Scalar, Atomic, Transaction and Savepoint take
+// objects and queries of any model and return channels; the generic Get,
+// GetOrNone, GetOrCreate, CreateOrGet and Execute functions are its typed
+// calls. Manager.Close closes the pool's connections and makes every call
+// fail with ErrManagerClosed until Manager.Connect reopens it:
+//
+//	objects := orm.NewManager(db)
+//	page, err := aio.Await(ctx, orm.Get[PageBlock](ctx, objects, orm.Eq("key", "title")))
+//	page.Text = "Peewee is SUPER awesome with async!"
+//	n, err := aio.Await(ctx, objects.Update(ctx, page))
 //
 // # Transactions
 //
