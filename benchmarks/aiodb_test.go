@@ -26,7 +26,18 @@ func (AiodbModel) TableName() string { return "bench_aiodb_model" }
 // cache, on by default, and with aio_stmt_cache=0) on PostgreSQL,
 // aiomysql and aiosqlite. The async forms (AioGet fan-out, AioExecute
 // streaming) run on the do-nothing driver and aiopgx.
-func BenchmarkAiodb(b *testing.B) {
+func BenchmarkAiodb(b *testing.B) { forEachAiodb(b, aiodbSuite) }
+
+// BenchmarkAiodbModel runs aiodb's model methods where they do what the
+// query builder does in BenchmarkAiodb: Create for Insert, Save for Update
+// and GetByPK for Read (InsertMulti and ReadSlice have no model method of
+// their own). They are what peewee-async users call, and they build their
+// statements once per model rather than per call.
+func BenchmarkAiodbModel(b *testing.B) { forEachAiodb(b, aiodbModelSuite) }
+
+// forEachAiodb runs suite over the guarded do-nothing driver and each of
+// aiodb's drivers.
+func forEachAiodb(b *testing.B, suite func(*testing.B, *env, *orm.DB) suite) {
 	b.Run("nop/nop", func(b *testing.B) {
 		e := newNopEnv(AiodbModel{}.TableName())
 		c, err := driver.Wrap(e.nop, driver.Options{Name: "nop", Dialect: driver.DialectPostgres}).OpenConnector("")
@@ -39,7 +50,7 @@ func BenchmarkAiodb(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		e.run(b, aiodbSuite(b, e, db))
+		e.run(b, suite(b, e, db))
 	})
 	server := func(backend, name, driverName, dialect string, dsn func(*testing.B) string, opt string) {
 		b.Run(backend+"/"+name, func(b *testing.B) {
@@ -56,7 +67,7 @@ func BenchmarkAiodb(b *testing.B) {
 			}
 			closeAfter(b, name, db.Close)
 			e := newServerEnv(b, db.SQLDB(), backend, name, dialect, AiodbModel{}.TableName())
-			e.run(b, aiodbSuite(b, e, db))
+			e.run(b, suite(b, e, db))
 		})
 	}
 	server(backendPG, "aiopgx", "aiopgx", driver.DialectPostgres, pgDSN, "")
@@ -64,6 +75,49 @@ func BenchmarkAiodb(b *testing.B) {
 	server(backendPG, "aiopg-nocache", "aiopg", driver.DialectPostgres, pgDSN, "aio_stmt_cache=0")
 	server(backendMySQL, "aiomysql", "aiomysql", driver.DialectMySQL, mysqlDSN, "")
 	server(backendSQLite, "aiosqlite", "aiosqlite", driver.DialectSQLite, sqliteDSN, "")
+}
+
+func aiodbModelSuite(b *testing.B, e *env, db *orm.DB) suite {
+	m, err := orm.NewModel[AiodbModel](db)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	return suite{
+		Insert: func(b *testing.B) {
+			row := AiodbModel(sample(0))
+			for b.Loop() {
+				row.ID = 0
+				if _, err := m.Create(ctx, &row); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if row.ID == 0 {
+				b.Fatal("Create read back no id")
+			}
+		},
+		Update: func(b *testing.B) {
+			row := AiodbModel(sample(1))
+			row.ID = e.readID
+			for b.Loop() {
+				row.Counter++
+				if _, err := m.Save(ctx, &row); err != nil {
+					b.Fatal(err)
+				}
+			}
+		},
+		Read: func(b *testing.B) {
+			for b.Loop() {
+				row, err := m.GetByPK(ctx, e.readID)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if row.ID != e.readID {
+					b.Fatalf("GetByPK(%d) returned id %d", e.readID, row.ID)
+				}
+			}
+		},
+	}
 }
 
 func aiodbSuite(b *testing.B, e *env, db *orm.DB) suite {

@@ -36,9 +36,12 @@ func (b Backend) Base(op string) Key { return Key{baseLib, b.Key, b.BaseDriver, 
 // Row is one library over one driver in a backend's tables.
 type Row struct{ Lib, Driver string }
 
-var libOrder = map[string]int{"Raw": 0, "Aiodb": 1, "Bun": 2, "Gorm": 3, "Sqlx": 4}
+var libOrder = map[string]int{"Raw": 0, "Aiodb": 1, "AiodbModel": 2, "Bun": 3, "Gorm": 4, "Sqlx": 5}
 
-var libLabels = map[string]string{"Raw": "hand-written", "Aiodb": "aiodb", "Bun": "bun", "Gorm": "gorm", "Sqlx": "sqlx"}
+var libLabels = map[string]string{
+	"Raw": "hand-written", "Aiodb": "aiodb", "AiodbModel": "aiodb Create/Save/GetByPK",
+	"Bun": "bun", "Gorm": "gorm", "Sqlx": "sqlx",
+}
 
 var driverLabels = map[string]string{
 	"pgx":           "pgx stdlib",

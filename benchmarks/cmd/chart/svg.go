@@ -32,6 +32,8 @@ func rowColor(r Row, base Row) string {
 		return "#7fb2e0"
 	case r.Lib == "Aiodb" && r.Driver == "aiopg":
 		return "#3c8fd6"
+	case r.Lib == "AiodbModel":
+		return "#17a2a2"
 	}
 	if c, ok := libColors[r.Lib]; ok {
 		if r.Lib == "Raw" {
@@ -98,7 +100,7 @@ func (d *Data) WriteSVG(w io.Writer) error {
 		for i, r := range bl.rows {
 			ry := top + i*rowH
 			weight := "normal"
-			if r.Lib == "Aiodb" {
+			if strings.HasPrefix(r.Lib, "Aiodb") {
 				weight = "bold"
 			}
 			p.f(`<text x="%d" y="%d" text-anchor="end" font-weight="%s">%s</text>`+"\n", margin+labelW-8, ry+barH-2, weight, esc(r.Label()))
