@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -279,18 +280,25 @@ func BenchmarkNoArgsInterleaved(b *testing.B) {
 
 var benchCtx = context.Background()
 
-// interleave calls each fn once per round, starting each round with the
-// next fn, and reports every fn's median duration in microseconds and its
-// ratio to the median of fns[0].
+// interleave calls each fn once per round, in a new random order each
+// round (a fixed order would let the same fn always follow the same
+// other, whose server-side work can spill into the next query), and
+// reports every fn's median duration in microseconds and its ratio to
+// the median of fns[0].
 func interleave(b *testing.B, names []string, fns []func(i int)) {
 	for _, fn := range fns { // warm up: connect, prepare
 		fn(0)
 	}
 	times := make([][]time.Duration, len(fns))
+	rng := rand.New(rand.NewPCG(1, 2))
+	order := make([]int, len(fns))
+	for k := range order {
+		order[k] = k
+	}
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
-		for k := range fns {
-			j := (i + k) % len(fns)
+		rng.Shuffle(len(order), func(x, y int) { order[x], order[y] = order[y], order[x] })
+		for _, j := range order {
 			start := time.Now()
 			fns[j](i)
 			times[j] = append(times[j], time.Since(start))
