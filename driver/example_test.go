@@ -133,3 +133,40 @@ func ExampleWrap() {
 	// Output:
 	// exec SELECT 1 error dialect sqlite
 }
+
+type cacheHook struct{ hooks.Base }
+
+func (cacheHook) OnStatementEnd(_ context.Context, e *hooks.StatementEvent) {
+	fmt.Printf("%s cached=%v: %s\n", e.Kind, e.Cached, e.SQL)
+}
+
+// The statement cache: the first use of a statement on a connection
+// prepares it, later uses run the prepared statement; hooks see one event
+// per statement, and Cached tells a hit. aio_stmt_cache=0 turns it off.
+func ExampleOptions_stmtCache() {
+	c, err := aiodriver.OpenConnector("aiosqlite", ":memory:?aio_stmt_cache=10", func(o *aiodriver.Options) {
+		o.Hooks = cacheHook{}
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	db := sql.OpenDB(c)
+	defer db.Close()
+	db.SetMaxOpenConns(1) // one in-memory database
+	ctx := aiodriver.AllowSync(context.Background())
+
+	db.ExecContext(ctx, "CREATE TABLE page (id INTEGER PRIMARY KEY, title TEXT)")
+	for _, title := range []string{"one", "two"} {
+		db.ExecContext(ctx, "INSERT INTO page (title) VALUES (?)", title)
+	}
+	var n int
+	db.QueryRowContext(ctx, "SELECT count(*) FROM page WHERE id > ?", 0).Scan(&n)
+	fmt.Println("rows:", n, "cache size:", c.(*aiodriver.Connector).Options().StmtCacheSize)
+	// Output:
+	// exec cached=false: CREATE TABLE page (id INTEGER PRIMARY KEY, title TEXT)
+	// exec cached=false: INSERT INTO page (title) VALUES (?)
+	// exec cached=true: INSERT INTO page (title) VALUES (?)
+	// query cached=false: SELECT count(*) FROM page WHERE id > ?
+	// rows: 2 cache size: 10
+}
