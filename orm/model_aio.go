@@ -63,6 +63,7 @@ var asyncPool struct {
 	mu      sync.Mutex
 	idle    []*asyncWorker // a stack: the most recently idle on top
 	janitor bool           // a janitor goroutine is running
+	tick    uint64         // the janitor's clock, so workers need not read the time
 }
 
 // asyncIdle is how long a pooled goroutine waits for more work before it
@@ -71,7 +72,7 @@ const asyncIdle = time.Second
 
 type asyncWorker struct {
 	tasks chan asyncTask // a nil task ends the worker
-	since time.Time      // idle since; guarded by asyncPool.mu
+	since uint64         // idle since this tick; guarded by asyncPool.mu
 }
 
 // runPooled runs task on an idle pooled goroutine, or on a new one when
@@ -103,7 +104,7 @@ func (w *asyncWorker) run(task asyncTask) {
 	for task != nil {
 		task.run()
 		p.mu.Lock()
-		w.since = time.Now()
+		w.since = p.tick
 		p.idle = append(p.idle, w)
 		if !p.janitor {
 			p.janitor = true
@@ -114,16 +115,17 @@ func (w *asyncWorker) run(task asyncTask) {
 	}
 }
 
-// asyncJanitor ends the workers idle for asyncIdle, oldest first (they
-// are at the bottom of the stack), and ends itself when none is idle.
+// asyncJanitor ends the workers idle for two of its ticks (asyncIdle),
+// oldest first (they are at the bottom of the stack), and ends itself
+// when none is idle.
 func asyncJanitor() {
 	p := &asyncPool
 	for {
 		time.Sleep(asyncIdle / 2)
 		p.mu.Lock()
-		now := time.Now()
+		p.tick++
 		n := 0
-		for n < len(p.idle) && now.Sub(p.idle[n].since) >= asyncIdle {
+		for n < len(p.idle) && p.tick-p.idle[n].since >= 2 {
 			p.idle[n].tasks <- nil
 			n++
 		}
