@@ -418,3 +418,40 @@ func TestORMManagerClosed(t *testing.T) {
 	_, err := aio.Await(ctx, objects.Connect(ctx))
 	ormWantErr(t, err, "orm.New", "cannot be reopened")
 }
+
+// mmRoot's only dependent, mmRegistered, is never opened with NewModel:
+// Register makes it known to recursive deletes.
+type mmRoot struct {
+	ID int64 `db:"id,pk,auto"`
+}
+
+func (mmRoot) TableName() string { return "mm_root" }
+
+type mmRegistered struct {
+	ID     int64 `db:"id,pk,auto"`
+	RootID int64 `db:"root_id,fk:mm_root"`
+}
+
+func (mmRegistered) TableName() string { return "mm_registered" }
+
+// TestORMModelRegister: a model known only through Register is found by
+// DeleteInstance(recursive).
+func TestORMModelRegister(t *testing.T) {
+	ctx := context.Background()
+	if err := orm.Register[mmRegistered](); err != nil {
+		t.Fatal(err)
+	}
+	db, mock := ormOpen(t, orm.Postgres)
+	roots := orm.MustModel[mmRoot](db)
+	mock.ExpectBegin()
+	mock.ExpectExec(`DELETE FROM "mm_registered" WHERE "root_id" = $1`).WithArgs(5).WillReturnResult(sqlmock.NewResult(0, 2))
+	mock.ExpectExec(`DELETE FROM "mm_root" WHERE "id" = $1`).WithArgs(5).WillReturnResult(sqlmock.NewResult(0, 1))
+	mock.ExpectCommit()
+	if n, err := roots.DeleteInstance(ctx, &mmRoot{ID: 5}, true, false); err != nil || n != 1 {
+		t.Fatalf("DeleteInstance(recursive) = %d, %v", n, err)
+	}
+	type bad struct{ X chan int }
+	if err := orm.Register[bad](); err == nil {
+		t.Error("Register of a model without a key: no error")
+	}
+}
