@@ -182,9 +182,11 @@ func (m *Manager) Connect(ctx context.Context) <-chan aio.Result[struct{}] {
 // Close closes the database's connections: idle ones at once, busy ones
 // when their statement ends. Afterwards every Manager call, and any
 // statement of the DB that needs a new connection, fails with an error
-// matching ErrManagerClosed, until Connect reopens the pool; the *sql.DB
-// and its settings stay the same. A DB made by orm.New has its *sql.DB
-// closed for good. Close may be called any number of times.
+// matching ErrManagerClosed, until Connect reopens the pool. The *sql.DB
+// and its settings stay the same, except the idle connection limit, which
+// Connect sets back to database/sql's default (2, or MaxConnections when
+// lower). A DB made by orm.New has its *sql.DB closed for good. Close may
+// be called any number of times.
 func (m *Manager) Close() error {
 	if m.db == nil {
 		return nil
