@@ -39,7 +39,7 @@ type Row struct{ Lib, Driver string }
 var libOrder = map[string]int{"Raw": 0, "Aiodb": 1, "AiodbModel": 2, "Bun": 3, "Gorm": 4, "Sqlx": 5}
 
 var libLabels = map[string]string{
-	"Raw": "hand-written", "Aiodb": "aiodb", "AiodbModel": "aiodb Create/Save/GetByPK",
+	"Raw": "hand-written", "Aiodb": "aiodb", "AiodbModel": "aiodb methods",
 	"Bun": "bun", "Gorm": "gorm", "Sqlx": "sqlx",
 }
 
@@ -49,7 +49,7 @@ var driverLabels = map[string]string{
 	"mysql":         "go-sql-driver/mysql",
 	"sqlite":        "modernc sqlite",
 	"nop":           "nopdriver",
-	"aiopg-nocache": "aiopg, stmt cache off",
+	"aiopg-nocache": "aiopg, no stmt cache",
 }
 
 // Label is the row's name in tables and the chart.

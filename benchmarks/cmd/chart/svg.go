@@ -9,7 +9,7 @@ import (
 
 // Chart geometry, in SVG user units (pixels).
 const (
-	labelW   = 210 // the library names at the left
+	labelW   = 235 // the library names at the left
 	panelW   = 190 // one operation's bars
 	panelGap = 18
 	barH     = 13
@@ -133,7 +133,7 @@ func (d *Data) WriteSVG(w io.Writer) error {
 				k := Key{r.Lib, bl.b.Key, r.Driver, op}
 				res := d.Get(k)
 				if res == nil {
-					p.f(`<text x="%d" y="%d" fill="#999">not run</text>`+"\n", x0+4, ry+barH-2)
+					p.f(`<text x="%d" y="%d" fill="#999">—</text>`+"\n", x0+4, ry+barH-2)
 					continue
 				}
 				var ratio float64
@@ -159,8 +159,11 @@ func (d *Data) WriteSVG(w io.Writer) error {
 					if ratio > t {
 						fill = "#d00000"
 					}
-					// The figure goes right of the mark when the mark is near the bar's end.
-					textX = math.Max(textX, px(t)+4)
+					// The figure goes right of the mark when the mark would run
+					// through it (figures are about 28 units wide).
+					if m := px(t); m >= textX-2 && m < textX+30 {
+						textX = m + 4
+					}
 				}
 				p.f(`<text x="%.1f" y="%d" fill="%s">%s</text>`+"\n", textX, ry+barH-2, fill, esc(label))
 			}
