@@ -107,7 +107,10 @@ type StatementEvent struct {
 	// read for a query, and -1 when unknown.
 	Rows   int64
 	Err    error
-	Cached bool // executed through the driver's prepared-statement cache
+	// Cached is true when the statement ran on a prepared statement the
+	// driver's cache kept from an earlier call on this connection; false on
+	// first use, after a re-prepare, and for texts passed straight through.
+	Cached bool
 }
 
 // SyncViolation reports a statement run with a context that is neither

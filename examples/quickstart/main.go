@@ -1,19 +1,23 @@
 // Command quickstart is peewee-async's PageBlock example in Go.
 //
 // It runs on the embedded SQLite by default (no server needed). Set
-// AIODB_DRIVER and AIODB_DSN to run it on PostgreSQL or MySQL, e.g.
+// AIODB_DSN, and AIODB_DRIVER to its driver name, to run it on PostgreSQL
+// or MySQL:
 //
 //	AIODB_DRIVER=aiopg AIODB_DSN='postgres://postgres@127.0.0.1:5432/test?sslmode=disable' go run ./examples/quickstart
+//	AIODB_DRIVER=aiomysql AIODB_DSN='root@tcp(127.0.0.1:3306)/test' go run ./examples/quickstart
 //
-// The database is opened with the strictest guard (aio_sync=panic): every
-// statement must come from an async call, except the table creation, which
-// is sync by design and allowed explicitly with aio.AllowSync.
+// The database is opened with the strictest guard (aio_sync=panic, the
+// seed's allow_sync=False): every statement must come from an async call,
+// except the table creation, which is sync by design and allowed
+// explicitly with aio.AllowSync.
 package main
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -32,14 +36,15 @@ type PageBlock struct {
 }
 
 func main() {
-	if err := run(context.Background()); err != nil {
+	if err := run(context.Background(), os.Stdout, os.Getenv("AIODB_DRIVER"), os.Getenv("AIODB_DSN")); err != nil {
 		fmt.Fprintln(os.Stderr, "quickstart:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context) error {
-	driverName, dsn := os.Getenv("AIODB_DRIVER"), os.Getenv("AIODB_DSN")
+// run is the program; out receives what it prints, the statement log
+// included.
+func run(ctx context.Context, out io.Writer, driverName, dsn string) error {
 	if dsn == "" {
 		dir, err := os.MkdirTemp("", "aiodb-quickstart")
 		if err != nil {
@@ -49,14 +54,16 @@ func run(ctx context.Context) error {
 		driverName, dsn = "aiosqlite", "file:"+filepath.Join(dir, "demo.db")
 	}
 	if driverName == "" {
-		return errors.New("AIODB_DSN is set: set AIODB_DRIVER too (aiopg, aiopgx, aiomysql or aiosqlite)")
+		return errors.New("AIODB_DSN is set: set AIODB_DRIVER to its driver name too (aiopg, aiopgx, aiomysql or aiosqlite)")
 	}
 
-	// Hooks see every statement; this logger prints them on stdout.
-	logger := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{
+	// Hooks see every statement; this logger prints them, without the
+	// parts that change from run to run.
+	logger := slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{
 		Level: slog.LevelDebug,
 		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
-			if a.Key == slog.TimeKey || a.Key == "duration" || a.Key == "conn_id" || a.Key == "caller" {
+			switch a.Key {
+			case slog.TimeKey, "duration", "conn_id", "caller":
 				return slog.Attr{}
 			}
 			return a
@@ -64,7 +71,7 @@ func run(ctx context.Context) error {
 	}))
 	stats := hooks.NewStats()
 	db, err := orm.Open(driverName, dsn,
-		orm.SyncMode(driver.SyncPanic), // peewee-async's allow_sync = False
+		orm.SyncMode(driver.SyncPanic),
 		orm.MaxConnections(4),
 		orm.WithHooks(hooks.NewLogger(logger, hooks.WithoutCaller()), stats),
 	)
@@ -77,38 +84,29 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	objects := orm.NewManager(db)
 
-	// Schema creation is sync by design, so it is allowed explicitly.
-	setup := aio.AllowSync(ctx)
-	for _, stmt := range mustDDL(pages) {
-		if _, err := db.SQLDB().ExecContext(setup, stmt); err != nil {
-			return err
-		}
+	// Schema changes are sync by design, so they are allowed explicitly.
+	setup := objects.AllowSync(ctx)
+	if err := pages.CreateTable(setup, true); err != nil {
+		return err
 	}
-	defer db.SQLDB().ExecContext(setup, "DROP TABLE page_block")
+	defer pages.DropTable(setup, true)
 
 	// Everything else is async: each call returns a channel.
-	created := <-aio.Go(ctx, func(ctx context.Context) (*PageBlock, error) {
-		p := &PageBlock{Key: "title", Text: "Peewee is AWESOME with async!"}
-		_, err := pages.Insert(p).Exec(ctx)
-		return p, err
-	})
+	created := <-pages.AioCreate(ctx, &PageBlock{Key: "title", Text: "Peewee is AWESOME with async!"})
 	if created.Err != nil {
 		return created.Err
 	}
 
-	title, err := aio.Await(ctx, aio.Go(ctx, func(ctx context.Context) (*PageBlock, error) {
-		return pages.Select().Where(orm.Eq("key", "title")).One(ctx)
-	}))
+	title, err := aio.Await(ctx, pages.AioGet(ctx, orm.Eq("key", "title")))
 	if err != nil {
 		return err
 	}
-	fmt.Println("Was:", title.Text)
+	fmt.Fprintln(out, "Was:", title.Text)
 
 	title.Text = "Peewee is SUPER awesome with async!"
-	if _, err := aio.Await(ctx, aio.Go(ctx, func(ctx context.Context) (int64, error) {
-		return pages.Update().SetFrom(title, "text").WherePK(title).Exec(ctx)
-	})); err != nil {
+	if _, err := aio.Await(ctx, objects.Update(ctx, title)); err != nil {
 		return err
 	}
 
@@ -119,32 +117,22 @@ func run(ctx context.Context) error {
 			if p := recover(); p != nil {
 				var sce *driver.SyncCallError
 				if e, ok := p.(error); ok && errors.As(e, &sce) {
-					fmt.Println("Sync call rejected:", sce.Op)
+					fmt.Fprintln(out, "Sync call rejected:", sce.Op)
 					return
 				}
 				panic(p)
 			}
 		}()
-		pages.Select().Where(orm.Eq("key", "title")).One(ctx)
+		pages.Get(ctx, orm.Eq("key", "title"))
 	}()
 
-	now, err := aio.Await(ctx, aio.Go(ctx, func(ctx context.Context) (*PageBlock, error) {
-		return pages.Select().Where(orm.Eq("key", "title")).One(ctx)
-	}))
+	now, err := aio.Await(ctx, orm.Get[PageBlock](ctx, objects, orm.Eq("key", "title")))
 	if err != nil {
 		return err
 	}
-	fmt.Println("New:", now.Text)
+	fmt.Fprintln(out, "New:", now.Text)
 
 	s := stats.Snapshot()
-	fmt.Printf("Statements: %d, sync violations: %d\n", s.Statements, s.SyncViolations)
+	fmt.Fprintf(out, "Statements: %d, sync violations: %d\n", s.Statements, s.SyncViolations)
 	return nil
-}
-
-func mustDDL(m *orm.Model[PageBlock]) []string {
-	stmts, err := m.CreateTableSQL(true)
-	if err != nil {
-		panic(err)
-	}
-	return stmts
 }
