@@ -105,8 +105,8 @@ type StatementEvent struct {
 	Duration time.Duration
 	// Rows is the number of rows affected for an exec, the number of rows
 	// read for a query, and -1 when unknown.
-	Rows   int64
-	Err    error
+	Rows int64
+	Err  error
 	// Cached is true when the statement ran on a prepared statement the
 	// driver's cache kept from an earlier call on this connection; false on
 	// first use, after a re-prepare, and for texts passed straight through.
