@@ -1,0 +1,64 @@
+package leakcheck_test
+
+import (
+	"database/sql"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aiodb/aiodb/internal/fakedb"
+	"github.com/aiodb/aiodb/internal/leakcheck"
+)
+
+func TestMain(m *testing.M) { leakcheck.Main(m) }
+
+func TestLeakedFindsABlockedGoroutineAndForgetsItOnceItEnds(t *testing.T) {
+	before := leakcheck.Take()
+	release := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		<-release
+	}()
+	left := leakcheck.Leaked(before, 50*time.Millisecond)
+	if len(left) != 1 || left[0].State != "chan receive" || !strings.Contains(left[0].Stack, "leakcheck_test.TestLeaked") {
+		t.Fatalf("Leaked = %+v, want the one goroutine blocked in this test", left)
+	}
+	close(release)
+	<-done
+	if left := leakcheck.Leaked(before, time.Second); len(left) != 0 {
+		t.Fatalf("after it ended, Leaked = %+v", left)
+	}
+}
+
+func TestLeakedWaitsForGoroutinesThatAreEnding(t *testing.T) {
+	before := leakcheck.Take()
+	go time.Sleep(100 * time.Millisecond)
+	if left := leakcheck.Leaked(before, 2*time.Second); len(left) != 0 {
+		t.Fatalf("a goroutine ending within the wait was reported: %+v", left)
+	}
+}
+
+func TestUnclosedDBIsReportedByName(t *testing.T) {
+	before := leakcheck.Take()
+	db := sql.OpenDB(fakedb.New(nil, nil).Connector())
+	left := leakcheck.Leaked(before, 50*time.Millisecond)
+	var b strings.Builder
+	leakcheck.Report(&b, "TestX", left)
+	if len(left) == 0 || !strings.Contains(b.String(), "an *sql.DB was opened and never closed") {
+		t.Fatalf("open DB not reported:\n%s", b.String())
+	}
+	db.Close()
+	if left := leakcheck.Leaked(before, 2*time.Second); len(left) != 0 {
+		t.Fatalf("closed DB still reported: %+v", left)
+	}
+}
+
+func TestCheckPassesATestThatCleansUp(t *testing.T) {
+	leakcheck.Check(t)
+	db := sql.OpenDB(fakedb.New(nil, nil).Connector())
+	t.Cleanup(func() { db.Close() }) // runs before Check's cleanup (LIFO)
+	if err := db.Ping(); err != nil {
+		t.Fatal(err)
+	}
+}
