@@ -117,6 +117,12 @@ type Dialect struct {
 	// foreign-key, not-null or check violation; such errors are returned
 	// wrapped so that errors.Is(err, ErrIntegrity) holds.
 	IsIntegrityError func(err error) bool
+	// IsRetryable reports whether err (from the driver) means the
+	// transaction lost a conflict with another one and may succeed when
+	// run again from BEGIN: a serialization failure, a deadlock or a
+	// lock wait timeout. The Retry option of Atomic and Transaction
+	// consults it; nil means no error is retried.
+	IsRetryable func(err error) bool
 }
 
 // DialectByName returns the built-in dialect for a driver.Dialect* name:

@@ -33,6 +33,7 @@ var MySQL = &Dialect{
 	AutoIncrement:    "AUTO_INCREMENT",
 	InlineIndexes:    true,
 	IsIntegrityError: isMySQLIntegrityError,
+	IsRetryable:      isMySQLRetryable,
 }
 
 // MariaDB is MySQL as MariaDB 10.5 and later speak it: INSERT and DELETE
@@ -63,4 +64,12 @@ var mysqlIntegrityErrors = map[uint16]bool{
 func isMySQLIntegrityError(err error) bool {
 	var me *mysql.MySQLError
 	return errors.As(err, &me) && mysqlIntegrityErrors[me.Number]
+}
+
+// isMySQLRetryable matches ER_LOCK_DEADLOCK (1213; InnoDB has rolled the
+// transaction back) and ER_LOCK_WAIT_TIMEOUT (1205; only the statement
+// was undone, so the retry's rollback ends the rest).
+func isMySQLRetryable(err error) bool {
+	var me *mysql.MySQLError
+	return errors.As(err, &me) && (me.Number == 1213 || me.Number == 1205)
 }

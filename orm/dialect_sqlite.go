@@ -36,6 +36,7 @@ var SQLite = &Dialect{
 	AutoIncrementType:     "INTEGER",
 	AutoIncrementInlinePK: true,
 	IsIntegrityError:      isSQLiteIntegrityError,
+	IsRetryable:           isSQLiteRetryable,
 }
 
 // sqliteTimeLayout has a fixed-width fraction so that stored times sort as
@@ -51,4 +52,16 @@ const sqliteConstraint = 19
 func isSQLiteIntegrityError(err error) bool {
 	var ce interface{ Code() int }
 	return errors.As(err, &ce) && ce.Code()&0xff == sqliteConstraint
+}
+
+// sqliteBusy is SQLITE_BUSY; SQLITE_BUSY_SNAPSHOT (a WAL read transaction
+// that cannot become a write one) keeps it in the low byte.
+const sqliteBusy = 5
+
+// isSQLiteRetryable matches SQLITE_BUSY: another connection held the
+// write lock past busy_timeout, or a read transaction could not be
+// upgraded; only a new transaction can go on.
+func isSQLiteRetryable(err error) bool {
+	var ce interface{ Code() int }
+	return errors.As(err, &ce) && ce.Code()&0xff == sqliteBusy
 }
