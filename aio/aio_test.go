@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"runtime"
 	"slices"
 	"strings"
@@ -14,22 +13,6 @@ import (
 
 	"github.com/aiodb/aiodb/aio"
 )
-
-// TestMain fails the run when goroutines started by the tests are still
-// running at the end.
-func TestMain(m *testing.M) {
-	base := runtime.NumGoroutine()
-	code := m.Run()
-	if code == 0 {
-		if n := settle(base); n > base {
-			buf := make([]byte, 1<<20)
-			buf = buf[:runtime.Stack(buf, true)]
-			fmt.Fprintf(os.Stderr, "aio tests leaked goroutines: %d running, %d at start\n%s\n", n, base, buf)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
 
 // settle waits up to 2s for the number of goroutines to fall to base and
 // returns the last count.
