@@ -14,11 +14,17 @@ import (
 // is zero in every row is left out so that the database's default
 // applies. Generated values are read back into the rows: with RETURNING
 // where the dialect has it (PostgreSQL, SQLite, MariaDB), else the auto
-// key from LastInsertId. For a multi-row insert without RETURNING (MySQL)
-// the keys are assigned consecutively from LastInsertId, which is the
-// first row's key: what MySQL and MariaDB give one multi-row INSERT with
-// auto_increment_increment = 1 (any innodb_autoinc_lock_mode). Defaults
-// are not read back without RETURNING.
+// key from LastInsertId. Defaults are not read back without RETURNING.
+//
+// A multi-row insert without RETURNING (the MySQL dialect) whose auto
+// keys must come back is one statement only when Open learned that the
+// server gives it consecutive keys (innodb_autoinc_lock_mode 0 or 1 and
+// auto_increment_increment 1): the keys are then LastInsertId, +1, +2...
+// Otherwise (lock mode 2, MySQL 8's default; a server Open could not
+// reach; a driver other than aiomysql) the rows are inserted one by one
+// in one transaction (a savepoint inside the context's transaction), each
+// with its own LastInsertId; if one fails none is kept and every key is
+// zero again.
 type InsertQuery[T any] struct {
 	m         *Model[T]
 	rows      []*T
@@ -366,6 +372,9 @@ func (q *InsertQuery[T]) Exec(ctx context.Context) (int64, error) {
 			return err
 		})
 		return int64(n), err
+	}
+	if p.autoBack && len(q.rows) > 1 && !db.consecutiveIDs() {
+		return q.execEach(ctx, b, p.fields)
 	}
 	res, err := db.exec(ctx, b)
 	if err != nil {

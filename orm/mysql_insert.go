@@ -1,0 +1,73 @@
+package orm
+
+import (
+	"context"
+	"fmt"
+)
+
+// consecutiveIDs reports whether one multi-row INSERT on db is known to
+// get consecutive auto keys (see mysqlServer.consecutiveIDs). Only a
+// probed MySQL-family server can say so; any other dialect without
+// RETURNING is not trusted with it.
+func (db *DB) consecutiveIDs() bool {
+	return db.mysql != nil && db.mysql.consecutiveIDs
+}
+
+// execEach inserts q's rows one statement each, in one transaction (or a
+// savepoint of the context's), reading every auto key from its own
+// LastInsertId. The columns are the multi-row statement's (fields), so
+// the rows get the same values the single statement would have written.
+// On an error nothing is kept and the keys set so far are zeroed again.
+func (q *InsertQuery[T]) execEach(ctx context.Context, multi *builder, fields []*Field) (int64, error) {
+	db, t := q.m.db, q.m.t
+	one := getBuilder(db.dialect)
+	defer putBuilder(one)
+	one.write("INSERT INTO ")
+	one.ident(t.Name)
+	one.write(" (")
+	for i, f := range fields {
+		if i > 0 {
+			one.write(", ")
+		}
+		one.ident(f.Column)
+	}
+	one.write(") VALUES (")
+	for i := range fields {
+		if i > 0 {
+			one.write(", ")
+		}
+		one.placeholderOnly()
+	}
+	one.writeByte(')')
+	query := string(one.buf)
+	// The multi-row builder's arguments are the rows' values in order,
+	// already converted (BindTime), so each row takes its slice of them.
+	args := multi.args
+	var n int64
+	done := 0
+	err := db.Atomic(ctx, func(ctx context.Context) error {
+		for i, r := range q.rows {
+			one.fixed = query
+			one.args = append(one.args[:0], args[i*len(fields):(i+1)*len(fields)]...)
+			res, err := db.exec(ctx, one)
+			if err != nil {
+				return err
+			}
+			id, err := res.LastInsertId()
+			if err != nil {
+				return fmt.Errorf("orm: Insert into %s: reading the generated %s of row %d: %w", t.Name, t.auto.Column, i, err)
+			}
+			t.auto.setInt(ptrOf(r), id)
+			done = i + 1
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		for _, r := range q.rows[:done] {
+			t.auto.setInt(ptrOf(r), 0)
+		}
+		return 0, err
+	}
+	return n, nil
+}
