@@ -53,7 +53,9 @@ type config struct {
 }
 
 // MaxConnections bounds the pool: at most n open connections (n <= 0 means
-// no limit), like peewee-async's pooled databases' max_connections.
+// no limit), like peewee-async's pooled databases' max_connections. Up to
+// n connections are also kept idle between queries (database/sql keeps 2
+// by default, so a busy pool would redial).
 func MaxConnections(n int) Option { return func(c *config) { c.maxConns = n } }
 
 // SyncMode sets the sync guard's mode, overriding aio_sync in the DSN.
@@ -167,8 +169,11 @@ func newDB(sqlDB *sql.DB, cfg *config, dialectName string, mode driver.SyncMode)
 	}
 	idle := defaultIdleConns
 	if cfg.maxConns > 0 {
+		// Keep as many idle as may be open: with database/sql's default
+		// of 2 a busy pool closes and redials connections all the time.
 		sqlDB.SetMaxOpenConns(cfg.maxConns)
-		idle = min(idle, cfg.maxConns)
+		sqlDB.SetMaxIdleConns(cfg.maxConns)
+		idle = cfg.maxConns
 	}
 	d, srv := mysqlDialect(sqlDB, d, cfg.dialect != nil)
 	return &DB{sqlDB: sqlDB, dialect: d, sync: mode, idle: idle, mysql: srv}, nil
