@@ -30,21 +30,38 @@ func errTxFinished(op string) error {
 }
 
 // TxOption configures the transaction begun by Atomic, Transaction or
-// BeginContext. Options apply to a new transaction only: a nested Atomic
-// (a savepoint) ignores them.
-type TxOption func(*sql.TxOptions)
+// BeginContext: Isolation, ReadOnly and Retry. Options apply to a new
+// transaction only: a nested Atomic (a savepoint) ignores them. Without
+// options a transaction has the server's default isolation level, is
+// read-write and runs once.
+type TxOption func(*txConfig)
+
+// txConfig is what the TxOptions of one call set.
+type txConfig struct {
+	sql   sql.TxOptions
+	retry *RetryPolicy // nil: run once
+}
 
 // Isolation sets the transaction's isolation level. A level the driver
 // does not support makes the BEGIN fail with the driver's error (SQLite
 // accepts and ignores every level).
 func Isolation(level sql.IsolationLevel) TxOption {
-	return func(o *sql.TxOptions) { o.Isolation = level }
+	return func(c *txConfig) { c.sql.Isolation = level }
 }
 
 // ReadOnly begins a read-only transaction (PostgreSQL, MySQL/MariaDB):
 // writes in it fail on the server. SQLite ignores it.
 func ReadOnly() TxOption {
-	return func(o *sql.TxOptions) { o.ReadOnly = true }
+	return func(c *txConfig) { c.sql.ReadOnly = true }
+}
+
+// txOptions applies opts.
+func txOptions(opts []TxOption) txConfig {
+	var c txConfig
+	for _, opt := range opts {
+		opt(&c)
+	}
+	return c
 }
 
 // txKey is the context key of a DB's transaction: one key per DB, so a
@@ -158,7 +175,8 @@ func (db *DB) BeginContext(ctx context.Context, opts ...TxOption) (context.Conte
 		return nil, nil, err
 	}
 	db.guardBegin(ctx)
-	return db.begin(ctx, opts)
+	cfg := txOptions(opts)
+	return db.begin(ctx, &cfg)
 }
 
 // checkNoTx fails when ctx carries a transaction of db: ErrTransactionOpen
@@ -175,12 +193,9 @@ func (db *DB) checkNoTx(ctx context.Context, op string) error {
 	}
 }
 
-func (db *DB) begin(ctx context.Context, opts []TxOption) (context.Context, *Tx, error) {
-	var o sql.TxOptions
-	for _, opt := range opts {
-		opt(&o)
-	}
-	sqlTx, err := db.sqlDB.BeginTx(ctx, &o)
+func (db *DB) begin(ctx context.Context, cfg *txConfig) (context.Context, *Tx, error) {
+	// Always the primary: replicas serve reads outside transactions only.
+	sqlTx, err := db.sqlDB.BeginTx(ctx, &cfg.sql)
 	if err != nil {
 		return nil, nil, fmt.Errorf("orm: begin: %w", err)
 	}
@@ -241,7 +256,9 @@ func internalFunc(fn string) bool {
 // them before returning, since statements run after the end fail with an
 // error matching sql.ErrTxDone.
 //
-// opts apply to a new transaction only. Under the sync guard's panic mode,
+// opts apply to a new transaction only; with Retry, a serialization
+// failure or deadlock runs fn again in a new transaction (see RetryPolicy).
+// Under the sync guard's panic mode,
 // beginning a transaction with a ctx marked neither async nor AllowSync
 // panics with a *driver.SyncCallError (Op "begin"); use AioAtomic or
 // aio.AllowSync.
@@ -250,7 +267,7 @@ func (db *DB) Atomic(ctx context.Context, fn func(ctx context.Context) error, op
 		return tx.savepoint(ctx, fn)
 	}
 	db.guardBegin(ctx)
-	return db.transaction(ctx, fn, opts)
+	return db.transactionOpts(ctx, fn, opts)
 }
 
 // Transaction runs fn in a new transaction bound to the context fn
@@ -264,7 +281,7 @@ func (db *DB) Transaction(ctx context.Context, fn func(ctx context.Context) erro
 		return err
 	}
 	db.guardBegin(ctx)
-	return db.transaction(ctx, fn, opts)
+	return db.transactionOpts(ctx, fn, opts)
 }
 
 // Savepoint runs fn inside a savepoint of the transaction ctx carries:
@@ -314,9 +331,19 @@ func (db *DB) AioSavepoint(ctx context.Context, fn func(ctx context.Context) err
 	})
 }
 
+// transactionOpts runs fn in a new transaction configured by opts,
+// retrying it when they include Retry.
+func (db *DB) transactionOpts(ctx context.Context, fn func(ctx context.Context) error, opts []TxOption) error {
+	cfg := txOptions(opts)
+	if cfg.retry != nil {
+		return db.transactionRetry(ctx, fn, &cfg)
+	}
+	return db.transaction(ctx, fn, &cfg)
+}
+
 // transaction begins a transaction, runs fn with its context and ends it.
-func (db *DB) transaction(ctx context.Context, fn func(ctx context.Context) error, opts []TxOption) error {
-	txCtx, tx, err := db.begin(ctx, opts)
+func (db *DB) transaction(ctx context.Context, fn func(ctx context.Context) error, cfg *txConfig) error {
+	txCtx, tx, err := db.begin(ctx, cfg)
 	if err != nil {
 		return err
 	}
