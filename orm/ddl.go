@@ -196,6 +196,18 @@ func columnType(f *Field, t *Table, d *Dialect) (string, error) {
 	ty := &d.Types
 	var s string
 	switch {
+	case isJSONType(typ):
+		s = ty.JSON
+	case typ == uuidType:
+		s = ty.UUID
+	case typ == decimalType:
+		s = ty.Decimal
+	case typ == hstoreType:
+		s = ty.HStore
+	case arrayElemOf(typ) != nil:
+		if et := arrayElemOf(typ).ddl(ty); et != "" && ty.Array != "" {
+			s = fmt.Sprintf(ty.Array, et)
+		}
 	case typ == timeType:
 		s = ty.Time
 	case typ.Kind() == reflect.Slice && typ.Elem().Kind() == reflect.Uint8:

@@ -43,6 +43,11 @@ type DDLTypes struct {
 	Bytes                         string // a []byte without size:N
 	VarBinary                     string // a []byte with size:N; "" means Bytes
 	Time                          string
+	JSON                          string // orm.JSON[T] and json.RawMessage
+	UUID                          string // orm.UUID
+	Decimal                       string // orm.Decimal without type:...
+	HStore                        string // orm.HStore; "" where there is none
+	Array                         string // []T; "%s" is T's type; "" where there are no arrays
 }
 
 // Dialect describes one SQL dialect as data. The query builder, the

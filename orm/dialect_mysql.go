@@ -29,6 +29,7 @@ var MySQL = &Dialect{
 		String: "LONGTEXT", VarChar: "VARCHAR(%d)", IndexedString: "VARCHAR(255)",
 		Bytes: "LONGBLOB", VarBinary: "VARBINARY(%d)",
 		Time: "DATETIME(6)",
+		JSON: "JSON", UUID: "CHAR(36)", Decimal: "DECIMAL(65,30)",
 	},
 	AutoIncrement:    "AUTO_INCREMENT",
 	InlineIndexes:    true,

@@ -31,6 +31,8 @@ var SQLite = &Dialect{
 		String: "TEXT", VarChar: "VARCHAR(%d)",
 		Bytes: "BLOB",
 		Time:  "DATETIME",
+		// TEXT keeps decimals exact: NUMERIC affinity would make them REAL.
+		JSON: "TEXT", UUID: "TEXT", Decimal: "TEXT",
 	},
 	AutoIncrement:         "PRIMARY KEY AUTOINCREMENT",
 	AutoIncrementType:     "INTEGER",

@@ -44,6 +44,9 @@ func (db *DB) entityOf(typ reflect.Type) (*entity, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkDialectTypes(t, db.dialect); err != nil {
+		return nil, err // arrays outside PostgreSQL (pgtypes_array.go)
+	}
 	e := &entity{db: db, t: t, hooks: hooksOf(typ)}
 	b := getBuilder(db.dialect)
 	for i, f := range t.Fields {

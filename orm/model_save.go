@@ -265,6 +265,10 @@ func (e *entity) save(ctx context.Context, op string, p unsafe.Pointer, mode sav
 		}
 	}
 	autoWasZero := created && e.t.auto != nil && e.t.auto.isZero(p)
+	var newUUIDs []*Field
+	if created {
+		newUUIDs = e.t.fillUUIDKeys(p) // client-generated orm.UUID keys
+	}
 	var n int64
 	err = e.maybeAtomic(ctx, e.hooks&hookAfterSave != 0, func(ctx context.Context) error {
 		if err := e.beforeSave(ctx, p, created); err != nil {
@@ -282,6 +286,7 @@ func (e *entity) save(ctx context.Context, op string, p unsafe.Pointer, mode sav
 		return e.afterSave(ctx, p, created)
 	})
 	if err != nil {
+		clearUUIDKeys(p, newUUIDs)
 		if autoWasZero {
 			// The row is not in the database (the insert failed or was
 			// rolled back): a key read back would name a row that is not.

@@ -332,7 +332,7 @@ func checkFieldType(t reflect.Type) error {
 		reflect.Float32, reflect.Float64, reflect.String:
 		return nil
 	case reflect.Slice:
-		if b.Elem().Kind() == reflect.Uint8 {
+		if b.Elem().Kind() == reflect.Uint8 || (b == t && arrayElemOf(b) != nil) { // arrays: pgtypes_array.go; NULL is tag null
 			return nil
 		}
 	}
@@ -413,6 +413,9 @@ func accessors(t reflect.Type, null bool) (fieldKind, func(unsafe.Pointer) any, 
 			}
 		}
 		return kindOther, func(p unsafe.Pointer) any { return (*[]byte)(p) }, get
+	}
+	if ptr, get, ok := typeAccessors(t, null); ok {
+		return kindOther, ptr, get // JSON, arrays (types_*.go)
 	}
 	ptr := func(p unsafe.Pointer) any { return reflect.NewAt(t, p).Interface() }
 	switch {

@@ -1,0 +1,349 @@
+package orm
+
+import (
+	"database/sql/driver"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"reflect"
+	"strconv"
+	"strings"
+	"unsafe"
+)
+
+// PostgreSQL arrays travel as their text form ({1,2,3}, {"a","b"}) in
+// both directions: lib/pq returns array columns as that text in []byte,
+// pgx's stdlib as a string, and both pass a string argument to the server
+// as text, which the server parses as the parameter's array type. One
+// codec therefore serves aiopg and aiopgx without either driver's array
+// types.
+
+// arrayElem describes a supported array element type.
+type arrayElem struct {
+	typ  reflect.Type // the element type, e.g. int64 or *string
+	base reflect.Type // typ without its pointer
+	ptr  bool         // elements are pointers: NULL elements are nil
+}
+
+// arrayElemOf returns the element description of slice type t when t is
+// a supported array field ([]int64, []string, []*float64, []UUID, ...),
+// else nil. []byte is a bytes column, not an array.
+func arrayElemOf(t reflect.Type) *arrayElem {
+	if t.Kind() != reflect.Slice || t.Implements(valuerType) || reflect.PointerTo(t).Implements(scannerType) {
+		return nil
+	}
+	e := &arrayElem{typ: t.Elem(), base: t.Elem()}
+	if e.base.Kind() == reflect.Pointer {
+		e.ptr = true
+		e.base = e.base.Elem()
+	}
+	if e.base == uuidType {
+		return e
+	}
+	switch e.base.Kind() {
+	case reflect.Bool, reflect.Int, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Float32, reflect.Float64, reflect.String:
+		return e
+	}
+	return nil
+}
+
+// ddl returns the element's column type in ty ("" when there is none).
+func (e *arrayElem) ddl(ty *DDLTypes) string {
+	if e.base == uuidType {
+		return ty.UUID
+	}
+	switch e.base.Kind() {
+	case reflect.Bool:
+		return ty.Bool
+	case reflect.Int16:
+		return ty.Int16
+	case reflect.Int32:
+		return ty.Int32
+	case reflect.Int, reflect.Int64:
+		return ty.Int64
+	case reflect.Float32:
+		return ty.Float32
+	case reflect.Float64:
+		return ty.Float64
+	case reflect.String:
+		return ty.String
+	}
+	return ""
+}
+
+// appendPGArray writes slice rv in PostgreSQL's array text form. Strings
+// are always quoted, so that "", "NULL", braces and commas survive.
+func appendPGArray(b []byte, rv reflect.Value, e *arrayElem) []byte {
+	b = append(b, '{')
+	for i := 0; i < rv.Len(); i++ {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		v := rv.Index(i)
+		if e.ptr {
+			if v.IsNil() {
+				b = append(b, "NULL"...)
+				continue
+			}
+			v = v.Elem()
+		}
+		if e.base == uuidType {
+			b = v.Interface().(UUID).appendText(b)
+			continue
+		}
+		switch v.Kind() {
+		case reflect.Bool:
+			if v.Bool() {
+				b = append(b, 't')
+			} else {
+				b = append(b, 'f')
+			}
+		case reflect.Int, reflect.Int16, reflect.Int32, reflect.Int64:
+			b = strconv.AppendInt(b, v.Int(), 10)
+		case reflect.Float32, reflect.Float64:
+			f := v.Float()
+			switch {
+			case math.IsInf(f, 1):
+				b = append(b, "Infinity"...)
+			case math.IsInf(f, -1):
+				b = append(b, "-Infinity"...)
+			default:
+				b = strconv.AppendFloat(b, f, 'g', -1, v.Type().Bits())
+			}
+		case reflect.String:
+			b = appendQuoted(b, v.String())
+		}
+	}
+	return append(b, '}')
+}
+
+// appendQuoted writes s in double quotes with " and \ escaped by a
+// backslash, as array and hstore text forms both want.
+func appendQuoted(b []byte, s string) []byte {
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '"' || c == '\\' {
+			b = append(b, '\\')
+		}
+		b = append(b, s[i])
+	}
+	return append(b, '"')
+}
+
+// parsePGArray splits a one-dimensional array's text form into its
+// elements; null[i] marks an unquoted NULL.
+func parsePGArray(s string) (elems []string, null []bool, err error) {
+	if strings.HasPrefix(s, "[") { // explicit bounds, e.g. [0:1]={1,2}
+		i := strings.IndexByte(s, '=')
+		if i < 0 {
+			return nil, nil, fmt.Errorf("malformed array %q", s)
+		}
+		s = s[i+1:]
+	}
+	if len(s) < 2 || s[0] != '{' || s[len(s)-1] != '}' {
+		return nil, nil, fmt.Errorf("malformed array %q", s)
+	}
+	body := s[1 : len(s)-1]
+	elems, null = []string{}, []bool{}
+	if strings.TrimSpace(body) == "" {
+		return elems, null, nil
+	}
+	i := 0
+	for {
+		for i < len(body) && body[i] == ' ' {
+			i++
+		}
+		if i < len(body) && body[i] == '{' {
+			return nil, nil, errors.New("multi-dimensional arrays are not supported")
+		}
+		if i < len(body) && body[i] == '"' {
+			var sb strings.Builder
+			i++
+			for ; i < len(body) && body[i] != '"'; i++ {
+				if body[i] == '\\' {
+					i++
+					if i == len(body) {
+						break
+					}
+				}
+				sb.WriteByte(body[i])
+			}
+			if i >= len(body) {
+				return nil, nil, fmt.Errorf("malformed array %q: unterminated quote", s)
+			}
+			i++ // closing quote
+			elems, null = append(elems, sb.String()), append(null, false)
+			for i < len(body) && body[i] == ' ' {
+				i++
+			}
+		} else {
+			j := i
+			for j < len(body) && body[j] != ',' {
+				j++
+			}
+			v := strings.TrimSpace(body[i:j])
+			elems, null = append(elems, v), append(null, strings.EqualFold(v, "NULL"))
+			i = j
+		}
+		if i == len(body) {
+			return elems, null, nil
+		}
+		if body[i] != ',' {
+			return nil, nil, fmt.Errorf("malformed array %q at byte %d", s, i+1)
+		}
+		i++
+	}
+}
+
+// decodePGArray parses text into slice dst (a settable slice value).
+func decodePGArray(text string, dst reflect.Value, e *arrayElem) error {
+	elems, null, err := parsePGArray(text)
+	if err != nil {
+		return err
+	}
+	out := reflect.MakeSlice(dst.Type(), len(elems), len(elems))
+	for i, s := range elems {
+		v := out.Index(i)
+		if null[i] {
+			if !e.ptr {
+				return fmt.Errorf("NULL element %d in an array scanned into %v; use []*%v to keep NULLs", i+1, dst.Type(), e.base)
+			}
+			continue
+		}
+		if e.ptr {
+			v.Set(reflect.New(e.base))
+			v = v.Elem()
+		}
+		if err := setArrayElem(v, s, e); err != nil {
+			return fmt.Errorf("element %d of %v: %v", i+1, dst.Type(), err)
+		}
+	}
+	dst.Set(out)
+	return nil
+}
+
+func setArrayElem(v reflect.Value, s string, e *arrayElem) error {
+	if e.base == uuidType {
+		u, err := ParseUUID(s)
+		if err != nil {
+			return err
+		}
+		v.Set(reflect.ValueOf(u))
+		return nil
+	}
+	switch v.Kind() {
+	case reflect.Bool:
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return err
+		}
+		v.SetBool(b)
+	case reflect.Int, reflect.Int16, reflect.Int32, reflect.Int64:
+		n, err := strconv.ParseInt(s, 10, v.Type().Bits())
+		if err != nil {
+			return err
+		}
+		v.SetInt(n)
+	case reflect.Float32, reflect.Float64:
+		f, err := strconv.ParseFloat(s, v.Type().Bits()) // accepts NaN, Infinity
+		if err != nil {
+			return err
+		}
+		v.SetFloat(f)
+	case reflect.String:
+		v.SetString(s)
+	}
+	return nil
+}
+
+// arrayDest is the Scan destination of an array field.
+type arrayDest struct {
+	v reflect.Value // the field, settable
+	e *arrayElem
+}
+
+func (d arrayDest) Scan(src any) error {
+	var s string
+	switch x := src.(type) {
+	case nil:
+		d.v.SetZero()
+		return nil
+	case string:
+		s = x
+	case []byte:
+		s = string(x)
+	default:
+		return fmt.Errorf("orm: cannot scan %T into %v (want a PostgreSQL array)", src, d.v.Type())
+	}
+	if err := decodePGArray(s, d.v, d.e); err != nil {
+		return fmt.Errorf("orm: %v", err)
+	}
+	return nil
+}
+
+// PGArray wraps a slice ([]int64, []string, []*float64, []UUID, ...) as an
+// argument bound as a PostgreSQL array in text form, which both aiopg and
+// aiopgx accept; use it to compare an array column with a value:
+// Eq("tags", PGArray([]string{"a", "b"})). It panics on a slice type that
+// has no array form. Model fields need no wrapper.
+func PGArray(slice any) driver.Valuer {
+	rv := reflect.ValueOf(slice)
+	e := arrayElemOf(rv.Type())
+	if e == nil {
+		panic(fmt.Sprintf("orm.PGArray: %T is not a slice of bools, integers, floats, strings or UUIDs", slice))
+	}
+	return pgArray{rv, e}
+}
+
+type pgArray struct {
+	v reflect.Value
+	e *arrayElem
+}
+
+// Value is the array's text form; a nil slice is NULL.
+func (a pgArray) Value() (driver.Value, error) {
+	if a.v.IsNil() {
+		return nil, nil
+	}
+	return string(appendPGArray(nil, a.v, a.e)), nil
+}
+
+// typeAccessors returns the Scan destination and bind value functions of
+// the field types of this package's types_*.go and pgtypes_*.go files
+// that are not Valuers themselves: arrays and json.RawMessage.
+func typeAccessors(t reflect.Type, null bool) (ptr, get func(unsafe.Pointer) any, ok bool) {
+	if t == rawMessageType {
+		return func(p unsafe.Pointer) any { return rawJSONDest{(*json.RawMessage)(p)} },
+			func(p unsafe.Pointer) any { return rawJSONValue(*(*json.RawMessage)(p), null) }, true
+	}
+	e := arrayElemOf(t)
+	if e == nil {
+		return nil, nil, false
+	}
+	ptr = func(p unsafe.Pointer) any { return arrayDest{reflect.NewAt(t, p).Elem(), e} }
+	get = func(p unsafe.Pointer) any {
+		v := reflect.NewAt(t, p).Elem()
+		if v.IsNil() && null {
+			return nil
+		}
+		return string(appendPGArray(nil, v, e)) // a nil slice is {} in a NOT NULL column
+	}
+	return ptr, get, true
+}
+
+// checkDialectTypes rejects, when a model is opened on a DB, field types
+// its dialect cannot store: arrays outside PostgreSQL.
+func checkDialectTypes(t *Table, d *Dialect) error {
+	for _, f := range t.Fields {
+		typ := f.Type
+		if typ.Kind() == reflect.Pointer {
+			typ = typ.Elem()
+		}
+		if f.SQLType == "" && d.Types.Array == "" && arrayElemOf(typ) != nil {
+			return fmt.Errorf("orm: model %v, field %s: %s has no array columns for %v; use orm.JSON[%v] (or type:... with your own Valuer)", t.GoType, f.GoName, d.Name, f.Type, f.Type)
+		}
+	}
+	return nil
+}
