@@ -325,6 +325,12 @@ func (b *builder) column(name string) {
 	qual, col := "", name
 	if i := strings.LastIndexByte(name, '.'); i >= 0 {
 		qual, col = name[:i], name[i+1:]
+		if qual == "" || col == "" {
+			// ".name" or "t." would otherwise be looked up as a
+			// different, unqualified name and reported as "".
+			b.failf("orm: column %q: empty table or column name around the dot", name)
+			return
+		}
 	}
 	if qual == "" {
 		s := &b.scopes[len(b.scopes)-1]

@@ -1,0 +1,128 @@
+package orm
+
+import (
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// FuzzParseTag feeds any db:"..." tag to the tag parser and to the schema
+// builder. A tag is either rejected with an error that names the model's
+// field and quotes the tag, or accepted with options that hold together:
+// names that are identifiers, a positive size, auto only with pk, ondelete
+// only with fk.
+func FuzzParseTag(f *testing.F) {
+	for _, s := range []string{
+		"", "-", "id,pk,auto", "key,unique,size:40", "text", "name,null,default:'a,b'",
+		"price,type:NUMERIC(10,2)", "owner_id,fk:users.id,ondelete:set_null", "x,index:grp",
+		"x,unique:u1", "x,auto", "x,ondelete:cascade", "x,size:-1", "x,size:99999999999999999999",
+		"1bad", `a"b`, "a`b", "x,type:TEXT; DROP TABLE t", "x,default:", "x,fk:", "x,pk:1",
+		"x,type:INT[],null", "x,default:(1,2", "x,default:'", "é,pk", " x , PK ",
+	} {
+		f.Add(s)
+	}
+	typStr := reflect.TypeFor[string]()
+	f.Fuzz(func(t *testing.T, tag string) {
+		o, err := parseTag(tag)
+		if err == nil {
+			checkTagOpts(t, tag, o)
+		}
+
+		typ := reflect.StructOf([]reflect.StructField{{
+			Name: "Fz", Type: typStr, Tag: reflect.StructTag(`db:` + strconv.Quote(tag)),
+		}})
+		tbl := &Table{GoType: typ, Name: "fz_tag", byColumn: map[string]*Field{}}
+		var order []*Index
+		aerr := tbl.addFields(typ, "", 0, map[string]*Index{}, &order, 0)
+		switch {
+		case err != nil && aerr == nil:
+			t.Fatalf("parseTag(%q) failed (%v) but the schema builder accepted it", tag, err)
+		case aerr != nil:
+			if !strings.Contains(aerr.Error(), "field Fz") {
+				t.Fatalf("tag %q: error does not name the field: %v", tag, aerr)
+			}
+			if err != nil && !strings.Contains(aerr.Error(), strconv.Quote(tag)) {
+				t.Fatalf("tag %q: error does not quote the tag: %v", tag, aerr)
+			}
+		case o.skip:
+			if len(tbl.Fields) != 0 {
+				t.Fatalf(`tag "-" made a column: %+v`, tbl.Fields[0])
+			}
+		default:
+			want := o.name
+			if want == "" {
+				want = "fz"
+			}
+			if len(tbl.Fields) != 1 || tbl.Fields[0].Column != want || tbl.byColumn[want] != tbl.Fields[0] {
+				t.Fatalf("tag %q: fields %+v, want one column %q", tag, tbl.Fields, want)
+			}
+		}
+	})
+}
+
+func checkTagOpts(t *testing.T, tag string, o tagOpts) {
+	t.Helper()
+	if o.skip {
+		if tag != "-" {
+			t.Fatalf("parseTag(%q) skips the field", tag)
+		}
+		return
+	}
+	for what, name := range map[string]string{"column": o.name, "unique group": o.uniqueGroup, "index group": o.indexGroup} {
+		if name != "" && !validIdent(name) {
+			t.Fatalf("parseTag(%q): %s %q is not an identifier", tag, what, name)
+		}
+		if strings.ContainsAny(name, "\"`'; \t\n()") {
+			t.Fatalf("parseTag(%q): %s %q could break out of quoting", tag, what, name)
+		}
+	}
+	if o.size < 0 {
+		t.Fatalf("parseTag(%q): negative size %d", tag, o.size)
+	}
+	if o.auto && !o.pk {
+		t.Fatalf("parseTag(%q): auto without pk", tag)
+	}
+	if o.onDelete != "" && o.fk == "" {
+		t.Fatalf("parseTag(%q): ondelete without fk", tag)
+	}
+	if o.sqlType != "" && strings.ContainsAny(o.sqlType, ";'\"`-/*") {
+		t.Fatalf("parseTag(%q): SQL type %q can end the statement or start a comment", tag, o.sqlType)
+	}
+	if o.fk != "" {
+		tbl, col, _ := strings.Cut(o.fk, ".")
+		if !validIdent(tbl) || (col != "" && !validIdent(col)) {
+			t.Fatalf("parseTag(%q): fk %q", tag, o.fk)
+		}
+	}
+}
+
+// FuzzQuoteIdent checks that every dialect's identifier quoting is
+// reversible and closed: the result starts and ends with the quote, every
+// quote inside is doubled, and undoubling gives the name back. A name can
+// therefore never end the quoting early, whatever it contains.
+func FuzzQuoteIdent(f *testing.F) {
+	for _, s := range []string{"id", "", `a"b`, "a`b", `"`, "``", `x"; DROP TABLE t; --`, "é", "\x00", `""""`} {
+		f.Add(s)
+	}
+	dialects := []*Dialect{Postgres, MySQL, MariaDB, SQLite}
+	f.Fuzz(func(t *testing.T, name string) {
+		for _, d := range dialects {
+			b := getBuilder(d)
+			b.ident(name)
+			got := string(b.buf) // not b.sql(): fuzzed names would fill its intern table
+			putBuilder(b)
+			q := string(d.IdentQuote)
+			if len(got) < 2 || !strings.HasPrefix(got, q) || !strings.HasSuffix(got, q) {
+				t.Fatalf("%s: ident(%q) = %q: not quoted", d.Name, name, got)
+			}
+			inner := got[1 : len(got)-1]
+			if strings.Count(strings.ReplaceAll(inner, q+q, ""), q) != 0 {
+				t.Fatalf("%s: ident(%q) = %q: a lone quote inside ends the identifier early", d.Name, name, got)
+			}
+			if back := strings.ReplaceAll(inner, q+q, q); back != name {
+				t.Fatalf("%s: ident(%q) = %q unquotes to %q", d.Name, name, got, back)
+			}
+		}
+	})
+}
