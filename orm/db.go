@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/aiodb/aiodb/driver"
 	"github.com/aiodb/aiodb/hooks"
@@ -31,6 +32,9 @@ type DB struct {
 	closed atomic.Bool
 	idle   int          // idle connections restored when a Manager reopens the pool
 	mysql  *mysqlServer // what Open/New learned of a MySQL-family server (nil: nothing)
+	// replicas take reads outside transactions (see Replicas); nil
+	// without them.
+	replicas *replicaSet
 }
 
 // Option configures Open and New.
@@ -42,6 +46,10 @@ type config struct {
 	hooks    []hooks.Hook
 	logger   *slog.Logger
 	dialect  *Dialect
+	// replicas are the DSNs of Replicas; replicaCooldown is
+	// ReplicaCooldown's.
+	replicas        []string
+	replicaCooldown time.Duration
 }
 
 // MaxConnections bounds the pool: at most n open connections (n <= 0 means
@@ -83,7 +91,7 @@ func Open(driverName, dsn string, opts ...Option) (*DB, error) {
 		o(&cfg)
 	}
 	var mode driver.SyncMode
-	connector, err := driver.OpenConnector(driverName, dsn, func(o *driver.Options) {
+	configure := func(o *driver.Options) {
 		if cfg.sync != nil {
 			o.Sync = *cfg.sync
 		}
@@ -94,10 +102,12 @@ func Open(driverName, dsn string, opts ...Option) (*DB, error) {
 			o.Logger = cfg.logger
 		}
 		mode = o.Sync
-	})
+	}
+	connector, err := driver.OpenConnector(driverName, dsn, configure)
 	if err != nil {
 		return nil, err
 	}
+	primaryMode := mode
 	gate := &gateConnector{Connector: connector}
 	sqlDB := sql.OpenDB(gate)
 	db, err := newDB(sqlDB, &cfg, driver.DialectOf(connector.Driver()), mode)
@@ -107,6 +117,24 @@ func Open(driverName, dsn string, opts ...Option) (*DB, error) {
 	}
 	db.ownsDB = true
 	db.gate = gate
+	if len(cfg.replicas) > 0 {
+		err := db.openReplicas(&cfg, func(dsn string) (*gateConnector, error) {
+			c, err := driver.OpenConnector(driverName, dsn, configure)
+			if err != nil {
+				return nil, err
+			}
+			if mode != primaryMode {
+				// An aio_sync in one DSN only would make a read pass
+				// the guard or not depending on where it lands.
+				return nil, fmt.Errorf("its sync guard mode %v differs from the primary's %v; set aio_sync alike or use orm.SyncMode", mode, primaryMode)
+			}
+			return &gateConnector{Connector: c}, nil
+		})
+		if err != nil {
+			sqlDB.Close()
+			return nil, err
+		}
+	}
 	return db, nil
 }
 
@@ -120,6 +148,9 @@ func New(sqlDB *sql.DB, opts ...Option) (*DB, error) {
 	var cfg config
 	for _, o := range opts {
 		o(&cfg)
+	}
+	if len(cfg.replicas) > 0 {
+		return nil, errors.New("orm.New: Replicas needs orm.Open, which opens the replicas with the primary's driver")
 	}
 	var mode driver.SyncMode
 	if d, ok := sqlDB.Driver().(interface{ Options() driver.Options }); ok {
@@ -159,10 +190,14 @@ func (db *DB) Dialect() *Dialect { return db.dialect }
 // reopens the DB afterwards.
 func (db *DB) Close() error {
 	db.closed.Store(true)
-	if db.ownsDB {
-		return db.sqlDB.Close()
+	var rerr error
+	if db.replicas != nil {
+		rerr = db.replicas.close()
 	}
-	return nil
+	if db.ownsDB {
+		return errors.Join(db.sqlDB.Close(), rerr)
+	}
+	return rerr
 }
 
 // executor is what statements run on: the pool, or the transaction bound
@@ -226,6 +261,9 @@ func (db *DB) suspend() error {
 		}
 		return db.sqlDB.Close()
 	}
+	if db.replicas != nil {
+		db.replicas.suspend()
+	}
 	if db.gate.closed.Swap(true) {
 		return nil
 	}
@@ -246,6 +284,9 @@ func (db *DB) resume(ctx context.Context) error {
 	}
 	if err := db.sqlDB.PingContext(ctx); err != nil {
 		return fmt.Errorf("orm: Manager.Connect: %w", err)
+	}
+	if db.replicas != nil {
+		db.replicas.resume(ctx, db.idle)
 	}
 	return nil
 }
