@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql/driver"
 	"errors"
+	"net"
 	"time"
 
 	"github.com/aiodb/aiodb/hooks"
@@ -34,6 +35,10 @@ type conn struct {
 	pinger    driver.Pinger
 	resetter  driver.SessionResetter
 	validator driver.Validator
+
+	// netConn is the socket under the inner connection when the
+	// connector recorded it (lib/pq), for ResetSession's liveness check.
+	netConn net.Conn
 }
 
 // validConn is the connection used when the inner one implements
@@ -169,12 +174,15 @@ func (c *conn) prepare(ctx context.Context, query string) (driver.Stmt, error) {
 // by its first use. When the inner connection has no ExecerContext or
 // returns driver.ErrSkip, the statement is prepared, run and closed here,
 // so that hooks see one statement.
-func (c *conn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+func (c *conn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (_ driver.Result, err error) {
 	if e, p := c.guard(ctx, opExec, query, sqlExecDC); e != nil {
 		if p {
 			panic(e)
 		}
 		return nil, e
+	}
+	if c.mayResend() {
+		defer func() { err = lostAfterSend(err, "exec") }()
 	}
 	if c.cache != nil {
 		return c.execWithCache(ctx, query, args)
@@ -237,12 +245,15 @@ func (c *conn) exec(ctx context.Context, query string, args []driver.NamedValue)
 // release it when Next panics. With the statement cache on, a cacheable
 // query with arguments runs on a statement prepared on the connection by
 // its first use (see ExecContext).
-func (c *conn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+func (c *conn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (_ driver.Rows, err error) {
 	if e, _ := c.guard(ctx, opQuery, query, ""); e != nil {
 		if e.Mode == SyncPanic {
 			return panicRows{e}, nil
 		}
 		return nil, e
+	}
+	if c.mayResend() {
+		defer func() { err = lostAfterSend(err, "query") }()
 	}
 	if c.cache != nil {
 		return c.queryWithCache(ctx, query, args)
@@ -382,8 +393,15 @@ func (c *conn) Ping(ctx context.Context) error {
 
 // ResetSession is called by database/sql before a pooled connection is
 // reused: it forwards to the inner connection (nothing to do when it has
-// no SessionResetter) and fires OnReset.
+// no SessionResetter) and fires OnReset. On lib/pq it first peeks at the
+// socket and answers driver.ErrBadConn when the server has closed the
+// session (a restart, a killed backend): database/sql then takes another
+// connection before anything is sent, where lib/pq would only find out
+// after sending the statement.
 func (c *conn) ResetSession(ctx context.Context) error {
+	if c.netConn != nil && !connAlive(c.netConn) {
+		return driver.ErrBadConn
+	}
 	h := c.opts.Hooks
 	if h == nil {
 		if c.resetter == nil {
@@ -430,7 +448,11 @@ func (t *tx) finish(kind hooks.TxKind) error {
 	}
 	var err error
 	if kind == hooks.TxCommit {
+		resend := t.c.mayResend()
 		err = t.inner.Commit()
+		if resend {
+			err = lostAfterSend(err, "commit")
+		}
 	} else {
 		err = t.inner.Rollback()
 	}

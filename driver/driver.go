@@ -36,6 +36,11 @@ type cachePolicy struct {
 	// second use), because a prepared statement returns the same values
 	// as the inner driver's own path and runs faster.
 	noArgs bool
+	// badConnAfterSend: the inner driver answers driver.ErrBadConn also
+	// when a statement may have reached the server (lib/pq), so the
+	// wrapper turns that answer into ErrConnLost and checks idle sockets
+	// before reuse instead (see connlost.go).
+	badConnAfterSend bool
 }
 
 var (
@@ -194,6 +199,11 @@ func (c *Connector) Connect(ctx context.Context) (driver.Conn, error) {
 	if h != nil {
 		start = time.Now()
 	}
+	var slot *netConnSlot
+	if c.policy.badConnAfterSend {
+		slot = new(netConnSlot)
+		ctx = context.WithValue(ctx, netConnSlotKey{}, slot)
+	}
 	ic, err := c.inner.Connect(ctx)
 	if err != nil {
 		if h != nil {
@@ -202,6 +212,9 @@ func (c *Connector) Connect(ctx context.Context) (driver.Conn, error) {
 		return nil, err
 	}
 	cn := newConn(ic, &c.opts, c.policy)
+	if slot != nil {
+		cn.netConn = slot.c
+	}
 	if h != nil {
 		h.OnConnect(ctx, &hooks.ConnEvent{ConnID: cn.id, Driver: c.opts.Name, Duration: time.Since(start)})
 	}

@@ -54,9 +54,9 @@ var registered = map[string]*Driver{
 	"aiopg": {
 		inner:        pq.Driver{},
 		opts:         Options{Name: "aiopg", Dialect: DialectPostgres, StmtCacheSize: -1},
-		openFn:       func(dsn string) (driver.Connector, error) { return pq.NewConnector(dsn) },
+		openFn:       openPQ,
 		cacheDefault: pqCacheDefault,
-		cachePolicy:  cachePolicy{serverStmts: true, noArgs: true},
+		cachePolicy:  cachePolicy{serverStmts: true, noArgs: true, badConnAfterSend: true},
 	},
 	"aiopgx": {
 		inner: stdlib.GetDefaultDriver(),
@@ -80,6 +80,17 @@ var registered = map[string]*Driver{
 		openFn:      sqlite.NewConnector,
 		cachePolicy: cachePolicy{noArgs: true},
 	},
+}
+
+// openPQ is lib/pq's connector with a dialer that records each
+// connection's socket, for the liveness check before reuse.
+func openPQ(dsn string) (driver.Connector, error) {
+	c, err := pq.NewConnector(dsn)
+	if err != nil {
+		return nil, err
+	}
+	c.Dialer(recordingDialer{})
+	return c, nil
 }
 
 // pqCacheDefault turns the cache off by default when the DSN asks lib/pq

@@ -79,13 +79,16 @@ func (s *stmt) Query(args []driver.Value) (driver.Rows, error) {
 // call made through database/sql returns the *SyncCallError instead of
 // panicking, because (*sql.Stmt).ExecContext does not release its
 // connection on a panic.
-func (s *stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
+func (s *stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (_ driver.Result, err error) {
 	c := s.c
 	if e, p := c.guard(ctx, opExec, s.query, ""); e != nil {
 		if p {
 			panic(e)
 		}
 		return nil, e
+	}
+	if c.mayResend() {
+		defer func() { err = lostAfterSend(err, "exec") }()
 	}
 	if c.opts.Hooks == nil {
 		return stmtExec(ctx, s.inner, args)
@@ -104,13 +107,16 @@ func (s *stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (drive
 
 // QueryContext runs the statement after the guard; under SyncPanic a sync
 // call returns rows whose Columns and Next panic (see conn.QueryContext).
-func (s *stmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
+func (s *stmt) QueryContext(ctx context.Context, args []driver.NamedValue) (_ driver.Rows, err error) {
 	c := s.c
 	if e, _ := c.guard(ctx, opQuery, s.query, ""); e != nil {
 		if e.Mode == SyncPanic {
 			return panicRows{e}, nil
 		}
 		return nil, e
+	}
+	if c.mayResend() {
+		defer func() { err = lostAfterSend(err, "query") }()
 	}
 	if c.opts.Hooks == nil {
 		ri, err := stmtQuery(ctx, s.inner, args)

@@ -1,0 +1,74 @@
+package driver
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"net"
+	"time"
+)
+
+// ErrConnLost is matched (errors.Is) by the error of a statement or COMMIT
+// whose connection broke after it may have reached the server. lib/pq
+// answers driver.ErrBadConn there (on a FATAL error such as
+// pg_terminate_backend's or a server shutdown's, or on EOF), and
+// database/sql runs a statement that got driver.ErrBadConn again on
+// another connection: an INSERT or a nextval would then run twice. The
+// wrapper returns this error instead, so nothing is run again and the
+// caller learns that the outcome is unknown. The connection is discarded
+// either way. pgx and go-sql-driver/mysql answer driver.ErrBadConn only
+// when nothing was sent, so their answers pass through and are retried.
+var ErrConnLost = errors.New("connection lost while the statement ran; it may have reached the server, so it was not run again")
+
+// lostAfterSend turns the inner driver's driver.ErrBadConn into an error
+// matching ErrConnLost. Called only when the connection was valid before
+// the call, so the statement may have been sent.
+func lostAfterSend(err error, op string) error {
+	if err == driver.ErrBadConn { // the drivers return it bare
+		return &connLostError{op: op}
+	}
+	return err
+}
+
+type connLostError struct{ op string }
+
+func (e *connLostError) Error() string        { return "aiodb: " + e.op + ": " + ErrConnLost.Error() }
+func (e *connLostError) Is(target error) bool { return target == ErrConnLost }
+
+// mayResend reports whether c's inner driver answers driver.ErrBadConn
+// after sending and the connection is valid now, so that an ErrBadConn
+// coming back from the next call must be turned into ErrConnLost.
+func (c *conn) mayResend() bool {
+	return c.policy.badConnAfterSend && c.validator != nil && c.validator.IsValid()
+}
+
+// netConnSlot receives the socket the inner connector dials during one
+// Connect (see recordingDialer), for the liveness check of ResetSession.
+type netConnSlot struct{ c net.Conn }
+
+type netConnSlotKey struct{}
+
+// recordingDialer is lib/pq's dialer with the socket recorded in the
+// Connect call's netConnSlot.
+type recordingDialer struct{}
+
+func (recordingDialer) Dial(network, address string) (net.Conn, error) {
+	return recordingDialer{}.DialContext(context.Background(), network, address)
+}
+
+func (recordingDialer) DialTimeout(network, address string, timeout time.Duration) (net.Conn, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	return recordingDialer{}.DialContext(ctx, network, address)
+}
+
+func (recordingDialer) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
+	var d net.Dialer
+	c, err := d.DialContext(ctx, network, address)
+	if err == nil {
+		if slot, ok := ctx.Value(netConnSlotKey{}).(*netConnSlot); ok {
+			slot.c = c
+		}
+	}
+	return c, err
+}

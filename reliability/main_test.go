@@ -1,0 +1,192 @@
+package reliability_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net"
+
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aiodb/aiodb/aio"
+	_ "github.com/aiodb/aiodb/driver"
+	"github.com/aiodb/aiodb/internal/leakcheck"
+	"github.com/aiodb/aiodb/internal/testenv"
+	"github.com/aiodb/aiodb/orm"
+)
+
+// TestMain fails the run when a goroutine started by the tests (a pooled
+// connection's reader, an unread stream, an *sql.DB never closed) is still
+// running after them: every fault below must leave nothing behind.
+func TestMain(m *testing.M) { leakcheck.Main(m) }
+
+// server is one database the fault tests run against, with the SQL that
+// differs between PostgreSQL and MariaDB.
+type server struct {
+	name   string // subtest name
+	driver string // aiodb driver
+	dsn    func(testing.TB) string
+	pid    string // the session's id on the server
+	kill   string // ends another session; %d is its id
+	sleep  string // a statement that runs for %g seconds
+}
+
+var (
+	pgServer = server{
+		name: "aiopg", driver: "aiopg", dsn: testenv.PostgresDSN,
+		pid:   "SELECT pg_backend_pid()",
+		kill:  "SELECT pg_terminate_backend(%d)",
+		sleep: "SELECT pg_sleep(%g)",
+	}
+	pgxServer = server{
+		name: "aiopgx", driver: "aiopgx", dsn: testenv.PostgresDSN,
+		pid:   pgServer.pid,
+		kill:  pgServer.kill,
+		sleep: pgServer.sleep,
+	}
+	myServer = server{
+		name: "aiomysql", driver: "aiomysql", dsn: testenv.MySQLDSN,
+		pid:   "SELECT CONNECTION_ID()",
+		kill:  "KILL %d",
+		sleep: "SELECT SLEEP(%g)",
+	}
+	servers = []server{pgServer, pgxServer, myServer}
+)
+
+// open opens an ORM pool of at most n connections on s, closed when the
+// test ends.
+func (s server) open(t testing.TB, n int) *orm.DB {
+	t.Helper()
+	db, err := orm.Open(s.driver, s.dsn(t), orm.MaxConnections(n))
+	if err != nil {
+		t.Fatalf("orm.Open(%s): %v", s.driver, err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// admin opens a second, separate pool on s: the one that kills sessions
+// and checks tables, never the pool under test.
+func (s server) admin(t testing.TB) *sql.DB {
+	t.Helper()
+	db, err := sql.Open(s.driver, s.dsn(t))
+	if err != nil {
+		t.Fatalf("sql.Open(%s): %v", s.driver, err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// sessionID returns the server's id of the session behind conn.
+func (s server) sessionID(ctx context.Context, t testing.TB, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}) int64 {
+	t.Helper()
+	var id int64
+	if err := q.QueryRowContext(ctx, s.pid).Scan(&id); err != nil {
+		t.Fatalf("%s: %s: %v", s.name, s.pid, err)
+	}
+	return id
+}
+
+// killSession ends the session id from the admin pool.
+func (s server) killSession(t testing.TB, admin *sql.DB, id int64) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := admin.ExecContext(ctx, fmt.Sprintf(s.kill, id)); err != nil {
+		t.Errorf("%s: killing session %d: %v", s.name, id, err)
+	}
+}
+
+// killWhenRunning kills session id once the server shows it running a
+// statement containing marker, so that the kill lands mid-statement rather
+// than before it was sent. It gives up after 10 s.
+func (s server) killWhenRunning(t testing.TB, admin *sql.DB, id int64, marker string) {
+	t.Helper()
+	q := "SELECT count(*) FROM pg_stat_activity WHERE pid = $1 AND state = 'active' AND query LIKE '%' || $2 || '%'"
+	if s.driver == "aiomysql" {
+		q = "SELECT count(*) FROM information_schema.PROCESSLIST WHERE ID = ? AND INFO LIKE CONCAT('%', ?, '%')"
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		var n int
+		if err := admin.QueryRow(q, id, marker).Scan(&n); err != nil {
+			t.Errorf("%s: watching session %d: %v", s.name, id, err)
+			return
+		}
+		if n > 0 {
+			s.killSession(t, admin, id)
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Errorf("%s: session %d never ran %q", s.name, id, marker)
+}
+
+// waitIdle fails t unless every connection of db is back in the pool
+// within 5 s: a fault must not leave one checked out.
+func waitIdle(t testing.TB, what string, db *sql.DB) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		st := db.Stats()
+		if st.InUse == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("%s: %d connection(s) still in use 5s later (stats %+v)", what, st.InUse, st)
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// mustExec runs DDL or cleanup on db outside the guard.
+func mustExec(t testing.TB, db *sql.DB, query string, args ...any) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(aio.AllowSync(context.Background()), 30*time.Second)
+	defer cancel()
+	if _, err := db.ExecContext(ctx, query, args...); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+}
+
+// isCtxErr reports whether err says the caller's context ended, in any of
+// the forms the drivers give it.
+func isCtxErr(err error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	// lib/pq reports a cancel it sent to the server as the server's error.
+	return err != nil && strings.Contains(err.Error(), "canceling statement due to user request")
+}
+
+// waitPort waits up to d for a server to accept TCP connections at addr.
+func waitPort(addr string, d time.Duration) error {
+	deadline := time.Now().Add(d)
+	for {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			c.Close()
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s did not accept connections in %v: %w", addr, d, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// run runs a command and returns its combined output in the error.
+func run(name string, args ...string) error {
+	out, err := exec.Command(name, args...).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%s %s: %v: %s", name, strings.Join(args, " "), err, out)
+	}
+	return nil
+}
