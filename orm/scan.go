@@ -296,7 +296,7 @@ func (db *DB) run(ctx context.Context, b *builder, fn func(rows *sql.Rows) error
 		return b.err
 	}
 	query := b.sql()
-	exec, release, err := db.acquire(ctx)
+	exec, release, err := db.acquireQuery(ctx, query)
 	if err != nil {
 		return err
 	}
