@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"sync/atomic"
 	"time"
+
+	"github.com/aiodb/aiodb/driver"
 )
 
 // Replicas makes Open open a pool for each DSN, with the same driver and
@@ -123,10 +125,12 @@ func (s *replicaSet) QueryRowContext(ctx context.Context, query string, args ...
 }
 
 // isConnError reports whether err means the server could not be reached
-// or the connection broke, as opposed to an error of the statement.
+// or the connection broke, as opposed to an error of the statement. A
+// read is safe to run again elsewhere even when it reached the server
+// (driver.ErrConnLost).
 func isConnError(err error) bool {
 	var ne net.Error
-	return errors.As(err, &ne) || errors.Is(err, sqldriver.ErrBadConn) ||
+	return errors.As(err, &ne) || errors.Is(err, sqldriver.ErrBadConn) || errors.Is(err, driver.ErrConnLost) ||
 		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
