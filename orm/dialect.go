@@ -104,6 +104,9 @@ type Dialect struct {
 	// type time.Time and *time.Time then parse it.
 	TimeAsText bool
 
+	// JSON is how JSONGet, JSONText and JSONContains are written.
+	JSON JSONStyle
+
 	// Types are the DDL column types.
 	Types DDLTypes
 	// AutoIncrement is appended to the type of an auto primary key.

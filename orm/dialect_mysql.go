@@ -21,6 +21,7 @@ var MySQL = &Dialect{
 	False:       "FALSE",
 	MaxParams:   65535,
 	TimeAsText:  true,
+	JSON:        JSONMySQL,
 	Types: DDLTypes{
 		Bool: "BOOL",
 		Int8: "TINYINT", Int16: "SMALLINT", Int32: "INT", Int64: "BIGINT",

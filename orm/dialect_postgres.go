@@ -23,6 +23,7 @@ var Postgres = &Dialect{
 	False:           "FALSE",
 	MaxParams:       65535,
 	ArrayParams:     true,
+	JSON:            JSONPostgres,
 	Types: DDLTypes{
 		Bool: "BOOLEAN",
 		Int8: "SMALLINT", Int16: "SMALLINT", Int32: "INTEGER", Int64: "BIGINT",

@@ -23,6 +23,7 @@ var SQLite = &Dialect{
 	MaxParams:       32766,
 	BindTime:        sqliteTime,
 	TimeAsText:      true,
+	JSON:            JSONSQLite,
 	Types: DDLTypes{
 		Bool: "BOOLEAN",
 		Int8: "INTEGER", Int16: "INTEGER", Int32: "INTEGER", Int64: "INTEGER",

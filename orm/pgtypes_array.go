@@ -283,6 +283,15 @@ func (d arrayDest) Scan(src any) error {
 	return nil
 }
 
+// pgArrayArg is slice's array text form, for a bound argument.
+func pgArrayArg(slice any) (string, error) {
+	rv := reflect.ValueOf(slice)
+	if !rv.IsValid() || arrayElemOf(rv.Type()) == nil {
+		return "", fmt.Errorf("%T is not a slice of bools, integers, floats, strings or UUIDs", slice)
+	}
+	return string(appendPGArray(nil, rv, arrayElemOf(rv.Type()))), nil
+}
+
 // PGArray wraps a slice ([]int64, []string, []*float64, []UUID, ...) as an
 // argument bound as a PostgreSQL array in text form, which both aiopg and
 // aiopgx accept; use it to compare an array column with a value:
