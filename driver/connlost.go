@@ -44,7 +44,35 @@ func (c *conn) mayResend() bool {
 
 // netConnSlot receives the socket the inner connector dials during one
 // Connect (see recordingDialer), for the liveness check of ResetSession.
-type netConnSlot struct{ c net.Conn }
+// lib/pq does not watch the context during its startup exchange, so a
+// connect to a server that accepts but does not answer would outlive the
+// caller's deadline: the slot also ends the socket's I/O when Connect's
+// context ends before Connect returns.
+type netConnSlot struct {
+	ctx  context.Context // Connect's, not the dial's (lib/pq cancels that one after dialing)
+	c    net.Conn
+	stop func() bool // stops the watch of ctx; false when it already fired
+}
+
+// watch records c and arms the deadline on it for when ctx ends.
+func (s *netConnSlot) watch(c net.Conn) {
+	s.finish() // lib/pq may dial more than once (sslmode=prefer, several hosts)
+	s.c = c
+	if s.ctx.Done() != nil {
+		s.stop = context.AfterFunc(s.ctx, func() { c.SetDeadline(time.Unix(1, 0)) })
+	}
+}
+
+// finish disarms the watch; it reports false when the context ended
+// during the connect, which then must not be used.
+func (s *netConnSlot) finish() bool {
+	if s.stop == nil {
+		return true
+	}
+	ok := s.stop()
+	s.stop = nil
+	return ok
+}
 
 type netConnSlotKey struct{}
 
@@ -67,7 +95,7 @@ func (recordingDialer) DialContext(ctx context.Context, network, address string)
 	c, err := d.DialContext(ctx, network, address)
 	if err == nil {
 		if slot, ok := ctx.Value(netConnSlotKey{}).(*netConnSlot); ok {
-			slot.c = c
+			slot.watch(c)
 		}
 	}
 	return c, err

@@ -3,6 +3,7 @@ package driver
 import (
 	"context"
 	"database/sql/driver"
+	"fmt"
 	"io"
 	"sync/atomic"
 	"time"
@@ -201,10 +202,18 @@ func (c *Connector) Connect(ctx context.Context) (driver.Conn, error) {
 	}
 	var slot *netConnSlot
 	if c.policy.badConnAfterSend {
-		slot = new(netConnSlot)
+		slot = &netConnSlot{ctx: ctx}
 		ctx = context.WithValue(ctx, netConnSlotKey{}, slot)
 	}
 	ic, err := c.inner.Connect(ctx)
+	if slot != nil && !slot.finish() {
+		// The context ended while lib/pq was connecting: its socket's
+		// deadline has passed, so the connection cannot be used.
+		if err == nil { // on error lib/pq returns a typed nil
+			ic.Close()
+		}
+		ic, err = nil, fmt.Errorf("aiodb: connect: %w (%v)", ctx.Err(), err)
+	}
 	if err != nil {
 		if h != nil {
 			h.OnConnect(ctx, &hooks.ConnEvent{Driver: c.opts.Name, Duration: time.Since(start), Err: err})

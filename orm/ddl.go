@@ -124,6 +124,9 @@ func (m *Model[T]) CreateTableSQL(ifNotExists bool) ([]string, error) {
 			stmts = append(stmts, string(b.buf))
 		}
 	}
+	if m.db.hstore && d.Types.HStore != "" && hasHStore(t) {
+		stmts = append([]string{"CREATE EXTENSION IF NOT EXISTS hstore"}, stmts...) // RegisterHStore
+	}
 	return stmts, nil
 }
 

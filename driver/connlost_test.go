@@ -1,0 +1,78 @@
+package driver
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"net"
+	"testing"
+	"time"
+)
+
+// TestPQConnectHonoursDeadline connects aiopg to a server that accepts the
+// TCP connection and never answers lib/pq's startup message: lib/pq alone
+// would wait for ever; the call must end at its context's deadline with an
+// error matching it, and leave no connection counted in the pool.
+func TestPQConnectHonoursDeadline(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	accepted := make(chan net.Conn, 8)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				close(accepted)
+				return
+			}
+			accepted <- c
+		}
+	}()
+	defer func() {
+		ln.Close()
+		for c := range accepted {
+			c.Close()
+		}
+	}()
+
+	db, err := sql.Open("aiopg", "postgres://nobody@"+ln.Addr().String()+"/silent?sslmode=disable")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for range 3 {
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		start := time.Now()
+		err := db.PingContext(ctx)
+		cancel()
+		if took := time.Since(start); !errors.Is(err, context.DeadlineExceeded) || took > 2*time.Second {
+			t.Fatalf("ping of a silent server: %v after %v; want context.DeadlineExceeded at the 200ms deadline", err, took)
+		}
+	}
+	if n := db.Stats().OpenConnections; n != 0 {
+		t.Errorf("%d connection(s) counted open after connects that failed", n)
+	}
+}
+
+// TestLostAfterSend: database/sql runs again whatever matches
+// driver.ErrBadConn, so lib/pq's ErrBadConn after sending must become an
+// error that matches ErrConnLost and not driver.ErrBadConn, naming the
+// operation; every other error passes unchanged.
+func TestLostAfterSend(t *testing.T) {
+	err := lostAfterSend(driver.ErrBadConn, "commit")
+	if !errors.Is(err, ErrConnLost) || errors.Is(err, driver.ErrBadConn) {
+		t.Fatalf("lostAfterSend(ErrBadConn) = %v: want ErrConnLost, not driver.ErrBadConn", err)
+	}
+	if want := "aiodb: commit: "; err.Error()[:len(want)] != want {
+		t.Errorf("error %q does not name the operation", err)
+	}
+	other := errors.New("pq: duplicate key")
+	if got := lostAfterSend(other, "exec"); got != other {
+		t.Errorf("lostAfterSend changed %v into %v", other, got)
+	}
+	if got := lostAfterSend(nil, "exec"); got != nil {
+		t.Errorf("lostAfterSend(nil) = %v", got)
+	}
+}
