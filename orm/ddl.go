@@ -105,6 +105,10 @@ func (m *Model[T]) CreateTableSQL(ifNotExists bool) ([]string, error) {
 		}
 	}
 	b.writeByte(')')
+	if d.TableOptions != "" {
+		b.writeByte(' ')
+		b.write(d.TableOptions)
+	}
 	stmts := []string{string(b.buf)}
 	if !d.InlineIndexes {
 		for _, idx := range t.Indexes {

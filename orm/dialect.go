@@ -103,6 +103,11 @@ type Dialect struct {
 	// bytes (MySQL without parseTime=true, SQLite expressions); fields of
 	// type time.Time and *time.Time then parse it.
 	TimeAsText bool
+	// TimeWallUTC is true when time columns keep a wall clock without a
+	// zone (MySQL DATETIME) and BindTime writes it in UTC: a time.Time
+	// the driver read in another location (go-sql-driver/mysql with
+	// loc=Local) is that UTC wall clock, and is read back as such.
+	TimeWallUTC bool
 
 	// JSON is how JSONGet, JSONText and JSONContains are written.
 	JSON JSONStyle
@@ -120,6 +125,10 @@ type Dialect struct {
 	// InlineIndexes writes non-unique indexes inside CREATE TABLE (MySQL)
 	// instead of as CREATE INDEX IF NOT EXISTS statements.
 	InlineIndexes bool
+	// TableOptions follow CREATE TABLE's closing parenthesis (MySQL:
+	// DEFAULT CHARSET=utf8mb4, so that a server or database whose
+	// default is latin1 or 3-byte utf8 still stores emoji); "" for none.
+	TableOptions string
 
 	// IsIntegrityError reports whether err (from the driver) is a unique,
 	// foreign-key, not-null or check violation; such errors are returned

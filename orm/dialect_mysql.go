@@ -21,6 +21,8 @@ var MySQL = &Dialect{
 	False:       "FALSE",
 	MaxParams:   65535,
 	TimeAsText:  true,
+	TimeWallUTC: true,
+	BindTime:    mysqlTime,
 	JSON:        JSONMySQL,
 	Types: DDLTypes{
 		Bool: "BOOL",
@@ -34,6 +36,7 @@ var MySQL = &Dialect{
 	},
 	AutoIncrement:    "AUTO_INCREMENT",
 	InlineIndexes:    true,
+	TableOptions:     "DEFAULT CHARSET=utf8mb4",
 	IsIntegrityError: isMySQLIntegrityError,
 	IsRetryable:      isMySQLRetryable,
 }

@@ -371,7 +371,13 @@ func (q *InsertQuery[T]) Exec(ctx context.Context) (int64, error) {
 			n, err = scanInto(q.m, b, rows, q.rows)
 			return err
 		})
-		return int64(n), err
+		if err != nil {
+			// MariaDB streams RETURNING rows before a later row fails
+			// the statement: keys read so far name rows that are not.
+			q.zeroAutoKeys(p)
+			return 0, err
+		}
+		return int64(n), nil
 	}
 	if p.autoBack && len(q.rows) > 1 && !db.consecutiveIDs() {
 		return q.execEach(ctx, b, p.fields)

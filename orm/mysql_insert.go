@@ -71,3 +71,21 @@ func (q *InsertQuery[T]) execEach(ctx context.Context, multi *builder, fields []
 	}
 	return n, nil
 }
+
+// zeroAutoKeys zeroes the auto key of every row after a failed insert
+// that was to read it back (the key was zero in every row, so it is left
+// out of the columns written).
+func (q *InsertQuery[T]) zeroAutoKeys(p insertPlan) {
+	a := q.m.t.auto
+	if a == nil {
+		return
+	}
+	for _, f := range p.fields {
+		if f == a {
+			return // the keys were the caller's
+		}
+	}
+	for _, r := range q.rows {
+		a.setInt(ptrOf(r), 0)
+	}
+}

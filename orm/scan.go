@@ -153,7 +153,7 @@ func (b *builder) setDest(p *scanPlan, base unsafe.Pointer) {
 			b.dest[i] = &b.discard
 		case p.hasTimes && f.kind != kindOther:
 			ts := &b.times[i]
-			*ts = timeScanner{field: f}
+			*ts = timeScanner{field: f, wallUTC: b.d.TimeWallUTC}
 			switch f.kind {
 			case kindTime:
 				ts.dst = (*time.Time)(f.addr(base))
@@ -225,6 +225,9 @@ type timeScanner struct {
 	dst   *time.Time    // a time.Time field
 	ptr   **time.Time   // or a *time.Time field
 	null  *sql.NullTime // or a sql.NullTime field
+	// wallUTC: a time.Time from the driver is a UTC wall clock read in
+	// the driver's location (Dialect.TimeWallUTC).
+	wallUTC bool
 }
 
 // textTimeLayouts are tried in order; a time without an offset is UTC,
@@ -243,6 +246,9 @@ func (s *timeScanner) Scan(src any) error {
 	switch v := src.(type) {
 	case time.Time:
 		t = v
+		if s.wallUTC && v.Location() != time.UTC {
+			t = time.Date(v.Year(), v.Month(), v.Day(), v.Hour(), v.Minute(), v.Second(), v.Nanosecond(), time.UTC)
+		}
 	case nil:
 		switch {
 		case s.ptr != nil:
@@ -481,7 +487,7 @@ func ScalarAs[V any](ctx context.Context, q ScalarQuery) (V, error) {
 		}
 		var dst any = &v
 		if tp, ok := dst.(*time.Time); ok && db.dialect.TimeAsText {
-			dst = &timeScanner{field: &Field{Column: cols[0], GoName: "(scalar)"}, dst: tp}
+			dst = &timeScanner{field: &Field{Column: cols[0], GoName: "(scalar)"}, dst: tp, wallUTC: db.dialect.TimeWallUTC}
 		}
 		b.dest[0] = dst
 		if err := rows.Scan(b.dest...); err != nil {

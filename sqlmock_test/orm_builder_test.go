@@ -267,7 +267,7 @@ var ormCases = []ormCase{
 			lit: `SELECT "id" FROM "books" WHERE "published" >= ?`,
 		},
 		args:   []any{ormDay},
-		argsBy: map[string][]any{lit: {"2024-03-01 12:30:00.000000000+00:00"}},
+		argsBy: map[string][]any{lit: {"2024-03-01 12:30:00.000000000+00:00"}, my: {"2024-03-01 12:30:00"}},
 	},
 	{
 		name: "insert one row: auto key and zero defaulted column left to the database",
