@@ -35,6 +35,8 @@ type DB struct {
 	// replicas take reads outside transactions (see Replicas); nil
 	// without them.
 	replicas *replicaSet
+	// hstore is RegisterHStore: CreateTable creates the extension.
+	hstore bool
 }
 
 // Option configures Open and New.
@@ -50,6 +52,7 @@ type config struct {
 	// ReplicaCooldown's.
 	replicas        []string
 	replicaCooldown time.Duration
+	hstore          bool // RegisterHStore
 }
 
 // MaxConnections bounds the pool: at most n open connections (n <= 0 means
@@ -176,7 +179,7 @@ func newDB(sqlDB *sql.DB, cfg *config, dialectName string, mode driver.SyncMode)
 		idle = cfg.maxConns
 	}
 	d, srv := mysqlDialect(sqlDB, d, cfg.dialect != nil)
-	return &DB{sqlDB: sqlDB, dialect: d, sync: mode, idle: idle, mysql: srv}, nil
+	return &DB{sqlDB: sqlDB, dialect: d, sync: mode, idle: idle, mysql: srv, hstore: cfg.hstore}, nil
 }
 
 // SQLDB returns the underlying guarded *sql.DB.

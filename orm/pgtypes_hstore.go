@@ -26,6 +26,24 @@ type HStore map[string]*string
 
 var hstoreType = reflect.TypeFor[HStore]()
 
+// RegisterHStore is the seed's register_hstore for a PostgreSQL DB:
+// CreateTable and CreateTableSQL of a model with an HStore field then
+// begin with CREATE EXTENSION IF NOT EXISTS hstore (which needs the
+// CREATE privilege on the database; hstore is a trusted extension). No
+// per-connection registration is needed: HStore speaks the text form.
+// Without it, the extension must already exist. Other dialects ignore it.
+func RegisterHStore() Option { return func(c *config) { c.hstore = true } }
+
+// hasHStore reports whether t has an HStore (or *HStore) column.
+func hasHStore(t *Table) bool {
+	for _, f := range t.Fields {
+		if f.Type == hstoreType || f.Type == reflect.PointerTo(hstoreType) {
+			return true
+		}
+	}
+	return false
+}
+
 // Value is the hstore text form, keys in sorted order.
 func (h HStore) Value() (driver.Value, error) {
 	keys := make([]string, 0, len(h))

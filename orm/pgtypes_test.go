@@ -14,18 +14,16 @@ import (
 )
 
 // pgtEach runs fn on PostgreSQL through aiopg (lib/pq) and aiopgx (pgx),
-// with the hstore extension registered.
+// with RegisterHStore (CreateTableSQL of a model with an HStore field
+// then creates the extension).
 func pgtEach(t *testing.T, fn func(t *testing.T, db *orm.DB)) {
 	for _, drv := range []string{"aiopg", "aiopgx"} {
 		t.Run(drv, func(t *testing.T) {
-			db, err := orm.Open(drv, testenv.PostgresDSN(t))
+			db, err := orm.Open(drv, testenv.PostgresDSN(t), orm.RegisterHStore())
 			if err != nil {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { db.Close() })
-			if _, err := db.SQLDB().ExecContext(context.Background(), "CREATE EXTENSION IF NOT EXISTS hstore"); err != nil {
-				t.Fatal(err)
-			}
 			fn(t, db)
 		})
 	}
@@ -295,21 +293,33 @@ func TestPGTArrayNullElement(t *testing.T) {
 	})
 }
 
-// The DDL of the PostgreSQL types.
+// The DDL of the PostgreSQL types; RegisterHStore puts CREATE EXTENSION
+// first for a model with an HStore field only.
 func TestPGTCreateTableSQL(t *testing.T) {
-	db, err := orm.Open("aiopg", "postgres://127.0.0.1:1/none?sslmode=disable")
+	open := func(opts ...orm.Option) *orm.DB {
+		db, err := orm.Open("aiopg", "postgres://127.0.0.1:1/none?sslmode=disable", opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
+	plain, err := orm.MustModel[pgtRow](open()).CreateTableSQL(false)
+	if err != nil || len(plain) != 1 || strings.Contains(plain[0], "EXTENSION") {
+		t.Fatalf("without RegisterHStore: %q, %v", plain, err)
+	}
+	db := open(orm.RegisterHStore())
+	if s, _ := orm.MustModel[pgtServerKey](db).CreateTableSQL(false); len(s) != 1 {
+		t.Errorf("a model without HStore: %q; want no CREATE EXTENSION", s)
+	}
+	stmts, err := orm.MustModel[pgtRow](db).CreateTableSQL(false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	rows, err := orm.NewModel[pgtRow](db)
-	if err != nil {
-		t.Fatal(err)
+	if len(stmts) != 2 || stmts[0] != "CREATE EXTENSION IF NOT EXISTS hstore" {
+		t.Fatalf("with RegisterHStore: %q; want CREATE EXTENSION first", stmts)
 	}
-	stmts, err := rows.CreateTableSQL(false)
-	if err != nil {
-		t.Fatal(err)
-	}
+	stmts = stmts[1:]
 	for _, want := range []string{
 		`"id" UUID NOT NULL`, `"doc" JSONB NOT NULL`, `"raw" JSONB,`, `"attrs" HSTORE NOT NULL`,
 		`"ints" BIGINT[] NOT NULL`, `"int32s" INTEGER[]`, `"strs" TEXT[]`, `"floats" DOUBLE PRECISION[]`,
