@@ -25,7 +25,8 @@ func ExampleErrConnLost() {
 		// The pool has already dropped the connection. Look for A-1001
 		// before inserting it again.
 		var n int
-		if err := db.QueryRowContext(ctx, "SELECT count(*) FROM orders WHERE ref = $1", "A-1001").Scan(&n); err == nil && n == 0 {
+		err = db.QueryRowContext(ctx, "SELECT count(*) FROM orders WHERE ref = $1", "A-1001").Scan(&n)
+		if err == nil && n == 0 {
 			_, err = db.ExecContext(ctx, "INSERT INTO orders (ref) VALUES ($1)", "A-1001")
 		}
 	}
