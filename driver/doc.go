@@ -182,6 +182,20 @@
 // arguments in one round trip (the cache is then off unless
 // aio_stmt_cache asks for it).
 //
+// # Broken connections
+//
+// database/sql runs a statement again on another connection when the
+// driver answers driver.ErrBadConn, which is only safe when nothing
+// reached the server. pgx and go-sql-driver/mysql keep to that; lib/pq
+// also answers it after sending (a FATAL error such as a killed backend's,
+// or EOF), so aiopg returns an error matching ErrConnLost there instead:
+// the statement, or COMMIT, is not run twice and the caller learns that
+// its outcome is unknown. To still replace connections that died while
+// idle (a server restart) without an error, aiopg peeks at the socket
+// before database/sql reuses a connection, and ends a connect at the
+// context's deadline, which lib/pq alone does not watch during its
+// startup exchange.
+//
 // # Reaching the inner connection
 //
 // The wrapper implements each optional interface of database/sql/driver
