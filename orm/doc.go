@@ -156,4 +156,41 @@
 //
 // Every statement runs on what the context carries: the pool, or the
 // transaction that DB.Atomic, DB.Transaction or DB.Savepoint bound to it.
+//
+// # Retries
+//
+// Under SERIALIZABLE (or any level with row locks) a transaction may lose
+// a conflict: PostgreSQL and CockroachDB fail it with SQLSTATE 40001 or
+// 40P01, MySQL and MariaDB with error 1213 (deadlock) or 1205 (lock wait
+// timeout), SQLite with SQLITE_BUSY. The cure is to run it again from
+// BEGIN, which the Retry option does, with bounded attempts and jittered
+// exponential backoff (the dialect's IsRetryable decides what is a
+// conflict):
+//
+//	err := db.Atomic(ctx, transfer, orm.Isolation(sql.LevelSerializable),
+//		orm.Retry(orm.RetryPolicy{MaxAttempts: 5, OnRetry: countRetry}))
+//
+// fn then runs once per attempt, so work outside the database must be
+// safe to repeat. Only the outermost Atomic or Transaction retries: a
+// nested Atomic is a savepoint, and the conflict dooms the whole
+// transaction. TxAttempt tells fn which attempt it is in; when the
+// attempts run out the error is a *RetryError wrapping the last one; the
+// wait ends with the context. The Aio twins and the Manager take the same
+// options.
+//
+// # Read replicas
+//
+// Open with Replicas sends reads to replicas and everything else to the
+// primary:
+//
+//	db, err := orm.Open("aiopgx", primaryDSN, orm.Replicas(replica1DSN, replica2DSN))
+//
+// A read is a SELECT that locks nothing, run by the query builder, the
+// model API, Prefetch, Fetch or Raw, outside a transaction. Replicas take
+// reads in turn; one whose connection fails is skipped for a cooldown
+// (ReplicaCooldown) and tried again after it, and with none healthy reads
+// go to the primary. A replica lags behind the primary, so a read that
+// must see the caller's own write takes a context from UsePrimary. The
+// replicas share the primary's driver, sync guard, hooks and pool size;
+// DB.Close and the Manager's Close and Connect cover them too.
 package orm
