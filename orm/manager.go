@@ -195,7 +195,8 @@ func (m *Manager) Close() error {
 }
 
 // Atomic runs fn like DB.AioAtomic: in a transaction, or a savepoint of
-// the one ctx carries.
+// the one ctx carries. opts are DB.Atomic's: Isolation, ReadOnly, and
+// Retry to run fn again after a serialization failure or deadlock.
 func (m *Manager) Atomic(ctx context.Context, fn func(ctx context.Context) error, opts ...TxOption) <-chan aio.Result[struct{}] {
 	if err := m.check(); err != nil {
 		return aio.Value(struct{}{}, err)
@@ -204,7 +205,7 @@ func (m *Manager) Atomic(ctx context.Context, fn func(ctx context.Context) error
 }
 
 // Transaction runs fn like DB.AioTransaction: in a new transaction, never
-// nested.
+// nested, with opts as for Atomic.
 func (m *Manager) Transaction(ctx context.Context, fn func(ctx context.Context) error, opts ...TxOption) <-chan aio.Result[struct{}] {
 	if err := m.check(); err != nil {
 		return aio.Value(struct{}{}, err)

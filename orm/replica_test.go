@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/aiodb/aiodb/aio"
+	"github.com/aiodb/aiodb/driver"
+	"github.com/aiodb/aiodb/hooks"
 	"github.com/aiodb/aiodb/internal/testenv"
 	"github.com/aiodb/aiodb/orm"
 )
@@ -424,5 +426,54 @@ func TestReplicasOnSQLite(t *testing.T) {
 	}
 	if n, _ := places.Count(orm.UsePrimary(ctx)); n != 2 {
 		t.Fatalf("primary has %d rows after Create, want 2", n)
+	}
+}
+
+// stmtLog records the statements a hook sees.
+type stmtLog struct {
+	hooks.Base
+	mu    sync.Mutex
+	stmts []string
+}
+
+func (l *stmtLog) OnStatementStart(ctx context.Context, e *hooks.StatementEvent) context.Context {
+	l.mu.Lock()
+	l.stmts = append(l.stmts, e.SQL)
+	l.mu.Unlock()
+	return ctx
+}
+
+// TestReplicasKeepGuardAndHooks: a read on a replica passes the same sync
+// guard and hooks as one on the primary.
+func TestReplicasKeepGuardAndHooks(t *testing.T) {
+	pdsn, rdsn := testenv.SQLiteDSN(t, ""), testenv.SQLiteDSN(t, "")
+	ctx := aio.AllowSync(context.Background())
+	for _, c := range []struct{ dsn, src string }{{pdsn, "primary"}, {rdsn, "replica"}} {
+		db, err := orm.Open("aiosqlite", c.dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := orm.MustModel[rrPlace](db)
+		if err := m.CreateTable(ctx, false); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.Create(ctx, &rrPlace{ID: 1, Src: c.src}); err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+	}
+	log := &stmtLog{}
+	_, places := openWithReplicas(t, "aiosqlite", pdsn, orm.Replicas(rdsn),
+		orm.SyncMode(driver.SyncError), orm.WithHooks(log))
+	if _, err := places.GetByPK(context.Background(), int64(1)); !errors.Is(err, driver.ErrSyncCall) {
+		t.Fatalf("sync read under SyncError: %v, want ErrSyncCall from the replica's guard", err)
+	}
+	if p, err := aio.Await(ctx, places.AioGetByPK(ctx, int64(1))); err != nil || p.Src != "replica" {
+		t.Fatalf("AioGetByPK = %+v, %v; want the replica's row", p, err)
+	}
+	log.mu.Lock()
+	defer log.mu.Unlock()
+	if len(log.stmts) != 1 || !strings.Contains(log.stmts[0], "rr_place") {
+		t.Fatalf("hook saw %q, want the one read sent", log.stmts)
 	}
 }
