@@ -37,8 +37,12 @@ type JSONPath struct {
 // JSONGet is the JSON value at path inside JSON column col (PostgreSQL's
 // col -> k1 -> k2): each path element is a string key or an int array
 // index. Its comparisons compare JSON values: the operand is marshalled
-// with encoding/json, so JSONGet("doc", "age").Gt(30) is numeric on
-// PostgreSQL and MySQL. An empty path is the whole document.
+// with encoding/json and compared as jsonb on PostgreSQL, so
+// JSONGet("doc", "age").Gt(30) is numeric. On MySQL and SQLite a string
+// or number operand is compared with the SQL value at path (numeric for
+// numbers too); objects and arrays compare as JSON on MySQL and as
+// compact text on MariaDB and SQLite. An empty path is the whole
+// document.
 func JSONGet(col string, path ...any) *JSONPath { return &JSONPath{col: col, path: path} }
 
 // JSONText is the value at path as text (PostgreSQL's ->>, MySQL's
@@ -171,6 +175,15 @@ func (e *jsonCmp) appendExpr(b *builder) {
 		}
 		return
 	}
+	if !e.p.text && b.d.JSON != JSONPostgres && jsonScalar(e.val) {
+		// MySQL and SQLite compare a scalar best as an SQL value: the
+		// unquoted text (MySQL converts it to a number for a number) or
+		// json_extract's typed result.
+		text := *e.p
+		text.text = true
+		(&jsonCmp{&text, e.op, e.val}).appendExpr(b)
+		return
+	}
 	e.p.appendExpr(b)
 	b.write(cmpOpSQL[e.op])
 	if x, ok := e.val.(Expr); ok || e.p.text {
@@ -189,7 +202,17 @@ func (e *jsonCmp) appendExpr(b *builder) {
 	bindJSONDoc(b, doc)
 }
 
-// bindJSONDoc binds a JSON document as the dialect's JSON type.
+// jsonScalar reports whether v is a string, number or bool (and no Expr).
+func jsonScalar(v any) bool {
+	switch v.(type) {
+	case string, bool, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, float32, float64:
+		return true
+	}
+	return false
+}
+
+// bindJSONDoc binds a JSON document as the dialect's JSON type: MariaDB
+// has no CAST(... AS JSON), and JSON_EXTRACT(?, '$') is JSON on MySQL.
 func bindJSONDoc(b *builder, doc string) {
 	switch b.d.JSON {
 	case JSONPostgres:
@@ -197,9 +220,13 @@ func bindJSONDoc(b *builder, doc string) {
 		b.bindValue(doc)
 		b.write(" AS JSONB)")
 	case JSONMySQL:
-		b.write("CAST(")
+		b.write("JSON_EXTRACT(")
 		b.bindValue(doc)
-		b.write(" AS JSON)")
+		b.write(", '$')")
+	case JSONSQLite:
+		b.write("json(")
+		b.bindValue(doc)
+		b.writeByte(')')
 	default:
 		b.bindValue(doc)
 	}

@@ -85,3 +85,73 @@ func TestPGTJSONErrors(t *testing.T) {
 		t.Errorf("Scan(nil) = %v, V = %v; want the zero V", err, j.V)
 	}
 }
+
+// JSONGet, JSONText and JSONContains filter on every dialect that has
+// them; SQLite has no containment test and says so.
+func TestPGTJSONPathEveryDialect(t *testing.T) {
+	coreEach(t, func(t *testing.T, db *orm.DB) {
+		ctx := context.Background()
+		docs, err := orm.NewModel[pgtJSONDoc](db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		coreCreate(t, db, docs)
+		for _, p := range []pgtProfile{
+			{Name: "Bob", Tags: []string{"a", "b,c"}, Attrs: map[string]string{"it's": "x"}},
+			{Name: "Eve", Tags: []string{"z"}},
+		} {
+			if _, err := docs.Create(ctx, &pgtJSONDoc{Profile: orm.NewJSON(p), Raw: json.RawMessage(`{"n":` + map[string]string{"Bob": "41", "Eve": "7"}[p.Name] + `}`)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		conds := map[string]orm.Expr{
+			"text key":    orm.JSONText("profile", "name").Eq("Bob"),
+			"text index":  orm.JSONText("profile", "tags", 1).Eq("b,c"),
+			"quoted key":  orm.JSONText("profile", "attrs", "it's").Eq("x"),
+			"get string":  orm.JSONGet("profile", "name").Eq("Bob"),
+			"get number":  orm.JSONGet("raw", "n").Gt(10),
+			"text like":   orm.JSONText("profile", "name").Like("B%"),
+			"missing key": orm.JSONText("profile", "attrs", "it's").Ne(nil),
+		}
+		if db.Dialect().JSON != orm.JSONSQLite {
+			conds["contains"] = orm.JSONContains("profile", map[string]any{"tags": []string{"b,c"}})
+		} else if _, err := docs.Select().Where(orm.JSONContains("profile", 1)).All(ctx); err == nil || !strings.Contains(err.Error(), `JSONContains("profile")`) {
+			t.Errorf("JSONContains on SQLite: %v; want an error naming the call", err)
+		}
+		for name, c := range conds {
+			list, err := docs.Select().Where(c).All(ctx)
+			if err != nil {
+				t.Errorf("%s: %v", name, err)
+				continue
+			}
+			if len(list) != 1 || list[0].Profile.V.Name != "Bob" {
+				t.Errorf("%s: %d rows, want Bob's only", name, len(list))
+			}
+		}
+		if _, err := docs.Select().Where(orm.JSONText("nope", "name").Eq("x")).All(ctx); err == nil || !strings.Contains(err.Error(), `"nope"`) {
+			t.Errorf("unknown column: %v; want an error naming it", err)
+		}
+		if _, err := docs.Select().Where(orm.JSONText("profile", 1.5).Eq("x")).All(ctx); err == nil || !strings.Contains(err.Error(), "1.5") {
+			t.Errorf("float path element: %v; want an error naming it", err)
+		}
+	})
+}
+
+// Keys and values of JSON paths are bind arguments, never SQL text.
+func TestPGTJSONPathBinds(t *testing.T) {
+	db, err := orm.Open("aiopg", "postgres://127.0.0.1:1/none?sslmode=disable")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	docs := orm.MustModel[pgtJSONDoc](db)
+	evil := "x'); DROP TABLE t; --"
+	q, args, err := docs.Select("id").Where(orm.JSONText("profile", evil, 2).Eq(evil), orm.JSONContains("raw", map[string]string{evil: evil})).SQL()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `SELECT "id" FROM "pgt_json_doc" WHERE ("profile" -> CAST($1 AS TEXT) ->> CAST($2 AS INTEGER)) = $3 AND "raw" @> CAST($4 AS JSONB)`
+	if q != want || strings.Contains(q, "DROP") || len(args) != 4 {
+		t.Errorf("SQL = %s %v\nwant %s", q, args, want)
+	}
+}
