@@ -87,8 +87,11 @@ func WithDialect(d *Dialect) Option { return func(c *config) { c.dialect = d } }
 // the MariaDB dialect (INSERT ... RETURNING) on MariaDB 10.5 and later.
 // When the server cannot be reached within 5s Open still succeeds, with
 // the MySQL dialect, which works on both but reads keys back without
-// RETURNING (see InsertQuery).
+// RETURNING (see InsertQuery). Its DSN gets loc=UTC, replacing any loc,
+// and parseTime=true unless it says otherwise: see "MySQL and MariaDB" in
+// the package documentation.
 func Open(driverName, dsn string, opts ...Option) (*DB, error) {
+	dsn = mysqlDSN(driverName, dsn)
 	var cfg config
 	for _, o := range opts {
 		o(&cfg)

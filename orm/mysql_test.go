@@ -52,21 +52,21 @@ func myServerReturning(t *testing.T) bool {
 	return strings.Contains(v, "MariaDB") && (major > 10 || major == 10 && minor >= 5)
 }
 
-// stmtLog records the SQL of every statement.
-type stmtLog struct {
+// myStmtLog records the SQL of every statement.
+type myStmtLog struct {
 	hooks.Base
 	mu   sync.Mutex
 	sqls []string
 }
 
-func (l *stmtLog) OnStatementEnd(_ context.Context, e *hooks.StatementEvent) {
+func (l *myStmtLog) OnStatementEnd(_ context.Context, e *hooks.StatementEvent) {
 	l.mu.Lock()
 	l.sqls = append(l.sqls, e.SQL)
 	l.mu.Unlock()
 }
 
 // count returns how many statements started with prefix, and forgets them.
-func (l *stmtLog) count(prefix string) int {
+func (l *myStmtLog) count(prefix string) int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	n := 0
@@ -147,7 +147,7 @@ func TestMySQLBulkInsertIDs(t *testing.T) {
 	for _, c := range cases {
 		for _, interp := range []string{"interpolateParams=true", "interpolateParams=false"} {
 			t.Run(c.name+"/"+interp, func(t *testing.T) {
-				log := &stmtLog{}
+				log := &myStmtLog{}
 				opts := []orm.Option{orm.WithHooks(log)}
 				if c.dialect != nil {
 					opts = append(opts, orm.WithDialect(c.dialect))
@@ -211,5 +211,243 @@ func TestMySQLBulkInsertIDs(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+type myTime struct {
+	ID     int64 `db:"id,pk,auto"`
+	Note   string `db:"note,size:40"`
+	At     time.Time
+	AtPtr  *time.Time
+	AtNull sql.NullTime
+}
+
+func (myTime) TableName() string { return myTable("time") }
+
+// myTimeDSNs are DSN settings a user may give; times must mean the same
+// instant under all of them.
+var myTimeDSNs = []string{
+	"",
+	"parseTime=true",
+	"parseTime=false&loc=America%2FNew_York",
+	"parseTime=true&loc=America%2FNew_York",
+	"parseTime=true&loc=Local&interpolateParams=true",
+	"parseTime=true&loc=Asia%2FKolkata&interpolateParams=true",
+	"loc=Asia%2FKolkata&interpolateParams=true",
+	// orm.New on the user's *sql.DB keeps its loc: the scanner reads the
+	// driver's times as the UTC wall clocks they are (a zone without
+	// daylight saving time, see mysqlDSN).
+	"new:parseTime=true&loc=Asia%2FKolkata",
+	"new:parseTime=false&loc=Asia%2FKolkata&interpolateParams=true",
+}
+
+// TestMySQLTimesAnyDSN writes non-UTC times through each DSN setting
+// (parseTime on and off, loc UTC, Local and others, interpolateParams on
+// and off) and reads, filters and updates them through every other: the
+// instant is the same everywhere, and the column holds its UTC wall
+// clock.
+func TestMySQLTimesAnyDSN(t *testing.T) {
+	ctx := context.Background()
+	dbs := make([]*orm.DB, len(myTimeDSNs))
+	ms := make([]*orm.Model[myTime], len(myTimeDSNs))
+	for i, p := range myTimeDSNs {
+		if rest, ok := strings.CutPrefix(p, "new:"); ok {
+			sqlDB, err := sql.Open("aiomysql", coreMySQLDSN(t, rest))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { sqlDB.Close() })
+			if dbs[i], err = orm.New(sqlDB); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			dbs[i] = myOpen(t, p)
+		}
+		ms[i] = orm.MustModel[myTime](dbs[i])
+	}
+	coreCreate(t, dbs[0], ms[0])
+	kolkata := time.FixedZone("IST", 5*3600+30*60)
+	for w, m := range ms {
+		at := time.Date(2024, 3, 10, 1, 30, 15, 123456000, kolkata).Add(time.Duration(w) * time.Hour)
+		later := at.Add(90 * time.Minute)
+		note := fmt.Sprintf("w%d", w)
+		row := &myTime{Note: note, At: at, AtPtr: &later, AtNull: sql.NullTime{Time: at, Valid: true}}
+		if _, err := m.Create(ctx, row); err != nil {
+			t.Fatalf("%q: %v", myTimeDSNs[w], err)
+		}
+		var stored string
+		if err := dbs[0].SQLDB().QueryRowContext(ctx, "SELECT CAST(at AS CHAR) FROM "+myTable("time")+" WHERE id = ?", row.ID).Scan(&stored); err != nil {
+			t.Fatal(err)
+		}
+		if want := at.UTC().Format("2006-01-02 15:04:05.000000"); stored != want {
+			t.Errorf("written with %q: column holds %s, want the UTC wall clock %s", myTimeDSNs[w], stored, want)
+		}
+		for r, rm := range ms {
+			what := fmt.Sprintf("written with %q, read with %q", myTimeDSNs[w], myTimeDSNs[r])
+			got, err := rm.Get(ctx, orm.Eq("note", note))
+			if err != nil {
+				t.Fatalf("%s: %v", what, err)
+			}
+			if !got.At.Equal(at) || got.AtPtr == nil || !got.AtPtr.Equal(later) || !got.AtNull.Valid || !got.AtNull.Time.Equal(at) {
+				t.Errorf("%s: %v %v %v, want %v %v", what, got.At, got.AtPtr, got.AtNull, at, later)
+			}
+			for _, cond := range []orm.Expr{orm.Eq("at", at), orm.Eq("at", at.UTC()), orm.Gt("at_ptr", at), orm.Lt("at", at.Add(time.Microsecond))} {
+				if n, err := rm.Count(ctx, orm.Eq("note", note), cond); err != nil || n != 1 {
+					q, args, _ := rm.Select().Where(cond).SQL()
+					t.Errorf("%s: filter %s %v: %d, %v", what, q, args, n, err)
+				}
+			}
+			mx, err := orm.ScalarAs[time.Time](ctx, rm.Select().Where(orm.Eq("note", note)).ColumnExpr(orm.SQL("MAX(?)", orm.Col("at")), "mx"))
+			if err != nil || !mx.Equal(at) {
+				t.Errorf("%s: MAX(at) = %v, %v", what, mx, err)
+			}
+		}
+		// Update through the next DSN, read through this one.
+		um := ms[(w+1)%len(ms)]
+		moved := at.In(time.FixedZone("PDT", -7*3600)).Add(24*time.Hour + 7*time.Microsecond)
+		if n, err := um.Update().Set("at", moved).Set("at_ptr", nil).Where(orm.Eq("note", note)).Exec(ctx); err != nil || n != 1 {
+			t.Fatalf("update: %d, %v", n, err)
+		}
+		got, err := m.Get(ctx, orm.Eq("note", note))
+		if err != nil || !got.At.Equal(moved) || got.AtPtr != nil {
+			t.Errorf("after update through %q, read with %q: %v %v, %v; want %v", myTimeDSNs[(w+1)%len(ms)], myTimeDSNs[w], got.At, got.AtPtr, err, moved)
+		}
+	}
+}
+
+type myText struct {
+	ID   int64  `db:"id,pk,auto"`
+	Name string `db:"name,unique,size:100"`
+	Body string
+}
+
+func (myText) TableName() string { return myTable("text") }
+
+// TestMySQLUTF8MB4: four-byte characters (emoji, rare CJK, math letters)
+// are stored, filtered, updated and read back unchanged in a table made
+// by CreateTableSQL, which asks for utf8mb4 whatever the database's
+// default.
+func TestMySQLUTF8MB4(t *testing.T) {
+	ctx := context.Background()
+	for _, p := range []string{"", "interpolateParams=true"} {
+		t.Run("dsn="+p, func(t *testing.T) {
+			db := myOpen(t, p)
+			m := orm.MustModel[myText](db)
+			stmts, err := m.CreateTableSQL(false)
+			if err != nil || !strings.HasSuffix(stmts[0], "DEFAULT CHARSET=utf8mb4") {
+				t.Fatalf("CREATE TABLE without utf8mb4: %v %v", stmts, err)
+			}
+			coreCreate(t, db, m)
+			var coll string
+			if err := db.SQLDB().QueryRowContext(ctx, "SELECT TABLE_COLLATION FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?", myTable("text")).Scan(&coll); err != nil || !strings.HasPrefix(coll, "utf8mb4") {
+				t.Errorf("table collation %q, %v", coll, err)
+			}
+			name := "😀 𠜎 𝔘𝔫𝔦 🇫🇷 — ü"
+			body := strings.Repeat("🎉𝄞", 5000)
+			row, err := m.Create(ctx, &myText{Name: name, Body: body})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := m.Get(ctx, orm.Eq("name", name))
+			if err != nil || got.ID != row.ID || got.Body != body {
+				t.Fatalf("Get by a 4-byte name: %v, %v", got, err)
+			}
+			if n, err := m.Count(ctx, orm.Like("body", "%𝄞🎉%")); err != nil || n != 1 {
+				t.Errorf("LIKE with emoji: %d, %v", n, err)
+			}
+			if n, err := orm.ScalarAs[int64](ctx, m.Select().ColumnExpr(orm.SQL("CHAR_LENGTH(?)", orm.Col("name")), "n").Where(orm.Eq("id", row.ID))); err != nil || n != int64(len([]rune(name))) {
+				t.Errorf("CHAR_LENGTH = %d, %v; want %d (four-byte characters counted once)", n, err, len([]rune(name)))
+			}
+			got.Body = "🦀"
+			if _, err := m.Save(ctx, got); err != nil {
+				t.Fatal(err)
+			}
+			if again, err := m.GetByPK(ctx, row.ID); err != nil || again.Body != "🦀" {
+				t.Errorf("after update: %v, %v", again, err)
+			}
+		})
+	}
+}
+
+type myUpsert struct {
+	ID    int64  `db:"id,pk,auto"`
+	Email string `db:"email,unique,size:100"`
+	Name  string `db:"name,size:100"`
+	Hits  int    `db:"hits,default:0"`
+}
+
+func (myUpsert) TableName() string { return myTable("upsert") }
+
+// TestMySQLUpsertAndIgnore: ON DUPLICATE KEY UPDATE and INSERT IGNORE on
+// the real server, in both dialects: rows affected as MySQL counts them
+// (1 inserted, 2 updated, 0 unchanged or ignored) and the values after.
+func TestMySQLUpsertAndIgnore(t *testing.T) {
+	ctx := context.Background()
+	for _, d := range []*orm.Dialect{orm.MySQL, orm.MariaDB} {
+		t.Run(fmt.Sprintf("returning=%v", d.InsertReturning), func(t *testing.T) {
+			db := myOpen(t, "", orm.WithDialect(d))
+			m := orm.MustModel[myUpsert](db)
+			coreCreate(t, db, m)
+			ann := &myUpsert{Email: "ann@x", Name: "Ann"}
+			if n, err := m.Insert(ann).OnConflictUpdate([]string{"email"}, "name").Exec(ctx); err != nil || n != 1 || ann.ID == 0 {
+				t.Fatalf("upsert of a new row: %d, %v, id %d", n, err, ann.ID)
+			}
+			// Rows affected: MySQL counts an update as 2 and an update
+			// that changes nothing as 0; with RETURNING (MariaDB) the
+			// count is of rows returned, 1 either way, and the key read
+			// back is the existing row's.
+			wantUpd, wantSame := int64(2), int64(0)
+			if d.InsertReturning {
+				wantUpd, wantSame = 1, 1
+			}
+			dup := &myUpsert{Email: "ann@x", Name: "Annie"}
+			q := m.Insert(dup).OnConflictUpdate([]string{"email"}, "name")
+			if sqlText, _, _ := q.SQL(); !strings.Contains(sqlText, "ON DUPLICATE KEY UPDATE `name` = VALUES(`name`)") {
+				t.Errorf("upsert SQL: %s", sqlText)
+			}
+			if n, err := q.Exec(ctx); err != nil || n != wantUpd {
+				t.Fatalf("upsert of a duplicate: %d, %v (want %d)", n, err, wantUpd)
+			}
+			if d.InsertReturning && dup.ID != ann.ID {
+				t.Errorf("RETURNING after an upsert: key %d, want the existing row's %d", dup.ID, ann.ID)
+			}
+			if got, err := m.GetByPK(ctx, ann.ID); err != nil || got.Name != "Annie" {
+				t.Errorf("after the upsert: %v, %v", got, err)
+			}
+			if n, err := m.Insert(&myUpsert{Email: "ann@x", Name: "Annie"}).OnConflictUpdate([]string{"email"}, "name").Exec(ctx); err != nil || n != wantSame {
+				t.Errorf("upsert changing nothing: %d, %v (want %d)", n, err, wantSame)
+			}
+			for range 3 {
+				if _, err := m.Insert(&myUpsert{Email: "ann@x"}).OnConflictSet([]string{"email"}, "hits", orm.SQL("? + 1", orm.Col("hits"))).Exec(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got, err := m.GetByPK(ctx, ann.ID); err != nil || got.Hits != 3 || got.Name != "Annie" {
+				t.Errorf("hits = hits + 1 three times: %+v, %v", got, err)
+			}
+			if n, err := m.Count(ctx); err != nil || n != 1 {
+				t.Errorf("rows: %d, %v", n, err)
+			}
+
+			// INSERT IGNORE: the duplicate is skipped, the new row goes in.
+			if n, err := m.Insert(&myUpsert{Email: "ann@x", Name: "dup"}).OnConflictDoNothing("email").Exec(ctx); err != nil || n != 0 {
+				t.Errorf("IGNORE of a duplicate: %d, %v", n, err)
+			}
+			bob := &myUpsert{Email: "bob@x", Name: "Bob"}
+			if n, err := m.Insert(bob).OnConflictDoNothing("email").Exec(ctx); err != nil || n != 1 || bob.ID == 0 {
+				t.Errorf("IGNORE of a new row: %d, %v, id %d", n, err, bob.ID)
+			}
+			if n, err := m.Insert(&myUpsert{Email: "bob@x", Name: "x"}, &myUpsert{Email: "cy@x", Name: "Cy"}).OnConflictDoNothing("email").Exec(ctx); err != nil || n != 1 {
+				t.Errorf("IGNORE of one duplicate in two rows: %d, %v", n, err)
+			}
+			all, err := m.Select("name").OrderBy("email").All(ctx)
+			var names []string
+			for _, r := range all {
+				names = append(names, r.Name)
+			}
+			if err != nil || strings.Join(names, ",") != "Annie,Bob,Cy" {
+				t.Errorf("names after IGNORE: %v, %v", names, err)
+			}
+		})
 	}
 }
