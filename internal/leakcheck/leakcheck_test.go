@@ -2,6 +2,9 @@ package leakcheck_test
 
 import (
 	"database/sql"
+	"errors"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -60,5 +63,32 @@ func TestCheckPassesATestThatCleansUp(t *testing.T) {
 	t.Cleanup(func() { db.Close() }) // runs before Check's cleanup (LIFO)
 	if err := db.Ping(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestChildLeaks leaks on purpose; it only runs inside
+// TestMainFailsTheBinaryOnALeak's child process.
+func TestChildLeaks(t *testing.T) {
+	if os.Getenv("LEAKCHECK_CHILD") != "1" {
+		t.Skip("runs only as the child of TestMainFailsTheBinaryOnALeak")
+	}
+	leakcheck.Wait = 100 * time.Millisecond
+	block := make(chan struct{})
+	go func() { <-block }() // never released: the child process exits
+	_ = sql.OpenDB(fakedb.New(nil, nil).Connector())
+}
+
+func TestMainFailsTheBinaryOnALeak(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "-test.run=^TestChildLeaks$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "LEAKCHECK_CHILD=1")
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Fatalf("child exited with %v, want status 1; output:\n%s", err, out)
+	}
+	for _, want := range []string{"PASS", "leakcheck: the package's tests left 2 goroutine(s)", "an *sql.DB was opened and never closed", "leakcheck_test.TestChildLeaks"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("child output lacks %q:\n%s", want, out)
+		}
 	}
 }
