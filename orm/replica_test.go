@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
+
 	"github.com/aiodb/aiodb/aio"
 	"github.com/aiodb/aiodb/driver"
 	"github.com/aiodb/aiodb/hooks"
@@ -475,5 +477,83 @@ func TestReplicasKeepGuardAndHooks(t *testing.T) {
 	defer log.mu.Unlock()
 	if len(log.stmts) != 1 || !strings.Contains(log.stmts[0], "rr_place") {
 		t.Fatalf("hook saw %q, want the one read sent", log.stmts)
+	}
+}
+
+// TestIntegrationReplicasMariaDB: database aiodb_replica1 on the same
+// MariaDB server stands in for a replica; a second replica on a port
+// nothing listens on is skipped.
+func TestIntegrationReplicasMariaDB(t *testing.T) {
+	base := testenv.MySQLDSN(t)
+	cfg, err := mysql.ParseDSN(base)
+	if err != nil {
+		t.Fatalf("AIODB_MYSQL_DSN: %v", err)
+	}
+	ctx := aio.AllowSync(context.Background())
+	admin, err := orm.Open("aiomysql", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = admin.SQLDB().ExecContext(ctx, "CREATE DATABASE IF NOT EXISTS aiodb_replica1")
+	admin.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rcfg := cfg.Clone()
+	rcfg.DBName = "aiodb_replica1"
+	replica := rcfg.FormatDSN()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dcfg := rcfg.Clone()
+	dcfg.Addr = ln.Addr().String()
+	ln.Close()
+	for dsn, src := range map[string]string{base: "primary", replica: "replica1"} {
+		db, err := orm.Open("aiomysql", dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := orm.MustModel[rrPlace](db)
+		err = errors.Join(m.DropTable(ctx, true), m.CreateTable(ctx, false))
+		if err == nil {
+			_, err = m.Create(ctx, &rrPlace{ID: 1, Src: src})
+		}
+		db.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	db, places := openWithReplicas(t, "aiomysql", base, orm.Replicas(dcfg.FormatDSN(), replica))
+	t.Cleanup(func() { _ = places.DropTable(ctx, true) })
+	for range 4 {
+		if got := whereRead(t, ctx, places); got != "replica1" {
+			t.Fatalf("read from %s, want replica1 (the dead replica skipped)", got)
+		}
+	}
+	if _, err := places.Create(ctx, &rrPlace{ID: 2, Src: "written"}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := places.Count(ctx); err != nil || n != 1 {
+		t.Fatalf("replica Count = %d, %v; want 1 (the write went to the primary)", n, err)
+	}
+	err = db.Atomic(ctx, func(ctx context.Context) error {
+		n, err := places.Count(ctx)
+		if err == nil && n != 2 {
+			err = errors.New("read in a transaction did not see the primary's 2 rows")
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The replica's table is dropped here; the primary's by the cleanup.
+	rdb, err := orm.Open("aiomysql", replica)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rdb.Close()
+	if err := orm.MustModel[rrPlace](rdb).DropTable(ctx, true); err != nil {
+		t.Fatal(err)
 	}
 }
