@@ -75,6 +75,46 @@
 // go, Excluded is an upsert's proposed value, and SQL covers the rest:
 // SQL("LOWER(?) = ?", Col("name"), v), "??" being a literal "?".
 //
+// # Postgres types (and JSON everywhere)
+//
+// Beyond the basic types, fields may be:
+//
+//   - JSON[T] (any T, through encoding/json) and json.RawMessage: JSONB on
+//     PostgreSQL, JSON on MySQL (MariaDB: LONGTEXT checked by json_valid),
+//     TEXT on SQLite. *JSON[T] holds SQL NULL.
+//   - UUID: UUID on PostgreSQL, CHAR(36) and TEXT elsewhere. A zero UUID
+//     primary key gets NewUUID() when Create or Save inserts the row; with
+//     default:gen_random_uuid() the server makes it and RETURNING reads
+//     it back.
+//   - Decimal: NUMERIC (or type:numeric(p,s)), DECIMAL(65,30) on MySQL,
+//     TEXT on SQLite; digits are kept as text, never as a float64.
+//   - HStore (map[string]*string), PostgreSQL only; open the DB with
+//     RegisterHStore() to have CreateTable create the extension.
+//   - []int64, []int32, []int, []int16, []string, []float64, []float32,
+//     []bool and []UUID, and the same with pointer elements to keep NULL
+//     elements: BIGINT[], TEXT[] and so on. Arrays are PostgreSQL's:
+//     elsewhere NewModel refuses such a field (use JSON[[]T]). Scanning a
+//     NULL element into a non-pointer element type is an error.
+//   - time.Time on PostgreSQL is TIMESTAMPTZ: a time in any zone comes
+//     back as the same instant (in the session's zone).
+//
+// These types bind and scan in their text forms, which lib/pq and pgx's
+// stdlib both exchange for them, so aiopg and aiopgx behave the same and
+// neither driver's own array or hstore types are needed.
+//
+// JSONGet(col, path...) is the JSON value at a path (->), JSONText the
+// value as text (->>), both with Eq, Ne, Lt, Le, Gt, Ge and Like;
+// JSONContains(col, v) is @> (JSON_CONTAINS on MySQL; none on SQLite);
+// ArrayContains(col, slice) is an array column's @>, and PGArray(slice)
+// binds a slice as one array argument:
+//
+//	users.Select().Where(orm.JSONText("profile", "name").Eq("Bob"),
+//		orm.JSONContains("profile", map[string]any{"tags": []string{"go"}}),
+//		orm.ArrayContains("roles", []string{"admin"}))
+//
+// Path keys and indexes and compared values are bind arguments, never SQL
+// text, and the column is checked against the model.
+//
 // # Results
 //
 // All and One scan rows into models, Maps into map[string]any, Tuples
