@@ -3,9 +3,12 @@ package orm_test
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
+	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -215,7 +218,7 @@ func TestMySQLBulkInsertIDs(t *testing.T) {
 }
 
 type myTime struct {
-	ID     int64 `db:"id,pk,auto"`
+	ID     int64  `db:"id,pk,auto"`
 	Note   string `db:"note,size:40"`
 	At     time.Time
 	AtPtr  *time.Time
@@ -449,5 +452,246 @@ func TestMySQLUpsertAndIgnore(t *testing.T) {
 				t.Errorf("names after IGNORE: %v, %v", names, err)
 			}
 		})
+	}
+}
+
+type myProfile struct {
+	Name string         `json:"name"`
+	Age  int            `json:"age"`
+	Tags []string       `json:"tags"`
+	Meta map[string]any `json:"meta,omitempty"`
+}
+
+// myTypes has a field of every Go type the ORM stores, the generic ones
+// included.
+type myTypes struct {
+	ID     int64 `db:"id,pk,auto"`
+	I8     int8
+	I16    int16
+	I32    int32
+	I      int
+	I64    int64
+	U8     uint8
+	U16    uint16
+	U32    uint32
+	U64    uint64
+	F32    float32
+	F64    float64
+	B      bool
+	S      string `db:"s,size:200"`
+	Text   string
+	Bytes  []byte
+	T      time.Time
+	PT     *time.Time
+	PS     *string
+	PI     *int64
+	NS     sql.NullString
+	NI     sql.NullInt64
+	NF     sql.NullFloat64
+	NB     sql.NullBool
+	NT     sql.NullTime
+	GN     sql.Null[int32]
+	Status coreStatus `db:"status,size:20"`
+	Point  corePoint  `db:"point,type:VARCHAR(40)"`
+	Doc    orm.JSON[myProfile]
+	PDoc   *orm.JSON[[]int]
+	Raw    json.RawMessage
+	UID    orm.UUID
+	Dec    orm.Decimal `db:"dec,type:DECIMAL(30,10)"`
+}
+
+func (myTypes) TableName() string { return myTable("types") }
+
+// myNormal puts r's times in UTC at microsecond precision (what
+// DATETIME(6) keeps) and re-encodes its raw JSON (the server may reformat
+// it), so that rows compare with reflect.DeepEqual.
+func myNormal(r myTypes) myTypes {
+	r.T = r.T.UTC().Truncate(time.Microsecond)
+	if r.PT != nil {
+		t := r.PT.UTC().Truncate(time.Microsecond)
+		r.PT = &t
+	}
+	r.NT.Time = r.NT.Time.UTC().Truncate(time.Microsecond)
+	if r.Raw != nil {
+		var v any
+		if json.Unmarshal(r.Raw, &v) == nil {
+			r.Raw, _ = json.Marshal(v)
+		}
+	}
+	return r
+}
+
+func myValues(k int) myTypes {
+	zone := time.FixedZone("UTC-03:30", -(3*3600 + 30*60))
+	at := time.Date(2023+k, 12, 31, 23, 59, 59, 999999000, zone)
+	pt, ps, pi := at.Add(-time.Hour), fmt.Sprintf("ptr %d ✓", k), int64(-7*k)
+	return myTypes{
+		I8: int8(-128 + k), I16: int16(32767 - k), I32: int32(-2147483648 + k), I: 2147483647 + k, I64: -9223372036854775808 + int64(k),
+		U8: uint8(255 - k), U16: uint16(65535 - k), U32: uint32(4294967295 - k), U64: 9223372036854775807 - uint64(k),
+		F32: 1.5 * float32(k+1), F64: 3.141592653589793 * float64(k+1), B: k%2 == 0,
+		S: fmt.Sprintf("s%d 'q' \"d\" `b` \\ ; 😀", k), Text: strings.Repeat("tëxt 🎉 ", 1000+k), Bytes: []byte{0, byte(k), 0xff, '\'', '\\'},
+		T: at, PT: &pt, PS: &ps, PI: &pi,
+		NS: sql.NullString{String: fmt.Sprint("ns", k), Valid: true}, NI: sql.NullInt64{Int64: int64(k) << 40, Valid: true},
+		NF: sql.NullFloat64{Float64: -0.25 * float64(k+1), Valid: true}, NB: sql.NullBool{Bool: k%2 == 1, Valid: true},
+		NT: sql.NullTime{Time: at.Add(time.Minute), Valid: true}, GN: sql.Null[int32]{V: int32(k + 1), Valid: true},
+		Status: coreStatus(fmt.Sprint("st", k)), Point: corePoint{k, -k},
+		Doc:  orm.NewJSON(myProfile{Name: fmt.Sprintf("Ann %d ü 😀", k), Age: 30 + k, Tags: []string{"a", fmt.Sprint(k)}}),
+		PDoc: &orm.JSON[[]int]{V: []int{k, k + 1}},
+		Raw:  json.RawMessage(fmt.Sprintf(`{"k":%d,"s":"x\"y"}`, k)),
+		UID:  orm.NewUUID(),
+		Dec:  orm.Decimal(fmt.Sprintf("%d2345678901234567890.0123456789", k+1)),
+	}
+}
+
+// TestMySQLEveryTypeRoundTrip inserts a row with every supported type,
+// reads it back, finds it by each column, updates every column (Save) and
+// a few through UpdateQuery, and reads the new values back: in both
+// dialects and with times as text (parseTime=false) or parsed.
+func TestMySQLEveryTypeRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	for _, c := range []struct {
+		name    string
+		params  string
+		dialect *orm.Dialect
+	}{
+		{name: "auto"},
+		{name: "mysql-text-times", params: "parseTime=false&interpolateParams=true", dialect: orm.MySQL},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var opts []orm.Option
+			if c.dialect != nil {
+				opts = append(opts, orm.WithDialect(c.dialect))
+			}
+			db := myOpen(t, c.params, opts...)
+			m := orm.MustModel[myTypes](db)
+			coreCreate(t, db, m)
+			row := myValues(0)
+			other := myValues(1)
+			if _, err := m.Insert(&row, &other).Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+			got, err := m.GetByPK(ctx, row.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if g, w := myNormal(*got), myNormal(row); !reflect.DeepEqual(g, w) {
+				t.Errorf("read back:\n got %+v\nwant %+v", g, w)
+			}
+			for _, cond := range []orm.Expr{
+				orm.Eq("i8", row.I8), orm.Eq("i64", row.I64), orm.Eq("u64", row.U64), orm.Eq("u32", row.U32),
+				orm.Eq("f64", row.F64), orm.Eq("b", row.B), orm.Eq("s", row.S), orm.Eq("bytes", row.Bytes),
+				orm.Eq("t", row.T), orm.Eq("pt", *row.PT), orm.Eq("ps", *row.PS), orm.Eq("ns", row.NS),
+				orm.Eq("nt", row.NT), orm.Eq("gn", row.GN), orm.Eq("status", row.Status), orm.Eq("point", row.Point),
+				orm.Eq("uid", row.UID), orm.Eq("dec", row.Dec),
+				orm.SQL("JSON_VALUE(?, '$.name') = ?", orm.Col("doc"), row.Doc.V.Name),
+			} {
+				ids, err := orm.ScalarAs[int64](ctx, m.Select("id").Where(cond))
+				if err != nil || ids != row.ID {
+					q, args, _ := m.Select("id").Where(cond).SQL()
+					t.Errorf("filter %s %v: %d, %v", q, args, ids, err)
+				}
+			}
+			upd := myValues(2)
+			upd.ID = row.ID
+			if n, err := m.Save(ctx, &upd); err != nil || n != 1 {
+				t.Fatalf("Save: %d, %v", n, err)
+			}
+			got, err = m.GetByPK(ctx, row.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if g, w := myNormal(*got), myNormal(upd); !reflect.DeepEqual(g, w) {
+				t.Errorf("after Save:\n got %+v\nwant %+v", g, w)
+			}
+			later := upd.T.Add(48 * time.Hour)
+			n, err := m.Update().Set("t", later).Set("pt", nil).Set("ns", sql.NullString{}).Set("u64", uint64(1<<63)).
+				Set("doc", orm.NewJSON(myProfile{Name: "Zoë", Age: 99})).Set("dec", orm.Decimal("-1.5")).Where(orm.Eq("id", row.ID)).Exec(ctx)
+			if err != nil || n != 1 {
+				t.Fatalf("Update: %d, %v", n, err)
+			}
+			got, err = m.GetByPK(ctx, row.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !got.T.Equal(later) || got.PT != nil || got.NS.Valid || got.U64 != 1<<63 || got.Doc.V.Name != "Zoë" || got.Doc.V.Age != 99 {
+				t.Errorf("after Update: %+v", got)
+			}
+			if d, _ := strconv.ParseFloat(string(got.Dec), 64); d != -1.5 {
+				t.Errorf("Decimal after Update: %q", got.Dec)
+			}
+			// The other row was not touched.
+			if g, err := m.GetByPK(ctx, other.ID); err != nil || !reflect.DeepEqual(myNormal(*g), myNormal(other)) {
+				t.Errorf("the other row changed: %+v, %v", g, err)
+			}
+		})
+	}
+}
+
+type myDoc struct {
+	ID      int64 `db:"id,pk,auto"`
+	Profile orm.JSON[myProfile]
+	Extra   *orm.JSON[map[string]any]
+}
+
+func (myDoc) TableName() string { return myTable("doc") }
+
+// TestMySQLJSON: orm.JSON[T] columns on MariaDB: insert (one and bulk),
+// select, filter with JSON_EXTRACT through orm.SQL and with JSONGet,
+// update the whole document and a path inside it (JSON_SET), and NULL.
+func TestMySQLJSON(t *testing.T) {
+	ctx := context.Background()
+	db := myOpen(t, "")
+	m := orm.MustModel[myDoc](db)
+	coreCreate(t, db, m)
+	var docs []*myDoc
+	for i := range 20 {
+		d := &myDoc{Profile: orm.NewJSON(myProfile{Name: fmt.Sprintf("user %d 😀", i), Age: 20 + i, Tags: []string{"t", fmt.Sprint(i % 3)}, Meta: map[string]any{"vip": i%5 == 0}})}
+		if i%2 == 0 {
+			d.Extra = &orm.JSON[map[string]any]{V: map[string]any{"n": float64(i)}}
+		}
+		docs = append(docs, d)
+	}
+	if n, err := m.Insert(docs...).Exec(ctx); err != nil || n != 20 {
+		t.Fatalf("insert: %d, %v", n, err)
+	}
+	got, err := m.GetByPK(ctx, docs[7].ID)
+	if err != nil || !reflect.DeepEqual(got.Profile.V, docs[7].Profile.V) || got.Extra != nil {
+		t.Fatalf("read back: %+v, %v; want %+v", got, err, docs[7])
+	}
+	if n, err := m.Count(ctx, orm.SQL("JSON_EXTRACT(?, '$.age') >= ?", orm.Col("profile"), 35)); err != nil || n != 5 {
+		t.Errorf("JSON_EXTRACT(profile, '$.age') >= 35: %d, %v", n, err)
+	}
+	if n, err := m.Count(ctx, orm.SQL("JSON_UNQUOTE(JSON_EXTRACT(?, '$.name')) = ?", orm.Col("profile"), "user 3 😀")); err != nil || n != 1 {
+		t.Errorf("by name: %d, %v", n, err)
+	}
+	if n, err := m.Count(ctx, orm.SQL("JSON_EXTRACT(?, '$.meta.vip') = TRUE", orm.Col("profile"))); err != nil || n != 4 {
+		t.Errorf("by a nested boolean: %d, %v", n, err)
+	}
+	if n, err := m.Count(ctx, orm.JSONGet("profile", "age").Lt(22)); err != nil || n != 2 {
+		t.Errorf("JSONGet(profile, age) < 22: %d, %v", n, err)
+	}
+	if n, err := m.Count(ctx, orm.IsNull("extra")); err != nil || n != 10 {
+		t.Errorf("NULL documents: %d, %v", n, err)
+	}
+	// Update the whole document, then one path in the server.
+	p := docs[3].Profile.V
+	p.Tags = append(p.Tags, "new ✓")
+	if _, err := m.Update().Set("profile", orm.NewJSON(p)).Where(orm.Eq("id", docs[3].ID)).Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Update().Set("profile", orm.SQL("JSON_SET(?, '$.age', ?)", orm.Col("profile"), 77)).Where(orm.Eq("id", docs[3].ID)).Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, err = m.GetByPK(ctx, docs[3].ID)
+	p.Age = 77
+	if err != nil || !reflect.DeepEqual(got.Profile.V, p) {
+		t.Errorf("after updates: %+v, %v; want %+v", got.Profile.V, err, p)
+	}
+	got.Extra = &orm.JSON[map[string]any]{V: map[string]any{"set": "by Save"}}
+	if _, err := m.Save(ctx, got); err != nil {
+		t.Fatal(err)
+	}
+	if again, err := m.GetByPK(ctx, docs[3].ID); err != nil || again.Extra == nil || again.Extra.V["set"] != "by Save" {
+		t.Errorf("after Save: %+v, %v", again, err)
 	}
 }
