@@ -38,3 +38,14 @@ func TestIsReadQueryDoesNotAllocate(t *testing.T) {
 		t.Fatalf("%v allocations", n)
 	}
 }
+
+// BenchmarkIsReadQuery is the routing cost each query pays on a DB with
+// replicas (none without them).
+func BenchmarkIsReadQuery(b *testing.B) {
+	q := `SELECT "id", "author_id", "title", "hits", "price", "published" FROM "books" WHERE "id" = $1 LIMIT 1`
+	for b.Loop() {
+		if !isReadQuery(q) {
+			b.Fatal("not a read")
+		}
+	}
+}
