@@ -331,3 +331,29 @@ func TestPGTCreateTableSQL(t *testing.T) {
 		}
 	}
 }
+
+// Any binds a slice of UUIDs or strings as one array on both drivers.
+func TestPGTAnyArrays(t *testing.T) {
+	pgtEach(t, func(t *testing.T, db *orm.DB) {
+		ctx := context.Background()
+		keys, err := orm.NewModel[pgtServerKey](db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		coreCreate(t, db, keys)
+		var ids []orm.UUID
+		for _, n := range []string{"a", `b"`, "c,d"} {
+			k, err := keys.Create(ctx, &pgtServerKey{Name: n})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, k.ID)
+		}
+		if n, err := keys.Count(ctx, orm.Any("id", ids[1:])); err != nil || n != 2 {
+			t.Errorf("Any(id, []UUID): %d, %v; want 2", n, err)
+		}
+		if n, err := keys.Count(ctx, orm.Any("name", []string{`b"`, "c,d", "zz"})); err != nil || n != 2 {
+			t.Errorf("Any(name, []string): %d, %v; want 2", n, err)
+		}
+	})
+}
