@@ -56,7 +56,7 @@ func SyncAllowed(ctx context.Context) bool { return driver.SyncAllowed(ctx) }
 // ends when fn returns. A panic in fn is delivered as a *PanicError.
 func Go[T any](ctx context.Context, fn func(ctx context.Context) (T, error)) <-chan Result[T] {
 	ch := make(chan Result[T], 1)
-	actx := Async(ctx)
+	actx := asyncCtx(ctx)
 	go func() {
 		defer close(ch)
 		defer func() {
@@ -68,6 +68,17 @@ func Go[T any](ctx context.Context, fn func(ctx context.Context) (T, error)) <-c
 		ch <- Result[T]{Value: v, Err: err}
 	}()
 	return ch
+}
+
+// asyncBackground is context.Background marked async, made once: the
+// context most calls are given, so Go and Stream need not wrap it again.
+var asyncBackground = Async(context.Background())
+
+func asyncCtx(ctx context.Context) context.Context {
+	if ctx == context.Background() {
+		return asyncBackground
+	}
+	return Async(ctx)
 }
 
 // Stream runs fn in a new goroutine with ctx marked async. Each value fn
@@ -86,7 +97,7 @@ func Go[T any](ctx context.Context, fn func(ctx context.Context) (T, error)) <-c
 // from several goroutines, but never after fn has returned.
 func Stream[T any](ctx context.Context, buffer int, fn func(ctx context.Context, yield func(T) bool) error) <-chan Result[T] {
 	ch := make(chan Result[T], buffer)
-	actx := Async(ctx)
+	actx := asyncCtx(ctx)
 	done := actx.Done()
 	var refused atomic.Bool // fn may yield from goroutines of its own
 	yield := func(v T) bool {
@@ -100,6 +111,13 @@ func Stream[T any](ctx context.Context, buffer int, fn func(ctx context.Context,
 		case <-done:
 			refused.Store(true)
 			return false
+		default:
+		}
+		// Room in the buffer is the common case: a plain non-blocking
+		// send is cheaper than the two-way select below.
+		select {
+		case ch <- Result[T]{Value: v}:
+			return true
 		default:
 		}
 		select {
@@ -151,6 +169,15 @@ func Value[T any](v T, err error) <-chan Result[T] {
 
 // Await waits for the first Result on ch, or for ctx to end.
 func Await[T any](ctx context.Context, ch <-chan Result[T]) (T, error) {
+	done := ctx.Done()
+	if done == nil { // ctx never ends: a plain receive is cheaper than select
+		r, ok := <-ch
+		if !ok {
+			var zero T
+			return zero, ErrNoResult
+		}
+		return r.Value, r.Err
+	}
 	select {
 	case r, ok := <-ch:
 		if !ok {
@@ -158,7 +185,7 @@ func Await[T any](ctx context.Context, ch <-chan Result[T]) (T, error) {
 			return zero, ErrNoResult
 		}
 		return r.Value, r.Err
-	case <-ctx.Done():
+	case <-done:
 		var zero T
 		return zero, context.Cause(ctx)
 	}
