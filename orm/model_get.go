@@ -30,7 +30,36 @@ func (e *entity) buildGet(b *builder, conds []Expr) {
 func (e *entity) getInto(ctx context.Context, conds []Expr, p unsafe.Pointer) error {
 	b := getBuilder(e.db.dialect)
 	defer putBuilder(b)
-	e.buildGet(b, conds)
+	if c := simpleCond(conds); c != nil {
+		e.buildGetCond(b, c.col, c.op, c.val, c)
+	} else {
+		e.buildGet(b, conds)
+	}
+	return e.getBuilt(ctx, b, p)
+}
+
+// buildGetCond is buildGet of the one condition col <op> val (a bound
+// value), whose text is cached per model after its first build. c is the
+// condition as an Expr, or nil to make one on that first build.
+func (e *entity) buildGetCond(b *builder, col string, op cmpOp, val any, c Expr) {
+	k := condKey{col: col, op: op, tail: tailLimit1}
+	if sql, ok := e.plans.condSQL(k); ok {
+		b.fixed = sql
+		b.arg(val)
+		return
+	}
+	if c == nil {
+		c = &cmpExpr{col: col, op: op, val: val}
+	}
+	e.buildGet(b, []Expr{c})
+	if b.err == nil {
+		e.plans.storeCond(k, b.sql())
+	}
+}
+
+// getBuilt runs the Get statement built in b and scans its first row into
+// the struct at p.
+func (e *entity) getBuilt(ctx context.Context, b *builder, p unsafe.Pointer) error {
 	found := false
 	err := e.db.run(ctx, b, func(rows *sql.Rows) error {
 		if !rows.Next() {
@@ -92,6 +121,20 @@ func (m *Model[T]) Get(ctx context.Context, conds ...Expr) (*T, error) {
 // column, in field order. A wrong number of values is an error; no row is
 // an error matching ErrDoesNotExist, as for Get.
 func (m *Model[T]) GetByPK(ctx context.Context, pk ...any) (*T, error) {
+	if len(pk) == 1 && len(m.t.PrimaryKey) == 1 && pk[0] != nil {
+		if _, isExpr := pk[0].(Expr); !isExpr {
+			// The usual single-column key: the cached statement, bound
+			// without making a condition.
+			row := new(T)
+			b := getBuilder(m.db.dialect)
+			defer putBuilder(b)
+			m.buildGetCond(b, m.t.PrimaryKey[0].Column, opEq, pk[0], nil)
+			if err := m.getBuilt(ctx, b, unsafe.Pointer(row)); err != nil {
+				return nil, err
+			}
+			return row, nil
+		}
+	}
 	conds, err := m.pkConds("GetByPK", pk)
 	if err != nil {
 		return nil, err

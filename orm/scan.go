@@ -35,6 +35,59 @@ type planCache struct {
 	mu    sync.Mutex
 	plans atomic.Pointer[[]*scanPlan]
 	head  atomic.Pointer[string] // SELECT <every column> FROM <table>
+	// conds holds the statements of the commonest shape, every column
+	// WHERE one comparison (see condKey): built once, so that a select or
+	// Get by key only binds its value. Copy-on-write, like plans.
+	conds atomic.Pointer[map[condKey]string]
+}
+
+// condKey is a statement shape: SELECT <every column> FROM <table> WHERE
+// col <op> ? and then tail.
+type condKey struct {
+	col  string
+	op   cmpOp
+	tail condTail
+}
+
+type condTail uint8
+
+const (
+	tailNone   condTail = iota
+	tailLimit           // LIMIT ?, bound (SelectQuery.Limit)
+	tailLimit1          // LIMIT 1 written as text (Get)
+)
+
+// condSQL returns the cached statement of shape k.
+func (c *planCache) condSQL(k condKey) (string, bool) {
+	if m := c.conds.Load(); m != nil {
+		s, ok := (*m)[k]
+		return s, ok
+	}
+	return "", false
+}
+
+// storeCond caches the statement of shape k, built without error. The
+// shapes a model is queried with are few; past maxPlans of them the
+// others are built each time.
+func (c *planCache) storeCond(k condKey, sql string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	old := c.conds.Load()
+	n := 0
+	if old != nil {
+		n = len(*old)
+	}
+	if n >= maxPlans {
+		return
+	}
+	next := make(map[condKey]string, n+1)
+	if old != nil {
+		for k, v := range *old {
+			next[k] = v
+		}
+	}
+	next[k] = sql
+	c.conds.Store(&next)
 }
 
 // selectHead returns "SELECT <list> FROM <table>" in dialect d, built once.

@@ -387,6 +387,51 @@ func (q *SelectQuery[T]) appendTail(b *builder) {
 	}
 }
 
+// buildTop writes the whole statement into an empty builder. The
+// commonest query, every column WHERE one comparison with an optional
+// LIMIT, takes its text from the model's cache and only binds its values:
+// the same text and arguments build would give.
+func (q *SelectQuery[T]) buildTop(b *builder) {
+	c := simpleCond(q.where)
+	if c == nil || q.selectExtra != &noExtra || q.cols != nil || q.distinct || q.forUpdate || q.offset > 0 {
+		q.build(b)
+		return
+	}
+	k := condKey{col: c.col, op: c.op}
+	if q.limit >= 0 {
+		k.tail = tailLimit
+	}
+	if sql, ok := q.m.plans.condSQL(k); ok {
+		b.fixed = sql
+		b.arg(c.val)
+		if q.limit >= 0 {
+			b.arg(q.limit)
+		}
+		return
+	}
+	q.build(b)
+	if b.err == nil {
+		q.m.plans.storeCond(k, b.sql())
+	}
+}
+
+// simpleCond returns the lone condition of where when it is a comparison
+// with a bound value (not NULL, not an Expr, not ILIKE, whose text depends
+// on the dialect), or nil.
+func simpleCond(where []Expr) *cmpExpr {
+	if len(where) != 1 {
+		return nil
+	}
+	c, ok := where[0].(*cmpExpr)
+	if !ok || c.val == nil || c.op > opLike {
+		return nil
+	}
+	if _, isExpr := c.val.(Expr); isExpr {
+		return nil
+	}
+	return c
+}
+
 // appendExpr writes the query as a parenthesised subquery.
 func (q *SelectQuery[T]) appendExpr(b *builder) {
 	b.writeByte('(')
@@ -398,7 +443,7 @@ func (q *SelectQuery[T]) appendExpr(b *builder) {
 func (q *SelectQuery[T]) SQL() (string, []any, error) {
 	b := getBuilder(q.m.db.dialect)
 	defer putBuilder(b)
-	q.build(b)
+	q.buildTop(b)
 	return b.result()
 }
 
@@ -406,7 +451,7 @@ func (q *SelectQuery[T]) SQL() (string, []any, error) {
 func (q *SelectQuery[T]) All(ctx context.Context) ([]T, error) {
 	b := getBuilder(q.m.db.dialect)
 	defer putBuilder(b)
-	q.build(b)
+	q.buildTop(b)
 	var out []T
 	err := q.m.db.run(ctx, b, func(rows *sql.Rows) error {
 		p, err := q.plan(rows)
@@ -428,7 +473,7 @@ func (q *SelectQuery[T]) All(ctx context.Context) ([]T, error) {
 func (q *SelectQuery[T]) One(ctx context.Context) (*T, error) {
 	b := getBuilder(q.m.db.dialect)
 	defer putBuilder(b)
-	q.build(b)
+	q.buildTop(b)
 	row := new(T)
 	found := false
 	err := q.m.db.run(ctx, b, func(rows *sql.Rows) error {
@@ -462,7 +507,7 @@ func (q *SelectQuery[T]) One(ctx context.Context) (*T, error) {
 func (q *SelectQuery[T]) Each(ctx context.Context, fn func(*T) error) error {
 	b := getBuilder(q.m.db.dialect)
 	defer putBuilder(b)
-	q.build(b)
+	q.buildTop(b)
 	return q.m.db.run(ctx, b, func(rows *sql.Rows) error {
 		p, err := q.plan(rows)
 		if err != nil {
@@ -488,7 +533,7 @@ func (q *SelectQuery[T]) Each(ctx context.Context, fn func(*T) error) error {
 func (q *SelectQuery[T]) Maps(ctx context.Context) ([]map[string]any, error) {
 	b := getBuilder(q.m.db.dialect)
 	defer putBuilder(b)
-	q.build(b)
+	q.buildTop(b)
 	return runMaps(ctx, q.m.db, b)
 }
 
@@ -497,7 +542,7 @@ func (q *SelectQuery[T]) Maps(ctx context.Context) ([]map[string]any, error) {
 func (q *SelectQuery[T]) Tuples(ctx context.Context) ([][]any, error) {
 	b := getBuilder(q.m.db.dialect)
 	defer putBuilder(b)
-	q.build(b)
+	q.buildTop(b)
 	return runTuples(ctx, q.m.db, b)
 }
 

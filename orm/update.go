@@ -3,6 +3,7 @@ package orm
 import (
 	"context"
 	"database/sql"
+	"slices"
 )
 
 // UpdateQuery is an UPDATE of T's table. Without Where it updates every
@@ -14,6 +15,15 @@ type UpdateQuery[T any] struct {
 	whereBuf  [1]Expr
 	returning []string
 	rowErr    error
+
+	// from is SetFrom(row) of every column into an empty set: a copy of
+	// row, taken then, whose columns but the key lead the SET list. One
+	// allocation instead of a slice of boxed values, and the whole-row
+	// update by key can take the model's cached statement (see
+	// buildTop). pkBuf is WherePK's condition on a one-column key, kept
+	// here rather than allocated.
+	from  *T
+	pkBuf cmpExpr
 }
 
 // Set adds col = v. v is bound, or written as SQL when it is an Expr:
@@ -30,8 +40,14 @@ func (q *UpdateQuery[T]) SetFrom(row *T, cols ...string) *UpdateQuery[T] {
 		q.rowErr = errNilRow(q.m.t)
 		return q
 	}
+	if len(cols) == 0 && q.from == nil && len(q.set) == 0 {
+		q.from = new(T)
+		*q.from = *row
+		return q
+	}
 	base := ptrOf(row)
 	if len(cols) == 0 {
+		q.set = slices.Grow(q.set, len(q.m.t.Fields))
 		for _, f := range q.m.t.Fields {
 			if !f.PK {
 				q.set = append(q.set, assignment{f.Column, f.get(f.addr(base))})
@@ -39,6 +55,7 @@ func (q *UpdateQuery[T]) SetFrom(row *T, cols ...string) *UpdateQuery[T] {
 		}
 		return q
 	}
+	q.set = slices.Grow(q.set, len(cols))
 	for _, c := range cols {
 		f := q.m.t.byColumn[c]
 		if f == nil {
@@ -58,6 +75,11 @@ func (q *UpdateQuery[T]) Where(exprs ...Expr) *UpdateQuery[T] {
 
 // WherePK adds the condition matching row's primary key.
 func (q *UpdateQuery[T]) WherePK(row *T) *UpdateQuery[T] {
+	if row != nil && len(q.m.t.PrimaryKey) == 1 && q.pkBuf.col == "" {
+		f := q.m.t.PrimaryKey[0]
+		q.pkBuf = cmpExpr{col: f.Column, op: opEq, val: f.get(f.addr(ptrOf(row)))}
+		return q.Where(&q.pkBuf)
+	}
 	e, err := q.m.pkWhere(row)
 	if err != nil {
 		e = errExpr{err}
@@ -81,7 +103,7 @@ func (q *UpdateQuery[T]) build(b *builder) {
 	if q.rowErr != nil {
 		b.fail(q.rowErr)
 	}
-	if len(q.set) == 0 {
+	if len(q.set) == 0 && (q.from == nil || len(t.Fields) == len(t.PrimaryKey)) {
 		b.failf("orm: Update of %s sets no column", t.Name)
 	}
 	b.pushScope(scope{t: t, qual: t.Name})
@@ -89,13 +111,30 @@ func (q *UpdateQuery[T]) build(b *builder) {
 	b.write("UPDATE ")
 	b.ident(t.Name)
 	b.write(" SET ")
-	for i, a := range q.set {
-		if i > 0 {
+	n := 0
+	if q.from != nil {
+		base := ptrOf(q.from)
+		for _, f := range t.Fields {
+			if f.PK {
+				continue
+			}
+			if n > 0 {
+				b.write(", ")
+			}
+			b.ident(f.Column) // a field's column: no need to look it up
+			b.write(" = ")
+			b.bind(f.get(f.addr(base)))
+			n++
+		}
+	}
+	for _, a := range q.set {
+		if n > 0 {
 			b.write(", ")
 		}
 		b.plainColumn(a.col)
 		b.write(" = ")
 		b.bind(a.val)
+		n++
 	}
 	if len(q.where) > 0 {
 		b.write(" WHERE ")
@@ -107,6 +146,41 @@ func (q *UpdateQuery[T]) build(b *builder) {
 		}
 		appendReturning(b, q.returning)
 	}
+}
+
+// buildTop writes the whole statement into an empty builder. The update
+// of a whole row by its one-column key (SetFrom(row).WherePK(row) and
+// nothing else) takes the model's cached statement, the one Save runs,
+// and only binds its values: the same text and arguments build would
+// give.
+func (q *UpdateQuery[T]) buildTop(b *builder) {
+	if q.from == nil || len(q.set) > 0 || len(q.where) != 1 || q.where[0] != Expr(&q.pkBuf) ||
+		q.pkBuf.val == nil || len(q.returning) > 0 || q.rowErr != nil {
+		q.build(b)
+		return
+	}
+	if _, isExpr := q.pkBuf.val.(Expr); isExpr {
+		q.build(b)
+		return
+	}
+	st, err := q.m.updateStmt("Update", nil)
+	if err != nil {
+		q.build(b)
+		return
+	}
+	base := ptrOf(q.from)
+	keys := len(st.fields) - 1 // the one key column is bound last
+	for _, f := range st.fields[:keys] {
+		v := f.get(f.addr(base))
+		if _, isExpr := v.(Expr); isExpr {
+			b.args = b.args[:0]
+			q.build(b)
+			return
+		}
+		b.arg(v)
+	}
+	b.arg(q.pkBuf.val)
+	b.fixed = st.sql
 }
 
 // appendReturning writes RETURNING with checked columns.
@@ -130,7 +204,7 @@ func (q *UpdateQuery[T]) appendExpr(b *builder) {
 func (q *UpdateQuery[T]) SQL() (string, []any, error) {
 	b := getBuilder(q.m.db.dialect)
 	defer putBuilder(b)
-	q.build(b)
+	q.buildTop(b)
 	return b.result()
 }
 
@@ -143,7 +217,7 @@ func (q *UpdateQuery[T]) Exec(ctx context.Context) (int64, error) {
 	}
 	b := getBuilder(q.m.db.dialect)
 	defer putBuilder(b)
-	q.build(b)
+	q.buildTop(b)
 	return execCount(ctx, q.m.db, b)
 }
 
