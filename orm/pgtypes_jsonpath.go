@@ -47,9 +47,10 @@ func JSONGet(col string, path ...any) *JSONPath { return &JSONPath{col: col, pat
 
 // JSONText is the value at path as text (PostgreSQL's ->>, MySQL's
 // JSON_UNQUOTE(JSON_EXTRACT(...)), SQLite's json_extract): a JSON string
-// without its quotes, other values in their JSON form, a missing key or
-// JSON null as SQL NULL. Its comparisons bind the operand as is. It needs
-// a non-empty path.
+// without its quotes, other values in their JSON form, a missing key as
+// SQL NULL (and JSON null too, except on MySQL, where it is the text
+// null). Its comparisons bind the operand as is. It needs a non-empty
+// path.
 func JSONText(col string, path ...any) *JSONPath {
 	return &JSONPath{col: col, path: path, text: true}
 }
@@ -73,8 +74,13 @@ func (p *JSONPath) Gt(v any) Expr { return &jsonCmp{p, opGt, v} }
 // Ge is path >= v.
 func (p *JSONPath) Ge(v any) Expr { return &jsonCmp{p, opGe, v} }
 
-// Like is path LIKE pattern, for JSONText.
-func (p *JSONPath) Like(pattern string) Expr { return &jsonCmp{p, opLike, pattern} }
+// Like is path LIKE pattern on the text at path (JSONGet's too: a JSON
+// value is not text).
+func (p *JSONPath) Like(pattern string) Expr {
+	text := *p
+	text.text = true
+	return &jsonCmp{&text, opLike, pattern}
+}
 
 func (p *JSONPath) appendExpr(b *builder) {
 	if p.text && len(p.path) == 0 {

@@ -111,6 +111,7 @@ func TestPGTJSONPathEveryDialect(t *testing.T) {
 			"get string":  orm.JSONGet("profile", "name").Eq("Bob"),
 			"get number":  orm.JSONGet("raw", "n").Gt(10),
 			"text like":   orm.JSONText("profile", "name").Like("B%"),
+			"get like":    orm.JSONGet("profile", "name").Like("B%"),
 			"missing key": orm.JSONText("profile", "attrs", "it's").Ne(nil),
 		}
 		if db.Dialect().JSON != orm.JSONSQLite {

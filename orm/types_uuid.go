@@ -13,8 +13,10 @@ import (
 // TEXT on SQLite, bound in its canonical text form. The zero UUID is
 // "unset": a zero UUID primary key without a default: tag gets NewUUID()
 // when Create or Save inserts the row; with default:gen_random_uuid()
-// (PostgreSQL 13+) the server makes it and RETURNING reads it back. A NULL
-// scans as the zero UUID; use *UUID for a nullable column.
+// (PostgreSQL 13+) the server makes it and RETURNING reads it back.
+// Create, Save, GetOrCreate, CreateOrGet and Manager.Create generate keys;
+// an Insert query binds them as given. A NULL scans as the zero UUID; use
+// *UUID for a nullable column.
 type UUID [16]byte
 
 // NewUUID returns a random (version 4) UUID from crypto/rand.
