@@ -42,8 +42,9 @@ var MySQL = &Dialect{
 }
 
 // MariaDB is MySQL as MariaDB 10.5 and later speak it: INSERT and DELETE
-// accept RETURNING (UPDATE does not). Select it with
-// orm.WithDialect(orm.MariaDB).
+// accept RETURNING (UPDATE does not). Open and New on aiomysql pick it
+// when the server says it is MariaDB 10.5 or later; orm.WithDialect
+// chooses it (or MySQL) for any other case.
 var MariaDB = func() *Dialect {
 	d := *MySQL
 	d.InsertReturning = true

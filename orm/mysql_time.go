@@ -12,8 +12,9 @@ const mysqlTimeLayout = "2006-01-02 15:04:05.999999"
 // instant would be stored as different wall clocks under different DSNs;
 // as text it is stored the same way whatever the DSN says, and the
 // scanner reads it back as UTC (Dialect.TimeWallUTC) with or without
-// parseTime. Precision is the microsecond of DATETIME(6); finer digits
-// are cut, as the server would round them.
+// parseTime. Precision is the microsecond of DATETIME(6): finer digits
+// are cut here, so that MySQL (which rounds) and MariaDB (which cuts)
+// store the same value.
 func mysqlTime(t time.Time) any {
 	return t.UTC().Format(mysqlTimeLayout)
 }
