@@ -3,6 +3,7 @@ package orm
 import (
 	"fmt"
 	"reflect"
+	"time"
 )
 
 // Expr is an SQL expression: a condition for Where, Having and joins, a
@@ -11,6 +12,18 @@ import (
 // models when the query is built. Every query is an Expr too (a subquery).
 type Expr interface {
 	appendExpr(b *builder)
+}
+
+// isExpr reports whether v is an Expr, which is written as SQL rather
+// than bound. The common bind types are told apart by a type switch,
+// cheaper than the interface assertion.
+func isExpr(v any) bool {
+	switch v.(type) {
+	case nil, string, int64, int, int32, bool, float64, []byte, time.Time:
+		return false
+	}
+	_, ok := v.(Expr)
+	return ok
 }
 
 type cmpOp uint8

@@ -122,7 +122,7 @@ func (m *Model[T]) Get(ctx context.Context, conds ...Expr) (*T, error) {
 // an error matching ErrDoesNotExist, as for Get.
 func (m *Model[T]) GetByPK(ctx context.Context, pk ...any) (*T, error) {
 	if len(pk) == 1 && len(m.t.PrimaryKey) == 1 && pk[0] != nil {
-		if _, isExpr := pk[0].(Expr); !isExpr {
+		if !isExpr(pk[0]) {
 			// The usual single-column key: the cached statement, bound
 			// without making a condition.
 			row := new(T)

@@ -426,7 +426,7 @@ func simpleCond(where []Expr) *cmpExpr {
 	if !ok || c.val == nil || c.op > opLike {
 		return nil
 	}
-	if _, isExpr := c.val.(Expr); isExpr {
+	if isExpr(c.val) {
 		return nil
 	}
 	return c

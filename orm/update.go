@@ -159,7 +159,7 @@ func (q *UpdateQuery[T]) buildTop(b *builder) {
 		q.build(b)
 		return
 	}
-	if _, isExpr := q.pkBuf.val.(Expr); isExpr {
+	if isExpr(q.pkBuf.val) {
 		q.build(b)
 		return
 	}
@@ -172,7 +172,7 @@ func (q *UpdateQuery[T]) buildTop(b *builder) {
 	keys := len(st.fields) - 1 // the one key column is bound last
 	for _, f := range st.fields[:keys] {
 		v := f.get(f.addr(base))
-		if _, isExpr := v.(Expr); isExpr {
+		if isExpr(v) {
 			b.args = b.args[:0]
 			q.build(b)
 			return
