@@ -63,6 +63,7 @@ func benchRows(n int) [][]driver.Value {
 }
 
 const benchSelectOne = `SELECT "id", "name", "email", "age", "score", "active", "created", "bio", "karma", "rank" FROM "bench_user" WHERE "id" = $1`
+const benchUpdate = `UPDATE "bench_user" SET "name" = $1, "email" = $2, "age" = $3, "score" = $4, "active" = $5, "created" = $6, "bio" = $7, "karma" = $8, "rank" = $9 WHERE "id" = $10`
 const benchSelectAll = `SELECT "id", "name", "email", "age", "score", "active", "created", "bio", "karma", "rank" FROM "bench_user"`
 
 func scanUser(row interface{ Scan(...any) error }, u *benchUser) error {
@@ -292,6 +293,39 @@ func BenchmarkPaired(b *testing.B) {
 			rows.Close()
 		}, func() {
 			if _, err := users.Select().All(ctx); err != nil {
+				b.Fatal(err)
+			}
+		})
+	})
+	b.Run("Update", func(b *testing.B) {
+		sqlDB, db := benchDB(b, benchCols, nil)
+		users := orm.MustModel[benchUser](db)
+		u := benchNewUser()
+		u.ID = 42
+		if q, _, _ := users.Update().SetFrom(u).WherePK(u).SQL(); q != benchUpdate {
+			b.Fatalf("the ORM's SQL differs from the hand-written one:\n%s\n%s", q, benchUpdate)
+		}
+		benchPaired(b, func() {
+			u.Karma++
+			if _, err := sqlDB.ExecContext(ctx, benchUpdate, u.Name, u.Email, u.Age, u.Score, u.Active, u.Created, u.Bio, u.Karma, u.Rank, u.ID); err != nil {
+				b.Fatal(err)
+			}
+		}, func() {
+			u.Karma++
+			if _, err := users.Update().SetFrom(u).WherePK(u).Exec(ctx); err != nil {
+				b.Fatal(err)
+			}
+		})
+	})
+	b.Run("GetByPK", func(b *testing.B) {
+		sqlDB, db := benchDB(b, benchCols, benchRows(1))
+		users := orm.MustModel[benchUser](db)
+		benchPaired(b, func() {
+			if err := scanUser(sqlDB.QueryRowContext(ctx, benchSelectOne+" LIMIT 1", 42), new(benchUser)); err != nil {
+				b.Fatal(err)
+			}
+		}, func() {
+			if _, err := users.GetByPK(ctx, 42); err != nil {
 				b.Fatal(err)
 			}
 		})

@@ -128,6 +128,11 @@ func (e *entity) insertStmt(p unsafe.Pointer, only *colSet) (*rowStmt, error) {
 // column but the key, or those of only. A key column in only, or nothing
 // to set, is an error naming the model.
 func (e *entity) updateStmt(op string, only *colSet) (*rowStmt, error) {
+	if only == nil {
+		if st := e.plans.updateAll.Load(); st != nil {
+			return st, nil // the whole-row update, without the colSet and map lookup
+		}
+	}
 	var cols colSet
 	for i, f := range e.t.Fields {
 		if only != nil && !only.has(i) {
@@ -144,7 +149,7 @@ func (e *entity) updateStmt(op string, only *colSet) (*rowStmt, error) {
 	if cols.low == 0 && len(cols.high) == 0 {
 		return nil, fmt.Errorf("orm: %s of %v: nothing to update: table %s has no column outside its primary key", op, e.t.GoType, e.t.Name)
 	}
-	return e.cachedStmt(true, &cols, func() (*rowStmt, error) {
+	st, err := e.cachedStmt(true, &cols, func() (*rowStmt, error) {
 		t := e.t
 		st := new(rowStmt)
 		b := getBuilder(e.db.dialect)
@@ -177,6 +182,10 @@ func (e *entity) updateStmt(op string, only *colSet) (*rowStmt, error) {
 		st.sql = string(b.buf)
 		return st, nil
 	})
+	if err == nil && only == nil {
+		e.plans.updateAll.Store(st)
+	}
+	return st, err
 }
 
 // insertRow inserts the row at p and reads back what the database

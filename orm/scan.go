@@ -39,6 +39,9 @@ type planCache struct {
 	// WHERE one comparison (see condKey): built once, so that a select or
 	// Get by key only binds its value. Copy-on-write, like plans.
 	conds atomic.Pointer[map[condKey]string]
+	// updateAll is the UPDATE of every column but the key, by key: Save's
+	// and UpdateQuery's commonest statement.
+	updateAll atomic.Pointer[rowStmt]
 }
 
 // condKey is a statement shape: SELECT <every column> FROM <table> WHERE

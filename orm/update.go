@@ -16,14 +16,15 @@ type UpdateQuery[T any] struct {
 	returning []string
 	rowErr    error
 
-	// from is SetFrom(row) of every column into an empty set: a copy of
-	// row, taken then, whose columns but the key lead the SET list. One
-	// allocation instead of a slice of boxed values, and the whole-row
-	// update by key can take the model's cached statement (see
+	// from is SetFrom(row) of every column into an empty set: &fromBuf,
+	// a copy of row taken then, whose columns but the key lead the SET
+	// list. No allocation, unlike a slice of boxed values, and the
+	// whole-row update by key can take the model's cached statement (see
 	// buildTop). pkBuf is WherePK's condition on a one-column key, kept
 	// here rather than allocated.
-	from  *T
-	pkBuf cmpExpr
+	from    *T
+	fromBuf T
+	pkBuf   cmpExpr
 }
 
 // Set adds col = v. v is bound, or written as SQL when it is an Expr:
@@ -41,8 +42,8 @@ func (q *UpdateQuery[T]) SetFrom(row *T, cols ...string) *UpdateQuery[T] {
 		return q
 	}
 	if len(cols) == 0 && q.from == nil && len(q.set) == 0 {
-		q.from = new(T)
-		*q.from = *row
+		q.fromBuf = *row
+		q.from = &q.fromBuf
 		return q
 	}
 	base := ptrOf(row)
