@@ -33,10 +33,7 @@ func maBenchDB(b *testing.B, driverName, dsn string) *orm.Model[maItem] {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { db.Close() })
-	// database/sql keeps 2 idle connections by default: the other 14 would
-	// be closed and opened again all the time.
-	db.SQLDB().SetMaxIdleConns(16)
+	b.Cleanup(func() { db.Close() }) // MaxConnections keeps all 16 idle between gets
 	items := orm.MustModel[maItem](db)
 	ctx := aio.AllowSync(context.Background())
 	if err := orm.CreateTables(ctx, db, items); err != nil {
