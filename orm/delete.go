@@ -6,14 +6,13 @@ import "context"
 // row, as SQL does.
 type DeleteQuery[T any] struct {
 	m         *Model[T]
-	where     []Expr
-	whereBuf  [1]Expr
+	where     whereList
 	returning []string
 }
 
 // Where adds conditions, joined with AND.
 func (q *DeleteQuery[T]) Where(exprs ...Expr) *DeleteQuery[T] {
-	q.where = append(q.where, exprs...)
+	q.where.add(exprs)
 	return q
 }
 
@@ -43,10 +42,7 @@ func (q *DeleteQuery[T]) build(b *builder) {
 	defer b.popScope()
 	b.write("DELETE FROM ")
 	b.ident(t.Name)
-	if len(q.where) > 0 {
-		b.write(" WHERE ")
-		b.conds(q.where)
-	}
+	q.where.write(b, nil, 0)
 	if len(q.returning) > 0 {
 		if !b.d.DeleteReturning {
 			b.failf("orm: Delete from %s: the %s dialect has no DELETE ... RETURNING", t.Name, b.d.Name)

@@ -56,7 +56,6 @@ func (m *Model[T]) DB() *DB { return m.db }
 // built).
 func (m *Model[T]) Select(cols ...string) *SelectQuery[T] {
 	q := &SelectQuery[T]{m: m, selectExtra: &noExtra, limit: -1}
-	q.where = q.whereBuf[:0]
 	if len(cols) > 0 {
 		q.cols = append([]string(nil), cols...)
 	}
@@ -70,16 +69,12 @@ func (m *Model[T]) Insert(rows ...*T) *InsertQuery[T] {
 
 // Update starts an UPDATE of T's table.
 func (m *Model[T]) Update() *UpdateQuery[T] {
-	q := &UpdateQuery[T]{m: m}
-	q.where = q.whereBuf[:0]
-	return q
+	return &UpdateQuery[T]{m: m}
 }
 
 // Delete starts a DELETE from T's table.
 func (m *Model[T]) Delete() *DeleteQuery[T] {
-	q := &DeleteQuery[T]{m: m}
-	q.where = q.whereBuf[:0]
-	return q
+	return &DeleteQuery[T]{m: m}
 }
 
 // Raw is a statement written by hand, its results scanned into T. Its "?"

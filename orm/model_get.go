@@ -30,7 +30,11 @@ func (e *entity) buildGet(b *builder, conds []Expr) {
 func (e *entity) getInto(ctx context.Context, conds []Expr, p unsafe.Pointer) error {
 	b := getBuilder(e.db.dialect)
 	defer putBuilder(b)
-	if c := simpleCond(conds); c != nil {
+	var c *cmpExpr
+	if len(conds) == 1 {
+		c = simpleCond(conds[0])
+	}
+	if c != nil {
 		e.buildGetCond(b, c.col, c.op, c.val, c)
 	} else {
 		e.buildGet(b, conds)

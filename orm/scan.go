@@ -38,7 +38,7 @@ type planCache struct {
 	// conds holds the statements of the commonest shape, every column
 	// WHERE one comparison (see condKey): built once, so that a select or
 	// Get by key only binds its value. Copy-on-write, like plans.
-	conds atomic.Pointer[map[condKey]string]
+	conds atomic.Pointer[[]condEntry]
 	// updateAll is the UPDATE of every column but the key, by key: Save's
 	// and UpdateQuery's commonest statement.
 	updateAll atomic.Pointer[rowStmt]
@@ -60,38 +60,51 @@ const (
 	tailLimit1          // LIMIT 1 written as text (Get)
 )
 
-// condSQL returns the cached statement of shape k.
+// condEntry is one cached statement of a condKey shape.
+type condEntry struct {
+	key condKey
+	sql string
+}
+
+// condSQL returns the cached statement of shape k. The shapes a model is
+// queried with are few, so a scan comparing the small fields first beats
+// hashing the key in a map.
 func (c *planCache) condSQL(k condKey) (string, bool) {
-	if m := c.conds.Load(); m != nil {
-		s, ok := (*m)[k]
-		return s, ok
+	if es := c.conds.Load(); es != nil {
+		for i := range *es {
+			e := &(*es)[i]
+			if e.key.op == k.op && e.key.tail == k.tail && e.key.col == k.col {
+				return e.sql, true
+			}
+		}
 	}
 	return "", false
 }
 
-// storeCond caches the statement of shape k, built without error. The
-// shapes a model is queried with are few; past maxPlans of them the
-// others are built each time.
+// storeCond caches the statement of shape k, built without error. Past
+// maxCondShapes shapes the others are built each time.
 func (c *planCache) storeCond(k condKey, sql string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	old := c.conds.Load()
-	n := 0
-	if old != nil {
-		n = len(*old)
-	}
-	if n >= maxPlans {
-		return
-	}
-	next := make(map[condKey]string, n+1)
-	if old != nil {
-		for k, v := range *old {
-			next[k] = v
+	var next []condEntry
+	if old := c.conds.Load(); old != nil {
+		if len(*old) >= maxCondShapes {
+			return
 		}
+		for _, e := range *old {
+			if e.key == k {
+				return // stored by a concurrent first use
+			}
+		}
+		next = append(next, *old...)
 	}
-	next[k] = sql
+	next = append(next, condEntry{k, sql})
 	c.conds.Store(&next)
 }
+
+// maxCondShapes bounds the cached one-condition statements of a model, so
+// that the scan in condSQL stays short.
+const maxCondShapes = 16
 
 // selectHead returns "SELECT <list> FROM <table>" in dialect d, built once.
 func (c *planCache) selectHead(list, table string, d *Dialect) string {

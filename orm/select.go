@@ -14,9 +14,8 @@ type SelectQuery[T any] struct {
 	m             *Model[T]
 	*selectExtra           // never nil: the shared empty one until a rare clause is added
 	cols          []string // nil: every model column
-	where         []Expr
-	whereBuf      [1]Expr // where's first backing array: no allocation for one condition
-	limit         int64   // -1: none
+	where         whereList
+	limit         int64 // -1: none
 	offset        int64
 	distinct      bool
 	forUpdate     bool
@@ -126,7 +125,7 @@ func (q *SelectQuery[T]) LeftJoin(t *Table, alias string, on Expr) *SelectQuery[
 
 // Where adds conditions, joined with AND to the previous ones.
 func (q *SelectQuery[T]) Where(exprs ...Expr) *SelectQuery[T] {
-	q.where = append(q.where, exprs...)
+	q.where.add(exprs)
 	return q
 }
 
@@ -320,10 +319,7 @@ func (q *SelectQuery[T]) appendFrom(b *builder) {
 
 // appendWhere writes WHERE, GROUP BY and HAVING.
 func (q *SelectQuery[T]) appendWhere(b *builder) {
-	if len(q.where) > 0 {
-		b.write(" WHERE ")
-		b.conds(q.where)
-	}
+	q.where.write(b, nil, 0)
 	if len(q.groupBy) > 0 {
 		b.write(" GROUP BY ")
 		for i, c := range q.groupBy {
@@ -392,7 +388,7 @@ func (q *SelectQuery[T]) appendTail(b *builder) {
 // LIMIT, takes its text from the model's cache and only binds its values:
 // the same text and arguments build would give.
 func (q *SelectQuery[T]) buildTop(b *builder) {
-	c := simpleCond(q.where)
+	c := simpleCond(q.where.only())
 	if c == nil || q.selectExtra != &noExtra || q.cols != nil || q.distinct || q.forUpdate || q.offset > 0 {
 		q.build(b)
 		return
@@ -415,14 +411,11 @@ func (q *SelectQuery[T]) buildTop(b *builder) {
 	}
 }
 
-// simpleCond returns the lone condition of where when it is a comparison
+// simpleCond returns where, a query's lone condition, when it is a comparison
 // with a bound value (not NULL, not an Expr, not ILIKE, whose text depends
 // on the dialect), or nil.
-func simpleCond(where []Expr) *cmpExpr {
-	if len(where) != 1 {
-		return nil
-	}
-	c, ok := where[0].(*cmpExpr)
+func simpleCond(where Expr) *cmpExpr {
+	c, ok := where.(*cmpExpr)
 	if !ok || c.val == nil || c.op > opLike {
 		return nil
 	}

@@ -11,20 +11,21 @@ import (
 type UpdateQuery[T any] struct {
 	m         *Model[T]
 	set       []assignment
-	where     []Expr
-	whereBuf  [1]Expr
+	where     whereList
 	returning []string
 	rowErr    error
 
-	// from is SetFrom(row) of every column into an empty set: &fromBuf,
-	// a copy of row taken then, whose columns but the key lead the SET
-	// list. No allocation, unlike a slice of boxed values, and the
-	// whole-row update by key can take the model's cached statement (see
-	// buildTop). pkBuf is WherePK's condition on a one-column key, kept
-	// here rather than allocated.
-	from    *T
-	fromBuf T
-	pkBuf   cmpExpr
+	// from is the row of SetFrom(row) with no columns on an empty set:
+	// its columns but the key lead the SET list, read when the statement
+	// is built, which needs no allocation and lets the whole-row update by
+	// key take the model's cached statement (see buildTop). pk is
+	// WherePK's condition on a one-column key, written at position pkPos
+	// among the conditions. Neither is a pointer into the query itself,
+	// so a query built and run in one expression stays on the stack.
+	from  *T
+	pk    cmpExpr
+	pkSet bool
+	pkPos int
 }
 
 // Set adds col = v. v is bound, or written as SQL when it is an Expr:
@@ -35,15 +36,17 @@ func (q *UpdateQuery[T]) Set(col string, v any) *UpdateQuery[T] {
 }
 
 // SetFrom sets cols (every column but the primary key when none are
-// given) to row's values. It does not add a condition: use WherePK.
+// given) to row's values. It does not add a condition: use WherePK. The
+// values are read when SetFrom is called or, for every column as the
+// first assignment, when the statement is built (by Exec, All or SQL), as
+// Save reads them: do not change row in between.
 func (q *UpdateQuery[T]) SetFrom(row *T, cols ...string) *UpdateQuery[T] {
 	if row == nil {
 		q.rowErr = errNilRow(q.m.t)
 		return q
 	}
 	if len(cols) == 0 && q.from == nil && len(q.set) == 0 {
-		q.fromBuf = *row
-		q.from = &q.fromBuf
+		q.from = row
 		return q
 	}
 	base := ptrOf(row)
@@ -70,16 +73,17 @@ func (q *UpdateQuery[T]) SetFrom(row *T, cols ...string) *UpdateQuery[T] {
 
 // Where adds conditions, joined with AND.
 func (q *UpdateQuery[T]) Where(exprs ...Expr) *UpdateQuery[T] {
-	q.where = append(q.where, exprs...)
+	q.where.add(exprs)
 	return q
 }
 
 // WherePK adds the condition matching row's primary key.
 func (q *UpdateQuery[T]) WherePK(row *T) *UpdateQuery[T] {
-	if row != nil && len(q.m.t.PrimaryKey) == 1 && q.pkBuf.col == "" {
+	if row != nil && len(q.m.t.PrimaryKey) == 1 && !q.pkSet {
 		f := q.m.t.PrimaryKey[0]
-		q.pkBuf = cmpExpr{col: f.Column, op: opEq, val: f.get(f.addr(ptrOf(row)))}
-		return q.Where(&q.pkBuf)
+		q.pk = cmpExpr{col: f.Column, op: opEq, val: f.get(f.addr(ptrOf(row)))}
+		q.pkSet, q.pkPos = true, q.where.n
+		return q
 	}
 	e, err := q.m.pkWhere(row)
 	if err != nil {
@@ -137,9 +141,11 @@ func (q *UpdateQuery[T]) build(b *builder) {
 		b.bind(a.val)
 		n++
 	}
-	if len(q.where) > 0 {
-		b.write(" WHERE ")
-		b.conds(q.where)
+	if q.pkSet {
+		pk := q.pk
+		q.where.write(b, &pk, q.pkPos)
+	} else {
+		q.where.write(b, nil, 0)
 	}
 	if len(q.returning) > 0 {
 		if !b.d.UpdateReturning {
@@ -155,12 +161,12 @@ func (q *UpdateQuery[T]) build(b *builder) {
 // and only binds its values: the same text and arguments build would
 // give.
 func (q *UpdateQuery[T]) buildTop(b *builder) {
-	if q.from == nil || len(q.set) > 0 || len(q.where) != 1 || q.where[0] != Expr(&q.pkBuf) ||
-		q.pkBuf.val == nil || len(q.returning) > 0 || q.rowErr != nil {
+	if q.from == nil || len(q.set) > 0 || q.where.n != 0 || !q.pkSet ||
+		q.pk.val == nil || len(q.returning) > 0 || q.rowErr != nil {
 		q.build(b)
 		return
 	}
-	if isExpr(q.pkBuf.val) {
+	if isExpr(q.pk.val) {
 		q.build(b)
 		return
 	}
@@ -180,7 +186,7 @@ func (q *UpdateQuery[T]) buildTop(b *builder) {
 		}
 		b.arg(v)
 	}
-	b.arg(q.pkBuf.val)
+	b.arg(q.pk.val)
 	b.fixed = st.sql
 }
 

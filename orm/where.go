@@ -1,0 +1,72 @@
+package orm
+
+// whereList is a query's conditions, joined with AND. The first is held
+// inline and the rest in a slice, so that the common query with one
+// condition allocates nothing for the list and, holding no pointer into
+// itself, can live on its caller's stack (a query value pointing into
+// itself always escapes to the heap).
+type whereList struct {
+	n     int
+	first Expr
+	rest  []Expr
+}
+
+func (w *whereList) add(es []Expr) {
+	for _, e := range es {
+		if w.n == 0 {
+			w.first = e
+		} else {
+			w.rest = append(w.rest, e)
+		}
+		w.n++
+	}
+}
+
+// only returns the lone condition, or nil when there are none or several.
+func (w *whereList) only() Expr {
+	if w.n != 1 {
+		return nil
+	}
+	return w.first
+}
+
+// at returns the i-th condition.
+func (w *whereList) at(i int) Expr {
+	if i == 0 {
+		return w.first
+	}
+	return w.rest[i-1]
+}
+
+// write writes " WHERE " and the conditions, if there are any. extra,
+// when not nil, is one more condition written at position pos; it is
+// passed by pointer and called directly (not as an Expr) so that a query
+// holding it inline does not escape.
+func (w *whereList) write(b *builder, extra *cmpExpr, pos int) {
+	n := w.n
+	if extra != nil {
+		n++
+	}
+	if n == 0 {
+		return
+	}
+	b.write(" WHERE ")
+	if extra == nil && n == 1 {
+		if s, ok := w.first.(*sqlExpr); ok {
+			s.appendExpr(b) // a lone fragment needs no parentheses
+			return
+		}
+	}
+	j := 0
+	for i := range n {
+		if i > 0 {
+			b.write(" AND ")
+		}
+		if extra != nil && i == pos {
+			extra.appendExpr(b)
+			continue
+		}
+		b.cond(w.at(j))
+		j++
+	}
+}
