@@ -216,7 +216,7 @@ func (q *InsertQuery[T]) build(b *builder) insertPlan {
 			for _, r := range q.rows {
 				base := ptrOf(r)
 				for _, f := range p.fields {
-					b.arg(f.get(f.addr(base)))
+					b.fieldArg(f, base)
 				}
 			}
 			return p
@@ -358,6 +358,18 @@ func (q *InsertQuery[T]) SQL() (string, []any, error) {
 // the rows, and returns the number of rows inserted (as the driver counts
 // them: MySQL counts an upsert's update as 2).
 func (q *InsertQuery[T]) Exec(ctx context.Context) (int64, error) {
+	if len(q.rows) == 1 && q.rows[0] != nil && q.conflict == nil && len(q.returning) == 0 {
+		// One plain row is what Create inserts: the same statement,
+		// cached per set of columns, with its scan plan.
+		p := ptrOf(q.rows[0])
+		auto := q.m.t.auto
+		autoWasZero := auto != nil && auto.isZero(p)
+		n, err := q.m.insertRow(ctx, p, nil)
+		if err != nil && autoWasZero {
+			auto.setInt(p, 0) // a key read back names a row that is not
+		}
+		return n, err
+	}
 	db := q.m.db
 	b := getBuilder(db.dialect)
 	defer putBuilder(b)

@@ -32,6 +32,10 @@ type entity struct {
 	typed atomic.Value // the *Model[T] of this entity, made by NewModel
 
 	rowStmts sync.Map // rowKey -> *rowStmt: single-row INSERT and UPDATE statements
+	// lastInsert and lastUpdate are the statements of the last cachedStmt
+	// call of each kind, checked before rowStmts: the map's interface key
+	// costs a hash per call.
+	lastInsert, lastUpdate atomic.Pointer[rowStmt]
 }
 
 // entityOf returns the entity of struct type typ on db, building it on

@@ -10,6 +10,7 @@ import (
 // rowStmt is a single-row INSERT or UPDATE of one entity, built once per
 // set of columns and cached: running it only collects the arguments.
 type rowStmt struct {
+	key       rowKey
 	sql       string
 	fields    []*Field  // bound in this order (an UPDATE's key follows)
 	returning []*Field  // INSERT ... RETURNING these
@@ -29,14 +30,24 @@ func (e *entity) cachedStmt(update bool, cols *colSet, build func() (*rowStmt, e
 		return build()
 	}
 	key := rowKey{update, cols.low}
+	last := &e.lastInsert
+	if update {
+		last = &e.lastUpdate
+	}
+	if st := last.Load(); st != nil && st.key == key {
+		return st, nil // the commonest case: the same columns as last time
+	}
 	if st, ok := e.rowStmts.Load(key); ok {
+		last.Store(st.(*rowStmt))
 		return st.(*rowStmt), nil
 	}
 	st, err := build()
 	if err != nil {
 		return nil, err
 	}
+	st.key = key
 	e.rowStmts.Store(key, st)
+	last.Store(st)
 	return st, nil
 }
 
@@ -200,7 +211,7 @@ func (e *entity) insertRow(ctx context.Context, p unsafe.Pointer, only *colSet) 
 	defer putBuilder(b)
 	b.fixed = st.sql
 	for _, f := range st.fields {
-		b.arg(f.get(f.addr(p)))
+		b.fieldArg(f, p)
 	}
 	if st.plan != nil {
 		err := db.run(ctx, b, func(rows *sql.Rows) error {
@@ -243,7 +254,7 @@ func (e *entity) updateRow(ctx context.Context, p unsafe.Pointer, st *rowStmt) (
 	defer putBuilder(b)
 	b.fixed = st.sql
 	for _, f := range st.fields {
-		b.arg(f.get(f.addr(p)))
+		b.fieldArg(f, p)
 	}
 	return execCount(ctx, e.db, b)
 }

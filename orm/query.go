@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 )
 
 // Query is what every query type has in common: its SQL for inspection.
@@ -182,6 +183,16 @@ func (b *builder) arg(v any) {
 		b.fail(err)
 	}
 	b.args = append(b.args, v)
+}
+
+// fieldArg adds the value of field f of the struct at p as a bind
+// argument whose placeholder is already in the SQL.
+func (b *builder) fieldArg(f *Field, p unsafe.Pointer) {
+	if f.asIs {
+		b.args = append(b.args, f.get(f.addr(p)))
+		return
+	}
+	b.arg(f.get(f.addr(p)))
 }
 
 func (b *builder) bindValue(v any) {

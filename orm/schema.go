@@ -54,6 +54,9 @@ type Field struct {
 	ptr    func(unsafe.Pointer) any  // the field's address as a Scan destination
 	get    func(unsafe.Pointer) any  // the field's value as a bind argument
 	zero   func(unsafe.Pointer) bool // whether the field holds its zero value
+	// asIs: get returns nil or a string, int64, bool, float64 or []byte,
+	// which every driver binds, so the builder's value check is skipped.
+	asIs bool
 }
 
 // ForeignKey is a column's reference to another table.
@@ -276,6 +279,7 @@ func (t *Table) addFields(typ reflect.Type, prefix string, base uintptr, groups 
 			idx.Columns = append(idx.Columns, f.Column)
 		}
 		f.kind, f.ptr, f.get = accessors(sf.Type, f.Null)
+		f.asIs = bindsAsIs(sf.Type)
 		f.zero = zeroFunc(sf.Type)
 		f.scan = scanKindOf(sf.Type)
 		t.byColumn[f.Column] = f
@@ -346,6 +350,18 @@ func nullableType(t reflect.Type) bool {
 		return true
 	}
 	if t.Kind() == reflect.Struct && t.PkgPath() == "database/sql" && strings.HasPrefix(t.Name(), "Null") {
+		return true
+	}
+	return false
+}
+
+// bindsAsIs reports whether accessors' get for t returns only nil or a
+// value checkValue passes unchanged.
+func bindsAsIs(t reflect.Type) bool {
+	switch t {
+	case reflect.TypeFor[int64](), reflect.TypeFor[int](), reflect.TypeFor[int32](),
+		reflect.TypeFor[string](), reflect.TypeFor[bool](), reflect.TypeFor[float64](),
+		reflect.TypeFor[*string](), reflect.TypeFor[*int64](), reflect.TypeFor[[]byte]():
 		return true
 	}
 	return false

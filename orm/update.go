@@ -178,6 +178,10 @@ func (q *UpdateQuery[T]) buildTop(b *builder) {
 	base := ptrOf(q.from)
 	keys := len(st.fields) - 1 // the one key column is bound last
 	for _, f := range st.fields[:keys] {
+		if f.asIs {
+			b.args = append(b.args, f.get(f.addr(base)))
+			continue
+		}
 		v := f.get(f.addr(base))
 		if isExpr(v) {
 			b.args = b.args[:0]

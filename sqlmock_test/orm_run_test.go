@@ -3,6 +3,7 @@ package sqlmock_test
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"strings"
 	"testing"
@@ -194,5 +195,59 @@ func TestORMReleasesOnErrors(t *testing.T) {
 	}
 	if err := ctx.Err(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestORMInsertOneRowExec: a one-row Insert(...).Exec runs the model's
+// cached row statement (Create's); it must send exactly the text and
+// arguments SQL shows, read the generated values back, and leave the key
+// zero when the insert fails.
+func TestORMInsertOneRowExec(t *testing.T) {
+	ctx := context.Background()
+	for _, d := range ormDialects {
+		t.Run(d.Name, func(t *testing.T) {
+			db, mock := ormOpen(t, d)
+			_, books := ormModels(t, db)
+			for i, row := range []*ormBook{{AuthorID: 1, Title: "default hits"}, {AuthorID: 1, Title: "set hits", Hits: 5}} {
+				q := books.Insert(row)
+				query, args, err := q.SQL()
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := make([]driver.Value, len(args))
+				for j, a := range args {
+					want[j] = a
+				}
+				id := int64(40 + i)
+				switch {
+				case d.InsertReturning && row.Hits == 0:
+					mock.ExpectQuery(query).WithArgs(want...).WillReturnRows(sqlmock.NewRows([]string{"id", "hits"}).AddRow(id, int64(0)))
+				case d.InsertReturning:
+					mock.ExpectQuery(query).WithArgs(want...).WillReturnRows(sqlmock.NewRows([]string{"id"}).AddRow(id))
+				default:
+					mock.ExpectExec(query).WithArgs(want...).WillReturnResult(sqlmock.NewResult(id, 1))
+				}
+				n, err := q.Exec(ctx)
+				if err != nil || n != 1 {
+					t.Fatalf("%s: Exec = %d, %v; want 1 row", row.Title, n, err)
+				}
+				if row.ID != id {
+					t.Errorf("%s: ID = %d, want %d", row.Title, row.ID, id)
+				}
+			}
+			failing := &ormBook{AuthorID: 1, Title: "refused"}
+			query, _, _ := books.Insert(failing).SQL()
+			if d.InsertReturning {
+				mock.ExpectQuery(query).WillReturnError(errors.New("refused"))
+			} else {
+				mock.ExpectExec(query).WillReturnError(errors.New("refused"))
+			}
+			if _, err := books.Insert(failing).Exec(ctx); err == nil || failing.ID != 0 {
+				t.Errorf("failed insert: err = %v, ID = %d; want an error and ID 0", err, failing.ID)
+			}
+			if err := mock.ExpectationsWereMet(); err != nil {
+				t.Error(err)
+			}
+		})
 	}
 }
