@@ -125,7 +125,9 @@ func Open(driverName, dsn string, opts ...Option) (*DB, error) {
 	db.gate = gate
 	if len(cfg.replicas) > 0 {
 		err := db.openReplicas(&cfg, func(dsn string) (*gateConnector, error) {
-			c, err := driver.OpenConnector(driverName, dsn, configure)
+			// The same time options as the primary, so that a time reads
+			// the same wherever the read lands.
+			c, err := driver.OpenConnector(driverName, mysqlDSN(driverName, dsn), configure)
 			if err != nil {
 				return nil, err
 			}

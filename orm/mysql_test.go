@@ -695,3 +695,31 @@ func TestMySQLJSON(t *testing.T) {
 		t.Errorf("after Save: %+v, %v", again, err)
 	}
 }
+
+// TestMySQLReplicaTimes: a replica's DSN gets the primary's time options
+// (loc=UTC), so a time read on a replica is the instant written, even when
+// the user's loc has daylight saving time and the UTC wall clock falls in
+// the hour it skips.
+func TestMySQLReplicaTimes(t *testing.T) {
+	params := "parseTime=true&loc=America%2FNew_York"
+	dsn := coreMySQLDSN(t, params)
+	db := myOpen(t, params, orm.Replicas(dsn))
+	m := orm.MustModel[myTime](db)
+	coreCreate(t, db, m)
+	ctx := context.Background()
+	at := time.Date(2024, 3, 10, 2, 30, 0, 0, time.UTC) // 02:30 does not exist in New York that day
+	row := &myTime{Note: "replica", At: at, AtPtr: &at, AtNull: sql.NullTime{Time: at, Valid: true}}
+	if _, err := m.Create(ctx, row); err != nil {
+		t.Fatal(err)
+	}
+	got, err := m.GetByPK(ctx, row.ID) // outside a transaction: read on the replica
+	if err != nil {
+		t.Fatal(err)
+	}
+	if replica := db.ReplicaDBs()[0]; replica.Stats().OpenConnections == 0 {
+		t.Fatal("the read did not use the replica")
+	}
+	if !got.At.Equal(at) || got.AtPtr == nil || !got.AtPtr.Equal(at) || !got.AtNull.Time.Equal(at) {
+		t.Errorf("replica read %v %v %v, want %v", got.At, got.AtPtr, got.AtNull.Time, at)
+	}
+}

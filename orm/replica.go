@@ -31,7 +31,9 @@ import (
 // is healthy, reads go to the primary. A replica's query error that is
 // not a connection error (a missing table, say) is returned as it is.
 // The sync guard and hooks apply to replicas as to the primary;
-// MaxConnections bounds each pool. Open only: New fails with it.
+// MaxConnections bounds each pool and keeps as many idle; an aiomysql
+// replica's DSN gets the primary's time options (loc=UTC, parseTime), so
+// a time reads the same on either. Open only: New fails with it.
 //
 // Without Replicas every statement goes to the one pool.
 func Replicas(dsns ...string) Option {
@@ -235,6 +237,7 @@ func (db *DB) openReplicas(cfg *config, open func(dsn string) (*gateConnector, e
 		r := &replica{db: sql.OpenDB(gate), gate: gate}
 		if cfg.maxConns > 0 {
 			r.db.SetMaxOpenConns(cfg.maxConns)
+			r.db.SetMaxIdleConns(cfg.maxConns) // as the primary: see MaxConnections
 		}
 		s.list = append(s.list, r)
 	}

@@ -2,6 +2,7 @@ package orm_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"io"
 	"net"
@@ -555,5 +556,33 @@ func TestIntegrationReplicasMariaDB(t *testing.T) {
 	defer rdb.Close()
 	if err := orm.MustModel[rrPlace](rdb).DropTable(ctx, true); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestReplicasKeepMaxConnectionsIdle: MaxConnections(n) keeps n idle
+// connections in each replica's pool, as in the primary's, so a burst of
+// reads does not close and reopen replica connections.
+func TestReplicasKeepMaxConnectionsIdle(t *testing.T) {
+	pdsn, rdsn := testenv.SQLiteDSN(t, ""), testenv.SQLiteDSN(t, "")
+	db, err := orm.Open("aiosqlite", pdsn, orm.Replicas(rdsn), orm.MaxConnections(4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	replica := db.ReplicaDBs()[0]
+	ctx := context.Background()
+	var conns []*sql.Conn
+	for range 4 {
+		c, err := replica.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+	}
+	for _, c := range conns {
+		c.Close()
+	}
+	if s := replica.Stats(); s.Idle != 4 || s.MaxIdleClosed != 0 {
+		t.Fatalf("replica pool after 4 connections were released: %d idle, %d closed for the idle limit; want 4 and 0", s.Idle, s.MaxIdleClosed)
 	}
 }
