@@ -242,3 +242,60 @@ func median(d []time.Duration) time.Duration {
 	slices.Sort(s)
 	return s[len(s)/2]
 }
+
+// BenchmarkFakeInterleaved is BenchmarkFake's query and exec with the bare
+// fakedb and the wrapper alternating every 100 statements in one loop, so
+// that drift in the machine's speed hits both alike. It reports the
+// wrapper's cost per statement in ns (overhead-ns) beside each side's
+// time.
+func BenchmarkFakeInterleaved(b *testing.B) {
+	cols := []string{"id", "name"}
+	rows := [][]driver.Value{{int64(1), "one"}}
+	bare := sql.OpenDB(fakedb.New(cols, rows).Connector())
+	defer bare.Close()
+	wrapped := sql.OpenDB(aiodriver.NewConnector(fakedb.New(cols, rows).Connector(), aiodriver.Options{}))
+	defer wrapped.Close()
+	ctx := aiodriver.MarkAsync(context.Background())
+	ops := map[string]func(db *sql.DB, i int) error{
+		"query": func(db *sql.DB, i int) error {
+			var id int
+			var name string
+			return db.QueryRowContext(ctx, "SELECT id, name FROM t WHERE id = ?", i%1000+1).Scan(&id, &name)
+		},
+		"exec": func(db *sql.DB, i int) error {
+			_, err := db.ExecContext(ctx, "UPDATE t SET n = n + 1 WHERE id = ?", i)
+			return err
+		},
+	}
+	for _, name := range []string{"query", "exec"} {
+		op := ops[name]
+		b.Run("op="+name, func(b *testing.B) {
+			const run = 100
+			var tb, tw time.Duration
+			for i := 0; b.Loop(); i++ {
+				first, second, tf, ts := bare, wrapped, &tb, &tw
+				if i%2 == 1 {
+					first, second, tf, ts = wrapped, bare, &tw, &tb
+				}
+				t0 := time.Now()
+				for k := range run {
+					if err := op(first, k); err != nil {
+						b.Fatal(err)
+					}
+				}
+				t1 := time.Now()
+				for k := range run {
+					if err := op(second, k); err != nil {
+						b.Fatal(err)
+					}
+				}
+				*tf += t1.Sub(t0)
+				*ts += time.Since(t1)
+			}
+			n := float64(b.N * run)
+			b.ReportMetric(float64(tb.Nanoseconds())/n, "bare-ns")
+			b.ReportMetric(float64(tw.Nanoseconds())/n, "wrapped-ns")
+			b.ReportMetric(float64((tw-tb).Nanoseconds())/n, "overhead-ns")
+		})
+	}
+}
