@@ -182,7 +182,7 @@ func (c *conn) ExecContext(ctx context.Context, query string, args []driver.Name
 		return nil, e
 	}
 	if c.mayResend() {
-		defer func() { err = lostAfterSend(err, "exec") }()
+		defer func() { err = lostAfterSend(ctx, err, "exec") }()
 	}
 	if c.cache != nil {
 		return c.execWithCache(ctx, query, args)
@@ -253,7 +253,7 @@ func (c *conn) QueryContext(ctx context.Context, query string, args []driver.Nam
 		return nil, e
 	}
 	if c.mayResend() {
-		defer func() { err = lostAfterSend(err, "query") }()
+		defer func() { err = lostAfterSend(ctx, err, "query") }()
 	}
 	if c.cache != nil {
 		return c.queryWithCache(ctx, query, args)
@@ -451,7 +451,7 @@ func (t *tx) finish(kind hooks.TxKind) error {
 		resend := t.c.mayResend()
 		err = t.inner.Commit()
 		if resend {
-			err = lostAfterSend(err, "commit")
+			err = lostAfterSend(t.ctx, err, "commit")
 		}
 	} else {
 		err = t.inner.Rollback()

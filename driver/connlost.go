@@ -22,18 +22,31 @@ var ErrConnLost = errors.New("connection lost while the statement ran; it may ha
 
 // lostAfterSend turns the inner driver's driver.ErrBadConn into an error
 // matching ErrConnLost. Called only when the connection was valid before
-// the call, so the statement may have been sent.
-func lostAfterSend(err error, op string) error {
+// the call, so the statement may have been sent. When ctx has ended, the
+// connection was given up because of it (lib/pq marks a connection bad
+// when a statement's context ends), so the error also matches ctx's
+// error: a caller checking for its deadline sees it.
+func lostAfterSend(ctx context.Context, err error, op string) error {
 	if err == driver.ErrBadConn { // the drivers return it bare
-		return &connLostError{op: op}
+		return &connLostError{op: op, cause: context.Cause(ctx)}
 	}
 	return err
 }
 
-type connLostError struct{ op string }
+type connLostError struct {
+	op    string
+	cause error // the context's error when it had ended, else nil
+}
 
-func (e *connLostError) Error() string        { return "aiodb: " + e.op + ": " + ErrConnLost.Error() }
+func (e *connLostError) Error() string {
+	if e.cause != nil {
+		return "aiodb: " + e.op + ": " + ErrConnLost.Error() + ": " + e.cause.Error()
+	}
+	return "aiodb: " + e.op + ": " + ErrConnLost.Error()
+}
+
 func (e *connLostError) Is(target error) bool { return target == ErrConnLost }
+func (e *connLostError) Unwrap() error        { return e.cause }
 
 // mayResend reports whether c's inner driver answers driver.ErrBadConn
 // after sending and the connection is valid now, so that an ErrBadConn

@@ -61,18 +61,32 @@ func TestPQConnectHonoursDeadline(t *testing.T) {
 // error that matches ErrConnLost and not driver.ErrBadConn, naming the
 // operation; every other error passes unchanged.
 func TestLostAfterSend(t *testing.T) {
-	err := lostAfterSend(driver.ErrBadConn, "commit")
+	ctx := context.Background()
+	err := lostAfterSend(ctx, driver.ErrBadConn, "commit")
 	if !errors.Is(err, ErrConnLost) || errors.Is(err, driver.ErrBadConn) {
 		t.Fatalf("lostAfterSend(ErrBadConn) = %v: want ErrConnLost, not driver.ErrBadConn", err)
 	}
 	if want := "aiodb: commit: "; err.Error()[:len(want)] != want {
 		t.Errorf("error %q does not name the operation", err)
 	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("with a live context, %v matches a context error", err)
+	}
 	other := errors.New("pq: duplicate key")
-	if got := lostAfterSend(other, "exec"); got != other {
+	if got := lostAfterSend(ctx, other, "exec"); got != other {
 		t.Errorf("lostAfterSend changed %v into %v", other, got)
 	}
-	if got := lostAfterSend(nil, "exec"); got != nil {
+	if got := lostAfterSend(ctx, nil, "exec"); got != nil {
 		t.Errorf("lostAfterSend(nil) = %v", got)
+	}
+	// lib/pq marks a connection bad when the statement's context ends:
+	// the caller must see its deadline, and still that the outcome is
+	// unknown.
+	ended, cancel := context.WithTimeout(ctx, 0)
+	defer cancel()
+	<-ended.Done()
+	err = lostAfterSend(ended, driver.ErrBadConn, "query")
+	if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, ErrConnLost) || errors.Is(err, driver.ErrBadConn) {
+		t.Errorf("after the deadline: %v; want DeadlineExceeded and ErrConnLost, not driver.ErrBadConn", err)
 	}
 }

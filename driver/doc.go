@@ -190,7 +190,10 @@
 // also answers it after sending (a FATAL error such as a killed backend's,
 // or EOF), so aiopg returns an error matching ErrConnLost there instead:
 // the statement, or COMMIT, is not run twice and the caller learns that
-// its outcome is unknown. To still replace connections that died while
+// its outcome is unknown. lib/pq also gives up the connection when a
+// statement's context ends; that error matches the context's error too
+// (context.DeadlineExceeded or context.Canceled), so a caller checking for
+// its deadline sees it. To still replace connections that died while
 // idle (a server restart) without an error, aiopg peeks at the socket
 // before database/sql reuses a connection, and ends a connect at the
 // context's deadline, which lib/pq alone does not watch during its

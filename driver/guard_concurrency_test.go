@@ -125,6 +125,13 @@ func TestGuardConcurrentContextsGetTheirOwnVerdict(t *testing.T) {
 				}
 				defer db.Close()
 				db.SetMaxOpenConns(4)
+				// One connection first: on a new SQLite file it switches the
+				// journal to WAL, which fails with SQLITE_BUSY (no busy
+				// wait) while other connections are open; the DSN's pragma
+				// is then a no-op for the connections opened concurrently.
+				if err := db.PingContext(aiodriver.AllowSync(context.Background())); err != nil {
+					t.Fatal(err)
+				}
 
 				var mu sync.Mutex
 				counts := map[string]int{}

@@ -88,7 +88,7 @@ func (s *stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (_ dri
 		return nil, e
 	}
 	if c.mayResend() {
-		defer func() { err = lostAfterSend(err, "exec") }()
+		defer func() { err = lostAfterSend(ctx, err, "exec") }()
 	}
 	if c.opts.Hooks == nil {
 		return stmtExec(ctx, s.inner, args)
@@ -116,7 +116,7 @@ func (s *stmt) QueryContext(ctx context.Context, args []driver.NamedValue) (_ dr
 		return nil, e
 	}
 	if c.mayResend() {
-		defer func() { err = lostAfterSend(err, "query") }()
+		defer func() { err = lostAfterSend(ctx, err, "query") }()
 	}
 	if c.opts.Hooks == nil {
 		ri, err := stmtQuery(ctx, s.inner, args)
