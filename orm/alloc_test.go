@@ -3,6 +3,7 @@ package orm_test
 import (
 	"context"
 	"database/sql"
+	"math"
 	"testing"
 
 	aiodriver "github.com/aiodb/aiodb/driver"
@@ -36,18 +37,24 @@ func TestBuilderChainsAllocLikeModelMethods(t *testing.T) {
 		if err := fn(); err != nil { // warms the statement caches
 			t.Fatalf("%s: %v", name, err)
 		}
-		return testing.AllocsPerRun(200, func() {
-			if err := fn(); err != nil {
-				t.Fatalf("%s: %v", name, err)
-			}
-		})
+		// AllocsPerRun counts the whole process's allocations, and
+		// goroutines other tests left behind may allocate meanwhile: they
+		// only add, so the least of a few measurements is the call's.
+		least := math.Inf(1)
+		for range 5 {
+			least = min(least, testing.AllocsPerRun(100, func() {
+				if err := fn(); err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+			}))
+		}
+		return least
 	}
 	save := allocs("Save", func() error { _, err := users.Save(ctx, row); return err })
 	update := allocs("Update().SetFrom().WherePK().Exec", func() error {
 		_, err := users.Update().SetFrom(row).WherePK(row).Exec(ctx)
 		return err
 	})
-	t.Logf("Save %.0f, Update chain %.0f", save, update)
 	if update > save {
 		t.Errorf("Update().SetFrom(row).WherePK(row).Exec allocates %.0f times, Save %.0f: the UpdateQuery escaped", update, save)
 	}
