@@ -338,11 +338,7 @@ func (c *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, e
 		return nil, err
 	}
 	c.inTx = true
-	t := &tx{c: c, inner: ti}
-	if h != nil {
-		t.ctx = ctx
-	}
-	return t, nil
+	return &tx{c: c, inner: ti, ctx: ctx}, nil
 }
 
 func (c *conn) begin(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
@@ -431,7 +427,7 @@ func (c *conn) CheckNamedValue(nv *driver.NamedValue) error {
 type tx struct {
 	c     *conn
 	inner driver.Tx
-	ctx   context.Context // BeginTx's, for the hooks; nil without hooks
+	ctx   context.Context // BeginTx's: for the hooks, and the cause of a lost COMMIT
 }
 
 // Commit commits the inner transaction and fires OnTx.

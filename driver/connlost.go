@@ -28,7 +28,11 @@ var ErrConnLost = errors.New("connection lost while the statement ran; it may ha
 // error: a caller checking for its deadline sees it.
 func lostAfterSend(ctx context.Context, err error, op string) error {
 	if err == driver.ErrBadConn { // the drivers return it bare
-		return &connLostError{op: op, cause: context.Cause(ctx)}
+		e := &connLostError{op: op}
+		if ctx != nil {
+			e.cause = context.Cause(ctx)
+		}
+		return e
 	}
 	return err
 }

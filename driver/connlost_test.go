@@ -79,6 +79,10 @@ func TestLostAfterSend(t *testing.T) {
 	if got := lostAfterSend(ctx, nil, "exec"); got != nil {
 		t.Errorf("lostAfterSend(nil) = %v", got)
 	}
+	// A nil context must not panic (a COMMIT once passed one: the transaction leaked).
+	if err := lostAfterSend(nil, driver.ErrBadConn, "commit"); !errors.Is(err, ErrConnLost) {
+		t.Errorf("with no context: %v; want ErrConnLost", err)
+	}
 	// lib/pq marks a connection bad when the statement's context ends:
 	// the caller must see its deadline, and still that the outcome is
 	// unknown.

@@ -2,6 +2,7 @@ package reliability_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -123,6 +124,9 @@ func restartUnderLoad(t *testing.T, s server, restart func(t *testing.T)) {
 				}
 				if took > timeout+2*time.Second {
 					t.Errorf("%s: call %s took %v, past its %v deadline", s.name, key, took, timeout)
+				}
+				if pe := (*aio.PanicError)(nil); errors.As(err, &pe) {
+					t.Errorf("%s: call %s panicked: %v", s.name, key, pe)
 				}
 				if err != nil {
 					st.failed.Add(1)
