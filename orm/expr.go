@@ -306,13 +306,20 @@ func (b *builder) cond(e Expr) {
 	e.appendExpr(b)
 }
 
+// loneFragment writes e when it is an SQL fragment, the only condition:
+// it then needs no parentheses. It reports whether it wrote it.
+func (b *builder) loneFragment(e Expr) bool {
+	s, ok := e.(*sqlExpr)
+	if ok {
+		s.appendExpr(b)
+	}
+	return ok
+}
+
 // conds writes conditions joined by AND.
 func (b *builder) conds(es []Expr) {
-	if len(es) == 1 {
-		if s, ok := es[0].(*sqlExpr); ok {
-			s.appendExpr(b) // a lone fragment needs no parentheses
-			return
-		}
+	if len(es) == 1 && b.loneFragment(es[0]) {
+		return
 	}
 	for i, e := range es {
 		if i > 0 {

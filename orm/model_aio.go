@@ -30,25 +30,17 @@ type asyncCall[T any] struct {
 	ch  chan aio.Result[T]
 	fn  func(ctx context.Context) (T, error)
 	ctx context.Context
-	res aio.Result[T]
 }
 
-// run calls fn and keeps its result, or its panic as an *aio.PanicError.
 func (c *asyncCall[T]) run() {
+	defer close(c.ch)
 	defer func() {
 		if p := recover(); p != nil {
-			c.res = aio.Result[T]{Err: &aio.PanicError{Value: p, Stack: debug.Stack()}}
+			c.ch <- aio.Result[T]{Err: &aio.PanicError{Value: p, Stack: debug.Stack()}}
 		}
 	}()
 	v, err := c.fn(c.ctx)
-	c.res = aio.Result[T]{Value: v, Err: err}
-}
-
-// deliver sends the result kept by run and closes the channel; it never
-// blocks, the channel having room for the one result.
-func (c *asyncCall[T]) deliver() {
-	c.ch <- c.res
-	close(c.ch)
+	c.ch <- aio.Result[T]{Value: v, Err: err}
 }
 
 // asyncBackground is context.Background marked async, made once: the
@@ -62,12 +54,8 @@ func asyncCtx(ctx context.Context) context.Context {
 	return aio.Async(ctx)
 }
 
-// asyncTask is what a pooled goroutine runs: run does the work, deliver
-// hands its result to the caller.
-type asyncTask interface {
-	run()
-	deliver()
-}
+// asyncTask is what a pooled goroutine runs.
+type asyncTask interface{ run() }
 
 // asyncPool keeps the goroutines that ran async work, idle, for the
 // next: see runPooled.
@@ -115,10 +103,6 @@ func (w *asyncWorker) run(task asyncTask) {
 	p := &asyncPool
 	for task != nil {
 		task.run()
-		// Idle before delivering: a caller woken by the result that
-		// starts its next call at once (on the other P) finds this
-		// goroutine and hands it the task through the buffered channel,
-		// so neither parks nor is woken for it.
 		p.mu.Lock()
 		w.since = p.tick
 		p.idle = append(p.idle, w)
@@ -127,7 +111,6 @@ func (w *asyncWorker) run(task asyncTask) {
 			go asyncJanitor()
 		}
 		p.mu.Unlock()
-		task.deliver()
 		task = <-w.tasks
 	}
 }

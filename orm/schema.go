@@ -279,7 +279,7 @@ func (t *Table) addFields(typ reflect.Type, prefix string, base uintptr, groups 
 			idx.Columns = append(idx.Columns, f.Column)
 		}
 		f.kind, f.ptr, f.get = accessors(sf.Type, f.Null)
-		f.asIs = bindsAsIs(sf.Type)
+		_, f.asIs = asIsTypes[sf.Type]
 		f.zero = zeroFunc(sf.Type)
 		f.scan = scanKindOf(sf.Type)
 		t.byColumn[f.Column] = f
@@ -355,16 +355,12 @@ func nullableType(t reflect.Type) bool {
 	return false
 }
 
-// bindsAsIs reports whether accessors' get for t returns only nil or a
-// value checkValue passes unchanged.
-func bindsAsIs(t reflect.Type) bool {
-	switch t {
-	case reflect.TypeFor[int64](), reflect.TypeFor[int](), reflect.TypeFor[int32](),
-		reflect.TypeFor[string](), reflect.TypeFor[bool](), reflect.TypeFor[float64](),
-		reflect.TypeFor[*string](), reflect.TypeFor[*int64](), reflect.TypeFor[[]byte]():
-		return true
-	}
-	return false
+// asIsTypes are the field types whose accessors' get returns only nil or
+// a value checkValue passes unchanged (see Field.asIs).
+var asIsTypes = map[reflect.Type]struct{}{
+	reflect.TypeFor[int64](): {}, reflect.TypeFor[int](): {}, reflect.TypeFor[int32](): {},
+	reflect.TypeFor[string](): {}, reflect.TypeFor[bool](): {}, reflect.TypeFor[float64](): {},
+	reflect.TypeFor[*string](): {}, reflect.TypeFor[*int64](): {}, reflect.TypeFor[[]byte](): {},
 }
 
 // accessors returns the fast Scan destination and bind value functions for

@@ -179,7 +179,7 @@ func (q *UpdateQuery[T]) buildTop(b *builder) {
 	keys := len(st.fields) - 1 // the one key column is bound last
 	for _, f := range st.fields[:keys] {
 		if f.asIs {
-			b.args = append(b.args, f.get(f.addr(base)))
+			b.fieldArg(f, base)
 			continue
 		}
 		v := f.get(f.addr(base))

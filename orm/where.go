@@ -51,11 +51,8 @@ func (w *whereList) write(b *builder, extra *cmpExpr, pos int) {
 		return
 	}
 	b.write(" WHERE ")
-	if extra == nil && n == 1 {
-		if s, ok := w.first.(*sqlExpr); ok {
-			s.appendExpr(b) // a lone fragment needs no parentheses
-			return
-		}
+	if extra == nil && n == 1 && b.loneFragment(w.first) {
+		return
 	}
 	j := 0
 	for i := range n {
