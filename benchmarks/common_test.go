@@ -22,6 +22,7 @@ import (
 
 	"github.com/aiodb/aiodb/benchmarks/nopdriver"
 	"github.com/aiodb/aiodb/driver"
+	"github.com/aiodb/aiodb/internal/testenv"
 )
 
 // batch is the number of rows of InsertMulti and ReadSlice, and the number
@@ -147,11 +148,11 @@ func (e *env) run(b *testing.B, s suite) {
 				e.seedStream(b)
 			}
 			b.ReportAllocs()
-			cpu0 := cpuTime()
+			cpu0 := testenv.ProcessCPU()
 			op.fn(b)
 			// b.N is the number of iterations b.Loop ran.
 			if b.N > 0 && cpu0 >= 0 {
-				b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/op")
+				b.ReportMetric(float64(testenv.ProcessCPU()-cpu0)/float64(b.N), "cpu-ns/op")
 			}
 		})
 	}
