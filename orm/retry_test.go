@@ -306,7 +306,8 @@ func (s *signal) wait(ctx context.Context) error {
 }
 
 // runPair runs two transactions concurrently and returns their errors.
-func runPair(ctx context.Context, db *orm.DB, fns [2]func(ctx context.Context) error, opts ...orm.TxOption) [2]error {
+// ended[i], when set, fires once transaction i has committed or given up.
+func runPair(ctx context.Context, db *orm.DB, fns [2]func(ctx context.Context) error, ended [2]*signal, opts ...orm.TxOption) [2]error {
 	var errs [2]error
 	var wg sync.WaitGroup
 	for i := range fns {
@@ -314,6 +315,9 @@ func runPair(ctx context.Context, db *orm.DB, fns [2]func(ctx context.Context) e
 		go func() {
 			defer wg.Done()
 			errs[i] = db.Transaction(ctx, fns[i], opts...)
+			if ended[i] != nil {
+				ended[i].fire()
+			}
 		}()
 	}
 	wg.Wait()
@@ -323,11 +327,21 @@ func runPair(ctx context.Context, db *orm.DB, fns [2]func(ctx context.Context) e
 // lostUpdate returns two transactions that each read the counter, wait
 // until both have read, then write what they read plus one: under
 // SERIALIZABLE one of them must fail (PostgreSQL 40001 when the other
-// commits; MariaDB 1213, both holding shared locks from their reads).
-func lostUpdate(counters *orm.Model[rrCounter]) [2]func(ctx context.Context) error {
+// commits; MariaDB 1213, both holding shared locks from their reads;
+// SQLite SQLITE_BUSY). A retried attempt first waits for the other
+// transaction to end (ended, fired by runPair): otherwise SQLite, whose
+// reads take no lock, may read before the winner's COMMIT and conflict a
+// second time, and the test could not count on exactly one retry.
+func lostUpdate(counters *orm.Model[rrCounter]) (fns [2]func(ctx context.Context) error, ended [2]*signal) {
 	read := [2]*signal{newSignal(), newSignal()}
+	ended = [2]*signal{newSignal(), newSignal()}
 	fn := func(me int) func(ctx context.Context) error {
 		return func(ctx context.Context) error {
+			if orm.TxAttempt(ctx) > 1 {
+				if err := ended[1-me].wait(ctx); err != nil {
+					return err
+				}
+			}
 			c, err := counters.GetByPK(ctx, int64(1))
 			if err != nil {
 				return err
@@ -343,7 +357,7 @@ func lostUpdate(counters *orm.Model[rrCounter]) [2]func(ctx context.Context) err
 			return err
 		}
 	}
-	return [2]func(ctx context.Context) error{fn(0), fn(1)}
+	return [2]func(ctx context.Context) error{fn(0), fn(1)}, ended
 }
 
 func TestIntegrationRetrySerializableConflict(t *testing.T) {
@@ -356,7 +370,8 @@ func TestIntegrationRetrySerializableConflict(t *testing.T) {
 				retries.Add(1)
 				codes.Store(b.conflictCode(err), attempt)
 			}}
-			errs := runPair(ctx, db, lostUpdate(counters), orm.Isolation(sql.LevelSerializable), orm.Retry(policy))
+			fns, ended := lostUpdate(counters)
+			errs := runPair(ctx, db, fns, ended, orm.Isolation(sql.LevelSerializable), orm.Retry(policy))
 			if errs[0] != nil || errs[1] != nil {
 				t.Fatalf("transactions failed: %v / %v", errs[0], errs[1])
 			}
@@ -381,7 +396,8 @@ func TestIntegrationRetrySerializableConflict(t *testing.T) {
 			if _, err := counters.Update().Set("v", 0).Where(orm.Eq("id", 1)).Exec(ctx); err != nil {
 				t.Fatal(err)
 			}
-			errs = runPair(ctx, db, lostUpdate(counters), orm.Isolation(sql.LevelSerializable), orm.Retry(orm.RetryPolicy{MaxAttempts: 1}))
+			fns, ended = lostUpdate(counters)
+			errs = runPair(ctx, db, fns, ended, orm.Isolation(sql.LevelSerializable), orm.Retry(orm.RetryPolicy{MaxAttempts: 1}))
 			failed := errs[0]
 			if failed == nil {
 				failed = errs[1]
@@ -438,7 +454,7 @@ func TestIntegrationRetryDeadlock(t *testing.T) {
 				codes = append(codes, b.conflictCode(err))
 				mu.Unlock()
 			}}
-			errs := runPair(ctx, db, [2]func(context.Context) error{fn(0), fn(1)}, orm.Retry(policy))
+			errs := runPair(ctx, db, [2]func(context.Context) error{fn(0), fn(1)}, [2]*signal{}, orm.Retry(policy))
 			if errs[0] != nil || errs[1] != nil {
 				t.Fatalf("transactions failed: %v / %v", errs[0], errs[1])
 			}
