@@ -29,7 +29,7 @@
 //	postgres://u@h:5432/db?sslmode=disable&aio_sync=panic
 //	host=127.0.0.1 dbname=test aio_sync=panic        (values may be 'quoted')
 //	root@tcp(127.0.0.1:3306)/test?parseTime=true&aio_sync=warn
-//	file:demo.db?aio_sync=panic&_pragma=busy_timeout(5000)
+//	file:demo.db?aio_sync=panic&_pragma=busy_timeout(1000)
 //	:memory:?aio_sync=error
 //
 // The options are:
@@ -40,6 +40,46 @@
 //
 // An unknown aio_ option, an option given twice or a bad value is an
 // error naming the option, returned by sql.Open / OpenConnector.
+//
+// # SQLite defaults
+//
+// modernc.org/sqlite opens a connection with SQLite's own defaults, which
+// suit one connection: a statement that meets another connection's lock
+// fails at once with SQLITE_BUSY, foreign keys are not enforced, and each
+// connection to ":memory:" is a database of its own. A *sql.DB is a pool,
+// so aiosqlite adds to every DSN what a pool needs, each only when the DSN
+// does not set it itself (in any of modernc's spellings, _pragma=name(...)
+// or the shorthand keys):
+//
+//	_pragma=busy_timeout(5000)   wait up to 5s for a lock (SQLiteBusyTimeoutMillis);
+//	                             the wait also ends with the statement's context,
+//	                             whose error is then returned
+//	_pragma=foreign_keys(1)      enforce REFERENCES, as PostgreSQL and MySQL do:
+//	                             a referenced row cannot be deleted
+//	_txlock=immediate            BEGIN IMMEDIATE: a transaction takes the write
+//	                             lock when it begins, so one that reads and then
+//	                             writes (GetOrCreate, Atomic) waits its turn at
+//	                             BEGIN rather than failing with SQLITE_BUSY on
+//	                             the lock upgrade, which no wait can grant;
+//	                             read-only transactions still BEGIN DEFERRED
+//	_pragma=journal_mode(WAL)    files only: readers and the writer do not block
+//	                             each other (the setting stays with the file)
+//	_pragma=synchronous(NORMAL)  only with the WAL added here: no fsync per
+//	                             commit; a commit may be lost on power failure,
+//	                             never on a crash of the program, and the file
+//	                             is never corrupted
+//
+// To turn one off, set it in the DSN: _pragma=foreign_keys(0),
+// _txlock=deferred, _pragma=journal_mode(DELETE) (which also keeps
+// synchronous at SQLite's FULL), _pragma=busy_timeout(0).
+//
+// An in-memory database (":memory:", "", "file::memory:", mode=memory) is
+// opened in SQLite's memdb VFS instead, where the pool's connections share
+// it with ordinary locking: one database per *sql.DB, which lives until
+// the *sql.DB is closed (the connector keeps a connection of its own to
+// it). A named shared-cache database ("file:name?mode=memory&cache=shared")
+// stays shared by name across the process, without the shared cache,
+// whose table locks fail with SQLITE_LOCKED instead of waiting.
 //
 // # The sync guard
 //

@@ -77,7 +77,7 @@ var registered = map[string]*Driver{
 	"aiosqlite": {
 		inner:       sqliteDriver(),
 		opts:        Options{Name: "aiosqlite", Dialect: DialectSQLite, StmtCacheSize: -1},
-		openFn:      sqlite.NewConnector,
+		openFn:      openSQLite,
 		cachePolicy: cachePolicy{noArgs: true},
 	},
 }

@@ -17,8 +17,13 @@ import (
 // write fails with a serialization error (SQLITE_BUSY_SNAPSHOT here;
 // 40001 on PostgreSQL, 1213 on MariaDB), and Retry runs the whole
 // transaction again on fresh data instead of losing the deposit.
+//
+// aiosqlite begins transactions IMMEDIATE by default, which takes the
+// write lock at BEGIN so that SQLite writers never conflict (the deposit
+// would wait for the transaction); _txlock=deferred brings the conflict
+// back, as PostgreSQL and MariaDB have it.
 func ExampleRetry() {
-	db, accounts, cleanup := openBank()
+	db, accounts, cleanup := openBank("_txlock=deferred")
 	defer cleanup()
 	ctx := aio.AllowSync(context.Background())
 	// WAL lets the deposit commit while the transaction below reads.

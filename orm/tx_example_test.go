@@ -7,6 +7,7 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/aiodb/aiodb/aio"
 	"github.com/aiodb/aiodb/orm"
@@ -20,13 +21,18 @@ type bankAccount struct {
 }
 
 // openBank opens a fresh SQLite database in a temporary directory with
-// two accounts; cleanup closes it and removes the directory.
-func openBank() (db *orm.DB, accounts *orm.Model[bankAccount], cleanup func()) {
+// two accounts; cleanup closes it and removes the directory. query, if
+// given, is added to the DSN.
+func openBank(query ...string) (db *orm.DB, accounts *orm.Model[bankAccount], cleanup func()) {
 	dir, err := os.MkdirTemp("", "aiodb-example")
 	if err != nil {
 		log.Fatal(err)
 	}
-	db, err = orm.Open("aiosqlite", "file:"+filepath.Join(dir, "bank.db"))
+	dsn := "file:" + filepath.Join(dir, "bank.db")
+	if len(query) > 0 {
+		dsn += "?" + strings.Join(query, "&")
+	}
+	db, err = orm.Open("aiosqlite", dsn)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -110,6 +110,25 @@ func run(ctx context.Context, out io.Writer, driverName, dsn string) error {
 		return err
 	}
 
+	// Channels run work concurrently: 20 GetOrCreate calls on one key at
+	// once create one row, and none fails (on SQLite too: aiosqlite waits
+	// for locks instead of failing with SQLITE_BUSY).
+	calls := make([]<-chan aio.Result[orm.GetOrCreateResult[PageBlock]], 20)
+	for i := range calls {
+		calls[i] = pages.AioGetOrCreate(ctx, &PageBlock{Key: "shared", Text: "made once"}, "key")
+	}
+	results, err := aio.Gather(ctx, calls...)
+	if err != nil {
+		return err
+	}
+	madeBy := 0
+	for _, r := range results {
+		if r.Created {
+			madeBy++
+		}
+	}
+	fmt.Fprintf(out, "Concurrent GetOrCreate: %d calls, %d created the row\n", len(results), madeBy)
+
 	// A blocking call outside an async context is a sync call: under
 	// aio_sync=panic the guard panics and nothing reaches the database.
 	func() {

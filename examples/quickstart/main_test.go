@@ -31,6 +31,7 @@ func TestQuickstart(t *testing.T) {
 			for _, want := range []string{
 				"Was: Peewee is AWESOME with async!\n",
 				"New: Peewee is SUPER awesome with async!\n",
+				"Concurrent GetOrCreate: 20 calls, 1 created the row\n",
 				"Sync call rejected:",
 				"sync violations: 1\n",
 			} {

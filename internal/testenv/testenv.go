@@ -38,13 +38,14 @@ func dsn(t testing.TB, env, server string) string {
 }
 
 // SQLiteDSN returns the DSN of a fresh SQLite database file in the test's
-// temporary directory. extra is appended as URL query options (without the
-// leading "?"), for example "aio_sync=error".
+// temporary directory, with aiosqlite's defaults (busy timeout, WAL,
+// foreign keys, BEGIN IMMEDIATE). extra is appended as URL query options
+// (without the leading "?"), for example "aio_sync=error".
 func SQLiteDSN(t testing.TB, extra string) string {
 	t.Helper()
-	dsn := "file:" + filepath.Join(t.TempDir(), "test.db") + "?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)"
+	dsn := "file:" + filepath.Join(t.TempDir(), "test.db")
 	if extra != "" {
-		dsn += "&" + extra
+		dsn += "?" + extra
 	}
 	return dsn
 }
