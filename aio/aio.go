@@ -50,25 +50,40 @@ func AllowSync(ctx context.Context) context.Context { return driver.AllowSync(ct
 // SyncAllowed reports whether ctx was marked by AllowSync.
 func SyncAllowed(ctx context.Context) bool { return driver.SyncAllowed(ctx) }
 
-// Go runs fn in a new goroutine with ctx marked async and returns a channel
-// that delivers exactly one Result and is then closed. The channel is
-// buffered, so a caller that never reads it leaks nothing: the goroutine
-// ends when fn returns. A panic in fn is delivered as a *PanicError.
+// Go runs fn in another goroutine with ctx marked async and returns a
+// channel that delivers exactly one Result and is then closed. The channel
+// is buffered, so a caller that never reads it leaks nothing: the
+// goroutine is free again when fn returns. A panic in fn is delivered as a
+// *PanicError. The goroutine comes from a pool shared by every async call
+// (see pool.go), so its stack has already grown to what a driver needs.
 func Go[T any](ctx context.Context, fn func(ctx context.Context) (T, error)) <-chan Result[T] {
-	ch := make(chan Result[T], 1)
-	actx := asyncCtx(ctx)
-	go func() {
-		defer close(ch)
-		defer func() {
-			if p := recover(); p != nil {
-				ch <- Result[T]{Err: &PanicError{Value: p, Stack: debug.Stack()}}
-			}
-		}()
-		v, err := fn(actx)
-		ch <- Result[T]{Value: v, Err: err}
-	}()
-	return ch
+	c := &call[T]{ch: make(chan Result[T], 1), fn: fn, ctx: asyncCtx(ctx)}
+	spawn(c)
+	return c.ch
 }
+
+// call is one Go call: one allocation besides its channel.
+type call[T any] struct {
+	ch  chan Result[T]
+	fn  func(ctx context.Context) (T, error)
+	ctx context.Context
+}
+
+func (c *call[T]) run() {
+	defer close(c.ch)
+	defer func() {
+		if p := recover(); p != nil {
+			c.ch <- Result[T]{Err: &PanicError{Value: p, Stack: debug.Stack()}}
+		}
+	}()
+	v, err := c.fn(c.ctx)
+	c.ch <- Result[T]{Value: v, Err: err}
+}
+
+// taskFunc runs a function as a pooled task.
+type taskFunc func()
+
+func (f taskFunc) run() { f() }
 
 // asyncBackground is context.Background marked async, made once: the
 // context most calls are given, so Go and Stream need not wrap it again.
@@ -81,7 +96,7 @@ func asyncCtx(ctx context.Context) context.Context {
 	return Async(ctx)
 }
 
-// Stream runs fn in a new goroutine with ctx marked async. Each value fn
+// Stream runs fn in another goroutine (of Go's pool) with ctx marked async. Each value fn
 // passes to yield is delivered as one Result; an error fn returns arrives
 // as the last Result; then the channel is closed. buffer is the channel's
 // capacity.
@@ -140,7 +155,7 @@ func Stream[T any](ctx context.Context, buffer int, fn func(ctx context.Context,
 		case <-done: // the reader may be gone: do not block
 		}
 	}
-	go func() {
+	spawn(taskFunc(func() {
 		defer close(ch)
 		defer func() {
 			if p := recover(); p != nil {
@@ -154,7 +169,7 @@ func Stream[T any](ctx context.Context, buffer int, fn func(ctx context.Context,
 		if err != nil {
 			last(err)
 		}
-	}()
+	}))
 	return ch
 }
 

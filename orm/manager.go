@@ -49,13 +49,13 @@ func (m *Manager) check() error {
 	return nil
 }
 
-// run runs fn like aio.Go (see goAsync) after check.
+// run runs fn like aio.Go after check.
 func run[V any](ctx context.Context, m *Manager, fn func(ctx context.Context) (V, error)) <-chan aio.Result[V] {
 	if err := m.check(); err != nil {
 		var zero V
 		return aio.Value(zero, err)
 	}
-	return goAsync(ctx, fn)
+	return aio.Go(ctx, fn)
 }
 
 // Create inserts obj, a pointer to a model struct, like Model.Create: its
@@ -174,7 +174,7 @@ func (m *Manager) Connect(ctx context.Context) <-chan aio.Result[struct{}] {
 	if m.db == nil {
 		return aio.Value(struct{}{}, errors.New("orm: Manager has no DB: use orm.NewManager(db)"))
 	}
-	return goAsync(ctx, func(ctx context.Context) (struct{}, error) {
+	return aio.Go(ctx, func(ctx context.Context) (struct{}, error) {
 		return struct{}{}, m.db.resume(ctx)
 	})
 }

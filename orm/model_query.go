@@ -59,17 +59,17 @@ func (q *RawQuery[T]) ScalarTuple(ctx context.Context) ([]any, error) {
 
 // AioFirst is the async twin of First (see Model.AioGet for the channel).
 func (q *SelectQuery[T]) AioFirst(ctx context.Context) <-chan aio.Result[*T] {
-	return goAsync(ctx, func(ctx context.Context) (*T, error) { return q.First(ctx) })
+	return aio.Go(ctx, func(ctx context.Context) (*T, error) { return q.First(ctx) })
 }
 
 // AioPeek is the async twin of Peek.
 func (q *SelectQuery[T]) AioPeek(ctx context.Context, n int) <-chan aio.Result[[]T] {
-	return goAsync(ctx, func(ctx context.Context) ([]T, error) { return q.Peek(ctx, n) })
+	return aio.Go(ctx, func(ctx context.Context) ([]T, error) { return q.Peek(ctx, n) })
 }
 
 // AioScalarTuple is the async twin of ScalarTuple.
 func (q *SelectQuery[T]) AioScalarTuple(ctx context.Context) <-chan aio.Result[[]any] {
-	return goAsync(ctx, func(ctx context.Context) ([]any, error) { return q.ScalarTuple(ctx) })
+	return aio.Go(ctx, func(ctx context.Context) ([]any, error) { return q.ScalarTuple(ctx) })
 }
 
 // countWith counts the query's rows, without its LIMIT and OFFSET when
