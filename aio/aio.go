@@ -10,6 +10,10 @@ import (
 	"github.com/aiodb/aiodb/driver"
 )
 
+// The guard names the caller of a sync call: the first frame outside
+// database/sql and aiodb, so not this package's.
+func init() { driver.SkipCallerPackages("github.com/aiodb/aiodb/aio") }
+
 // Result is what an async operation delivers: a value or an error.
 type Result[T any] struct {
 	Value T

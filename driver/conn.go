@@ -104,6 +104,7 @@ func (c *conn) start(ctx context.Context, kind hooks.StmtKind, query string, arg
 	e := &hooks.StatementEvent{
 		ConnID: c.id, Kind: kind, SQL: query, Args: args,
 		Start: time.Now(), Async: IsAsync(ctx), InTx: c.inTx, Rows: -1,
+		Internal: IsInternal(ctx),
 	}
 	return c.opts.Hooks.OnStatementStart(ctx, e), e
 }

@@ -7,6 +7,7 @@ type ctxKey uint8
 const (
 	asyncKey ctxKey = iota + 1
 	allowSyncKey
+	internalKey
 )
 
 // MarkAsync returns a context whose statements count as async calls: the
@@ -40,7 +41,24 @@ func SyncAllowed(ctx context.Context) bool {
 	return v
 }
 
+// Internal returns a context for statements aiodb runs on its own behalf,
+// not the user's (package orm asks a MySQL server for its version with
+// it): they pass the guard whatever its mode, and hooks see them with
+// hooks.StatementEvent.Internal set, so that a hook can leave them out.
+func Internal(ctx context.Context) context.Context {
+	if IsInternal(ctx) {
+		return ctx
+	}
+	return context.WithValue(ctx, internalKey, true)
+}
+
+// IsInternal reports whether ctx was made by Internal.
+func IsInternal(ctx context.Context) bool {
+	v, _ := ctx.Value(internalKey).(bool)
+	return v
+}
+
 // passesGuard reports whether a statement with ctx is exempt from the guard.
 func passesGuard(ctx context.Context) bool {
-	return ctx != nil && (IsAsync(ctx) || SyncAllowed(ctx))
+	return ctx != nil && (IsAsync(ctx) || SyncAllowed(ctx) || IsInternal(ctx))
 }

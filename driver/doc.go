@@ -96,7 +96,12 @@
 //   - SyncPanic panics with a *SyncCallError; nothing is sent to the server.
 //
 // The caller is the first stack frame outside database/sql and aiodb's
-// driver, aio and orm packages (frames in _test.go files always count).
+// driver, aio and orm packages (frames in _test.go files always count);
+// SkipCallerPackages adds others, such as a query builder or ORM between
+// the user's code and database/sql. Check gives the guard's decision to a
+// layer that must make it before database/sql takes a connection, and a
+// context from Internal carries the statements aiodb runs on its own
+// behalf through the guard, with hooks seeing them marked Internal.
 // OnSyncViolation fires under warn, error and panic; its Mode says which.
 //
 // # Panic safety

@@ -3,24 +3,52 @@ package driver
 import (
 	"context"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/aiodb/aiodb/hooks"
 )
 
-// Packages whose frames are not "the caller" of a sync call. Frames in
-// *_test.go files always are, so the package's own tests see themselves.
-var internalPackages = [...]string{
-	"database/sql",
-	"github.com/aiodb/aiodb/driver",
-	"github.com/aiodb/aiodb/aio",
-	"github.com/aiodb/aiodb/orm",
+// skipped holds the packages whose frames are not "the caller" of a sync
+// call: database/sql, this package, and those SkipCallerPackages added.
+// Frames in *_test.go files always are callers, so a package's own tests
+// see themselves. Copied on write: the guard reads it without a lock.
+var (
+	skipped   atomic.Pointer[[]string]
+	skippedMu sync.Mutex
+)
+
+func init() {
+	skipped.Store(&[]string{"database/sql", "github.com/aiodb/aiodb/driver"})
+}
+
+// SkipCallerPackages adds import paths whose frames the guard passes over
+// when it names the caller of a sync call (SyncCallError.Caller, the warn
+// log line, hooks.SyncViolation.Caller); a path covers its subpackages.
+// aiodb's own packages above this one (aio, orm) add themselves when they
+// are imported; add the libraries through which your code reaches
+// database/sql (an ORM, a query builder, a migration tool) so that the
+// report names your line rather than theirs. It is safe to call at any
+// time, though usually from an init function.
+func SkipCallerPackages(pkgs ...string) {
+	skippedMu.Lock()
+	defer skippedMu.Unlock()
+	next := slices.Clone(*skipped.Load())
+	for _, p := range pkgs {
+		p = strings.TrimSuffix(p, "/")
+		if p != "" && !slices.Contains(next, p) {
+			next = append(next, p)
+		}
+	}
+	skipped.Store(&next)
 }
 
 // frameInfo is what the guard learns from the stack of a sync call.
 type frameInfo struct {
-	caller string // file:line of the first frame outside internalPackages
+	caller string // file:line of the first frame outside the skipped packages
 	// viaSQL: database/sql is on the stack; safe: the database/sql
 	// function that called the driver releases the connection in a defer
 	// (execDC, prepareDC), so a panic cannot leak it.
@@ -50,11 +78,12 @@ func inspectStack(safeFn string) frameInfo {
 		pcs = make([]uintptr, 2*len(pcs))
 	}
 	frames := runtime.CallersFrames(pcs)
+	skip := *skipped.Load()
 	for {
 		f, more := frames.Next()
 		internal := false
 		if !strings.HasSuffix(f.File, "_test.go") {
-			for _, p := range internalPackages {
+			for _, p := range skip {
 				if inPackage(f.Function, p) {
 					internal = true
 					break
@@ -93,6 +122,25 @@ const (
 	sqlExecDC    = "database/sql.(*DB).execDC"
 	sqlPrepareDC = "database/sql.(*DB).prepareDC"
 )
+
+// Check is the guard's decision on a call with ctx under mode, for the
+// layers above the driver that must decide before database/sql takes a
+// connection (package orm checks BEGIN under SyncPanic with it, since a
+// driver that panics inside BeginTx leaks the connection). It returns nil
+// when the call may run: mode is SyncAllow or SyncWarn (the driver warns
+// when the statement runs), or ctx is async or allowed. Otherwise it
+// returns the *SyncCallError the driver would raise, naming the caller.
+// It fires no hook and logs nothing: the driver does that when it sees
+// the call.
+func Check(ctx context.Context, mode SyncMode, op, query string) error {
+	if mode == SyncAllow || mode == SyncWarn || passesGuard(ctx) {
+		return nil
+	}
+	if mode != SyncPanic {
+		mode = SyncError // an out-of-range mode fails closed, as in guard
+	}
+	return &SyncCallError{Op: op, SQL: query, Caller: inspectStack("").caller, Mode: mode}
+}
 
 // guard decides on a statement under the sync guard. It returns nil when
 // the statement may run (mode allow, a marked context, or warn after the

@@ -92,7 +92,8 @@ func (k StmtKind) String() string {
 }
 
 // StatementEvent reports one statement. OnStatementStart sees Kind, SQL,
-// Args, Start, Async, InTx and ConnID; OnStatementEnd sees the rest too.
+// Args, Start, Async, InTx, Internal and ConnID; OnStatementEnd sees the
+// rest too.
 type StatementEvent struct {
 	ConnID uint64
 	Kind   StmtKind
@@ -101,6 +102,9 @@ type StatementEvent struct {
 	Start  time.Time
 	Async  bool // the context was marked async by package aio
 	InTx   bool
+	// Internal is true for a statement aiodb ran on its own behalf (see
+	// driver.Internal), such as the MySQL version probe of orm.Open.
+	Internal bool
 
 	Duration time.Duration
 	// Rows is the number of rows affected for an exec, the number of rows

@@ -16,6 +16,10 @@ import (
 	"github.com/aiodb/aiodb/hooks"
 )
 
+// The guard names the caller of a sync call: the first frame outside
+// database/sql and aiodb, so not this package's (nor its subpackages').
+func init() { driver.SkipCallerPackages("github.com/aiodb/aiodb/orm") }
+
 // DB is a guarded *sql.DB together with its SQL dialect. It is safe for
 // concurrent use; create one per database and share it.
 type DB struct {
@@ -83,7 +87,8 @@ func WithDialect(d *Dialect) Option { return func(c *config) { c.dialect = d } }
 // driver's DSN plus aiodb's aio_* options; opts override them.
 //
 // On aiomysql Open asks the server for its version (one connection, kept
-// in the pool; no hook sees it, the sync guard does not apply) and picks
+// in the pool; the sync guard lets it through and hooks see it with
+// hooks.StatementEvent.Internal set) and picks
 // the MariaDB dialect (INSERT ... RETURNING) on MariaDB 10.5 and later.
 // When the server cannot be reached within 5s Open still succeeds, with
 // the MySQL dialect, which works on both but reads keys back without

@@ -247,9 +247,9 @@
 //
 // Dialect: Open and New on aiomysql ask the server for VERSION() and pick
 // MariaDB (INSERT and DELETE ... RETURNING) on MariaDB 10.5 and later,
-// MySQL otherwise; WithDialect wins. The probe reads on the inner
-// driver's connection, so no hook sees it and a strict sync guard does not
-// trip; a server that does not answer within 5s leaves the MySQL dialect,
+// MySQL otherwise; WithDialect wins. The probe runs with a
+// driver.Internal context, so a strict sync guard does not trip and hooks
+// see it marked Internal; a server that does not answer within 5s leaves the MySQL dialect,
 // which works on MariaDB too.
 //
 // Generated keys: a single row reads its key from RETURNING or

@@ -4,10 +4,6 @@ import (
 	"context"
 	"database/sql"
 	sqldriver "database/sql/driver"
-	"errors"
-	"fmt"
-	"io"
-	"strconv"
 	"strings"
 	"time"
 
@@ -55,9 +51,9 @@ func isGoMySQL(d sqldriver.Driver) bool {
 }
 
 // probeMySQL asks the server behind sqlDB for its version and its
-// auto-increment settings. It reads them on a pooled connection through
-// the inner driver's connection, so no hook sees a statement and the sync
-// guard does not apply; the connection goes back to the pool for the
+// auto-increment settings, through the pool like any statement but with a
+// driver.Internal context: the sync guard lets the probe through and
+// hooks see it marked Internal. The connection stays in the pool for the
 // first real query. It returns nil when the server cannot be reached or
 // answers something unexpected: the caller then falls back to the MySQL
 // dialect and to inserting rows one by one when keys must come back.
@@ -65,63 +61,19 @@ func probeMySQL(sqlDB *sql.DB) *mysqlServer {
 	if !isGoMySQL(sqlDB.Driver()) {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(driver.AllowSync(context.Background()), mysqlProbeTimeout)
+	ctx, cancel := context.WithTimeout(driver.Internal(context.Background()), mysqlProbeTimeout)
 	defer cancel()
-	conn, err := sqlDB.Conn(ctx)
-	if err != nil {
+	var version string
+	if err := sqlDB.QueryRowContext(ctx, "SELECT VERSION()").Scan(&version); err != nil {
 		return nil
 	}
-	defer conn.Close()
-	var s *mysqlServer
-	_ = conn.Raw(func(dc any) error {
-		q, ok := driver.InnerConn(dc).(sqldriver.QueryerContext)
-		if !ok {
-			return nil
-		}
-		vals, err := queryRow(ctx, q, "SELECT VERSION()")
-		if err != nil || len(vals) != 1 {
-			return nil
-		}
-		s = parseMySQLVersion(vals[0])
-		// Servers without InnoDB (or these variables) keep the default:
-		// not known to be consecutive.
-		vals, err = queryRow(ctx, q, "SELECT @@innodb_autoinc_lock_mode, @@auto_increment_increment")
-		if err == nil && len(vals) == 2 {
-			mode, err1 := strconv.Atoi(vals[0])
-			inc, err2 := strconv.Atoi(vals[1])
-			s.consecutiveIDs = err1 == nil && err2 == nil && (mode == 0 || mode == 1) && inc == 1
-		}
-		return nil
-	})
+	s := parseMySQLVersion(version)
+	// Servers without InnoDB (or these variables) keep the default: not
+	// known to be consecutive.
+	var mode, inc sql.NullInt64
+	err := sqlDB.QueryRowContext(ctx, "SELECT @@innodb_autoinc_lock_mode, @@auto_increment_increment").Scan(&mode, &inc)
+	s.consecutiveIDs = err == nil && mode.Valid && inc.Valid && (mode.Int64 == 0 || mode.Int64 == 1) && inc.Int64 == 1
 	return s
-}
-
-// queryRow runs query on a raw driver connection and returns its first
-// row as text.
-func queryRow(ctx context.Context, q sqldriver.QueryerContext, query string) ([]string, error) {
-	rows, err := q.QueryContext(ctx, query, nil)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	dest := make([]sqldriver.Value, len(rows.Columns()))
-	if err := rows.Next(dest); err != nil {
-		if err == io.EOF {
-			return nil, errors.New("no row")
-		}
-		return nil, err
-	}
-	out := make([]string, len(dest))
-	for i, v := range dest {
-		switch x := v.(type) {
-		case []byte:
-			out[i] = string(x)
-		case nil:
-		default:
-			out[i] = fmt.Sprint(x)
-		}
-	}
-	return out, nil
 }
 
 // parseMySQLVersion reads VERSION(): "10.11.6-MariaDB-0+deb12u1",

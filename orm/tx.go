@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -207,37 +206,12 @@ func (db *DB) begin(ctx context.Context, cfg *txConfig) (context.Context, *Tx, e
 // context. The driver cannot panic inside BeginTx without leaking a pool
 // slot, so the check is made here, before database/sql takes a connection.
 func (db *DB) guardBegin(ctx context.Context) {
-	if db.sync != driver.SyncPanic || driver.IsAsync(ctx) || driver.SyncAllowed(ctx) {
+	if db.sync != driver.SyncPanic {
 		return
 	}
-	panic(&driver.SyncCallError{Op: "begin", Mode: driver.SyncPanic, Caller: callerOutside()})
-}
-
-// callerOutside returns file:line of the first frame outside database/sql
-// and aiodb's packages; frames in _test.go files always count, so the
-// package's own tests see themselves.
-func callerOutside() string {
-	pcs := make([]uintptr, 32)
-	n := runtime.Callers(3, pcs)
-	frames := runtime.CallersFrames(pcs[:n])
-	for {
-		f, more := frames.Next()
-		if f.Function != "" && (strings.HasSuffix(f.File, "_test.go") || !internalFunc(f.Function)) {
-			return f.File + ":" + strconv.Itoa(f.Line)
-		}
-		if !more {
-			return ""
-		}
+	if err := driver.Check(ctx, db.sync, "begin", ""); err != nil {
+		panic(err)
 	}
-}
-
-func internalFunc(fn string) bool {
-	for _, p := range [...]string{"database/sql.", "github.com/aiodb/aiodb/"} {
-		if strings.HasPrefix(fn, p) {
-			return true
-		}
-	}
-	return false
 }
 
 // Atomic runs fn in a transaction bound to the context fn receives, like
