@@ -11,6 +11,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/aiodb/aiodb/hooks"
+	"github.com/aiodb/aiodb/internal/sqltext"
 )
 
 // DefaultStmtCacheSize is the number of prepared statements a connection
@@ -263,18 +264,18 @@ func (c *conn) afterPassThrough(query string) {
 
 // deallocatesAll recognises DISCARD ALL and DEALLOCATE [PREPARE] ALL.
 func deallocatesAll(query string) bool {
-	w, rest := word(query)
+	w, rest := sqltext.FirstWord(query)
 	switch {
-	case strings.EqualFold(w, "discard"):
-	case strings.EqualFold(w, "deallocate"):
-		if w2, r2 := word(rest); strings.EqualFold(w2, "prepare") {
+	case sqltext.EqualFold(w, "discard"):
+	case sqltext.EqualFold(w, "deallocate"):
+		if w2, r2 := sqltext.FirstWord(rest); sqltext.EqualFold(w2, "prepare") {
 			rest = r2
 		}
 	default:
 		return false
 	}
-	w, _ = word(rest)
-	return strings.EqualFold(w, "all")
+	w, _ = sqltext.FirstWord(rest)
+	return sqltext.EqualFold(w, "all")
 }
 
 // execWithCache is ExecContext when the connection has a cache.
@@ -404,124 +405,25 @@ func staleStmt(err error) bool {
 // When in doubt it answers false; passing a statement through is always
 // correct.
 func cacheable(query string) bool {
-	w, rest := word(query)
+	w, rest := sqltext.FirstWord(query)
 	switch len(w) {
 	case 4:
-		if !strings.EqualFold(w, "with") {
+		if !sqltext.EqualFold(w, "with") {
 			return false
 		}
 	case 6:
-		if !strings.EqualFold(w, "select") && !strings.EqualFold(w, "insert") &&
-			!strings.EqualFold(w, "update") && !strings.EqualFold(w, "delete") &&
-			!strings.EqualFold(w, "values") {
+		if !sqltext.EqualFold(w, "select") && !sqltext.EqualFold(w, "insert") &&
+			!sqltext.EqualFold(w, "update") && !sqltext.EqualFold(w, "delete") &&
+			!sqltext.EqualFold(w, "values") {
 			return false
 		}
 	case 7:
-		if !strings.EqualFold(w, "replace") {
+		if !sqltext.EqualFold(w, "replace") {
 			return false
 		}
 	default:
 		return false
 	}
-	return singleStatement(rest)
+	return sqltext.SingleStatement(rest)
 }
 
-// singleStatement reports whether s holds no ';' outside quotes and
-// comments other than trailing ones. Quoted text is '...', "..." or
-// `...` with doubled quotes, and PostgreSQL's $tag$...$tag$; a backslash
-// inside quotes (an escape in MySQL, a plain character in standard SQL) or
-// anything unterminated makes it answer false. '#' is not taken for a
-// comment, which errs towards false too.
-func singleStatement(s string) bool {
-	end := false // a ';' was seen: only whitespace, comments and ';' may follow
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
-		case ' ', '\t', '\n', '\r', '\f', '\v':
-		case ';':
-			end = true
-		case '\'', '"', '`':
-			if end {
-				return false
-			}
-			j := i + 1
-			for ; j < len(s); j++ {
-				if s[j] == '\\' {
-					return false
-				}
-				if s[j] == c {
-					if j+1 < len(s) && s[j+1] == c {
-						j++
-						continue
-					}
-					break
-				}
-			}
-			if j >= len(s) {
-				return false
-			}
-			i = j
-		case '-':
-			if i+1 < len(s) && s[i+1] == '-' {
-				nl := strings.IndexByte(s[i:], '\n')
-				if nl < 0 {
-					return true
-				}
-				i += nl
-			} else if end {
-				return false
-			}
-		case '/':
-			if i+1 < len(s) && s[i+1] == '*' {
-				close := strings.Index(s[i+2:], "*/")
-				if close < 0 || strings.Contains(s[i+2:i+2+close], "/*") { // nested comments: give up
-					return false
-				}
-				i += 2 + close + 1
-			} else if end {
-				return false
-			}
-		case '$':
-			if end {
-				return false
-			}
-			if i > 0 && identChar(s[i-1]) {
-				continue // inside an identifier such as a$b
-			}
-			tag, ok := dollarTag(s[i:])
-			if !ok {
-				continue // a parameter such as $1
-			}
-			close := strings.Index(s[i+len(tag):], tag)
-			if close < 0 {
-				return false
-			}
-			i += len(tag) + close + len(tag) - 1
-		default:
-			if end {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-// dollarTag returns the opening tag ($$ or $name$) of a PostgreSQL
-// dollar-quoted string at the start of s.
-func dollarTag(s string) (string, bool) {
-	for j := 1; j < len(s); j++ {
-		c := s[j]
-		switch {
-		case c == '$':
-			return s[:j+1], true
-		case c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c >= 0x80:
-		case '0' <= c && c <= '9' && j > 1:
-		default:
-			return "", false
-		}
-	}
-	return "", false
-}
-
-func identChar(c byte) bool {
-	return c == '_' || c == '$' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c >= 0x80
-}

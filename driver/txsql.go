@@ -1,9 +1,8 @@
 package driver
 
 import (
-	"strings"
-
 	"github.com/aiodb/aiodb/hooks"
+	"github.com/aiodb/aiodb/internal/sqltext"
 )
 
 // classifyTx recognises the savepoint statements of PostgreSQL, MySQL and
@@ -11,117 +10,61 @@ import (
 // ROLLBACK [WORK|TRANSACTION] TO [SAVEPOINT] name, in any case, after
 // whitespace and comments. It returns 0 for anything else.
 func classifyTx(query string) (hooks.TxKind, string) {
-	s := skipSpaceAndComments(query)
-	w, s := word(s)
+	l := sqltext.New(query)
+	l.HashComments = true // MySQL's; '#' cannot start a statement elsewhere
+	w := l.Next()
+	if w.Kind != sqltext.Word {
+		return 0, ""
+	}
 	switch {
-	case strings.EqualFold(w, "savepoint"):
-		return savepointName(hooks.TxSavepoint, s)
-	case strings.EqualFold(w, "release"):
-		if w2, rest := word(s); strings.EqualFold(w2, "savepoint") {
-			// "RELEASE SAVEPOINT" may also be RELEASE of a savepoint
-			// named savepoint; the name after it decides.
-			if k, name := savepointName(hooks.TxReleaseSavepoint, rest); k != 0 {
-				return k, name
-			}
+	case sqltext.EqualFold(w.Text, "savepoint"):
+		return savepointName(hooks.TxSavepoint, l)
+	case sqltext.EqualFold(w.Text, "release"):
+		return optionalSavepoint(hooks.TxReleaseSavepoint, l)
+	case sqltext.EqualFold(w.Text, "rollback"):
+		t := l.Next()
+		if t.Kind == sqltext.Word && (sqltext.EqualFold(t.Text, "work") || sqltext.EqualFold(t.Text, "transaction")) {
+			t = l.Next()
 		}
-		return savepointName(hooks.TxReleaseSavepoint, s)
-	case strings.EqualFold(w, "rollback"):
-		w, s = word(s)
-		if strings.EqualFold(w, "work") || strings.EqualFold(w, "transaction") {
-			w, s = word(s)
-		}
-		if !strings.EqualFold(w, "to") {
+		if t.Kind != sqltext.Word || !sqltext.EqualFold(t.Text, "to") {
 			return 0, ""
 		}
-		if w2, rest := word(s); strings.EqualFold(w2, "savepoint") {
-			if k, name := savepointName(hooks.TxRollbackToSavepoint, rest); k != 0 {
-				return k, name
-			}
-		}
-		return savepointName(hooks.TxRollbackToSavepoint, s)
+		return optionalSavepoint(hooks.TxRollbackToSavepoint, l)
 	}
 	return 0, ""
 }
 
+// optionalSavepoint reads "[SAVEPOINT] name": SAVEPOINT may also be the
+// name itself, which the token after it decides.
+func optionalSavepoint(kind hooks.TxKind, l sqltext.Lexer) (hooks.TxKind, string) {
+	after := l
+	if t := after.Next(); t.Kind == sqltext.Word && sqltext.EqualFold(t.Text, "savepoint") {
+		if k, name := savepointName(kind, after); k != 0 {
+			return k, name
+		}
+	}
+	return savepointName(kind, l)
+}
+
 // savepointName reads the name that ends a savepoint statement: a bare or
-// quoted ("..." or `...`) identifier followed only by an optional ';',
-// whitespace and comments.
-func savepointName(kind hooks.TxKind, s string) (hooks.TxKind, string) {
-	s = skipSpaceAndComments(s)
+// quoted ("..." or `...`) identifier followed only by an optional ';'.
+func savepointName(kind hooks.TxKind, l sqltext.Lexer) (hooks.TxKind, string) {
+	t := l.Next()
 	var name string
-	if s != "" && (s[0] == '"' || s[0] == '`') {
-		q := s[0]
-		var b strings.Builder
-		i := 1
-		for ; i < len(s); i++ {
-			if s[i] == q {
-				if i+1 < len(s) && s[i+1] == q { // doubled quote
-					b.WriteByte(q)
-					i++
-					continue
-				}
-				break
-			}
-			b.WriteByte(s[i])
-		}
-		if i >= len(s) {
-			return 0, ""
-		}
-		name, s = b.String(), s[i+1:]
-	} else {
-		name, s = word(s)
+	switch {
+	case t.Kind == sqltext.Word:
+		name = t.Text
+	case t.Kind == sqltext.Quoted && (t.Text[0] == '"' || t.Text[0] == '`'):
+		name = sqltext.Unquote(t)
 	}
 	if name == "" {
 		return 0, ""
 	}
-	s = skipSpaceAndComments(s)
-	s = strings.TrimPrefix(s, ";")
-	if skipSpaceAndComments(s) != "" {
+	if t = l.Next(); t.Kind == sqltext.Semicolon {
+		t = l.Next()
+	}
+	if t.Kind != sqltext.EOF {
 		return 0, ""
 	}
 	return kind, name
-}
-
-// word returns the identifier at the start of s (after whitespace and
-// comments) and the rest.
-func word(s string) (string, string) {
-	s = skipSpaceAndComments(s)
-	i := 0
-	for i < len(s) {
-		c := s[i]
-		if c == '_' || c == '$' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c >= 0x80 {
-			i++
-			continue
-		}
-		break
-	}
-	return s[:i], s[i:]
-}
-
-func skipSpaceAndComments(s string) string {
-	for {
-		s = strings.TrimLeft(s, " \t\r\n\f\v")
-		switch {
-		case strings.HasPrefix(s, "--"):
-			if i := strings.IndexByte(s, '\n'); i >= 0 {
-				s = s[i+1:]
-			} else {
-				return ""
-			}
-		case strings.HasPrefix(s, "#"): // MySQL
-			if i := strings.IndexByte(s, '\n'); i >= 0 {
-				s = s[i+1:]
-			} else {
-				return ""
-			}
-		case strings.HasPrefix(s, "/*"):
-			if i := strings.Index(s[2:], "*/"); i >= 0 {
-				s = s[i+4:]
-			} else {
-				return ""
-			}
-		default:
-			return s
-		}
-	}
 }

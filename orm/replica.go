@@ -8,10 +8,12 @@ import (
 	"io"
 	"net"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/aiodb/aiodb/driver"
+	"github.com/aiodb/aiodb/internal/sqltext"
 )
 
 // Replicas makes Open open a pool for each DSN, with the same driver and
@@ -146,79 +148,51 @@ func (db *DB) acquireQuery(ctx context.Context, query string) (executor, func(),
 }
 
 // isReadQuery reports whether query is a SELECT that neither locks rows
-// nor writes into a table or file. Quoted text is skipped, so a column
-// named "into" does not count.
+// nor writes into a table or file. Quoted text and comments are skipped,
+// so a column named "into" does not count; text the lexer cannot vouch
+// for (an unterminated quote, a backslash in quotes) goes to the primary.
 func isReadQuery(query string) bool {
-	first, prev := true, ""
-	read := false
-	for i := 0; i < len(query); {
-		c := query[i]
-		switch {
-		case c == '\'' || c == '"' || c == '`':
-			end := i + 1
-			for end < len(query) && query[end] != c {
-				end++
+	// A statement that starts with a comment, or holds one of MySQL's
+	// executable comments (/*! ... */, run as SQL), goes to the primary.
+	if t := strings.TrimLeft(query, " \t\r\n("); t == "" || !sqltext.IsWordByte(t[0]) || strings.Contains(query, "/*!") {
+		return false
+	}
+	l := sqltext.New(query)
+	first := l.Next()
+	for first.Text == "(" {
+		first = l.Next()
+	}
+	if first.Kind != sqltext.Word || !sqltext.EqualFold(first.Text, "SELECT") {
+		return false
+	}
+	prev := ""
+	for {
+		t := l.Next()
+		switch t.Kind {
+		case sqltext.EOF:
+			return true
+		case sqltext.Invalid:
+			return false
+		case sqltext.Semicolon:
+			// Only trailing ones: a second statement could write.
+			for t = l.Next(); t.Kind == sqltext.Semicolon; t = l.Next() {
 			}
-			i = end + 1
-			prev = ""
-			continue
-		case isWordByte(c):
-			j := i
-			for j < len(query) && isWordByte(query[j]) {
-				j++
-			}
-			w := query[i:j]
-			i = j
-			if first {
-				if !equalFold(w, "SELECT") {
-					return false
-				}
-				first, read = false, true
-				continue
-			}
+			return t.Kind == sqltext.EOF
+		case sqltext.Word:
+			w := t.Text
 			switch {
-			case equalFold(w, "INTO"):
+			case sqltext.EqualFold(w, "INTO"):
 				return false
-			case equalFold(prev, "FOR") && (equalFold(w, "UPDATE") || equalFold(w, "SHARE") || equalFold(w, "NO") || equalFold(w, "KEY")):
+			case sqltext.EqualFold(prev, "FOR") && (sqltext.EqualFold(w, "UPDATE") || sqltext.EqualFold(w, "SHARE") || sqltext.EqualFold(w, "NO") || sqltext.EqualFold(w, "KEY")):
 				return false
-			case equalFold(prev, "LOCK") && equalFold(w, "IN"):
+			case sqltext.EqualFold(prev, "LOCK") && sqltext.EqualFold(w, "IN"):
 				return false
 			}
 			prev = w
-			continue
-		case c == '(' || c == ' ' || c == '\t' || c == '\n' || c == '\r':
 		default:
-			if first {
-				return false
-			}
-		}
-		i++
-	}
-	return read
-}
-
-func isWordByte(c byte) bool {
-	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
-}
-
-// equalFold compares ASCII words case-insensitively without allocating.
-func equalFold(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if x >= 'a' && x <= 'z' {
-			x -= 'a' - 'A'
-		}
-		if y >= 'a' && y <= 'z' {
-			y -= 'a' - 'A'
-		}
-		if x != y {
-			return false
+			prev = ""
 		}
 	}
-	return true
 }
 
 // openReplicas opens the pools of cfg.replicas; open opens one through
