@@ -426,4 +426,3 @@ func cacheable(query string) bool {
 	}
 	return sqltext.SingleStatement(rest)
 }
-

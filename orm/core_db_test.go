@@ -18,6 +18,7 @@ import (
 
 	"github.com/aiodb/aiodb/internal/testenv"
 	"github.com/aiodb/aiodb/orm"
+	"github.com/aiodb/aiodb/orm/dialect/mysqldialect"
 )
 
 // coreBackend is one real database the integration tests run on.
@@ -47,7 +48,7 @@ func coreBackends() []coreBackend {
 		{name: "aiomysql", driver: "aiomysql", dsn: func(t *testing.T) string { return coreMySQLDSN(t, "parseTime=true") }},
 		// The MariaDB dialect (RETURNING on INSERT and DELETE), and times
 		// read as text (no parseTime).
-		{name: "aiomysql-mariadb", driver: "aiomysql", dsn: func(t *testing.T) string { return coreMySQLDSN(t, "") }, dialect: orm.MariaDB},
+		{name: "aiomysql-mariadb", driver: "aiomysql", dsn: func(t *testing.T) string { return coreMySQLDSN(t, "") }, dialect: mysqldialect.MariaDB()},
 	}
 }
 

@@ -14,6 +14,8 @@ import (
 	"github.com/aiodb/aiodb/internal/fakedb"
 	"github.com/aiodb/aiodb/internal/testenv"
 	"github.com/aiodb/aiodb/orm"
+	"github.com/aiodb/aiodb/orm/dialect/mysqldialect"
+	"github.com/aiodb/aiodb/orm/dialect/pgdialect"
 )
 
 type coreStamps struct {
@@ -147,7 +149,7 @@ func TestOpenOptions(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if db.Dialect() != orm.SQLite {
+	if db.Dialect().String() != "sqlite" {
 		t.Errorf("dialect %s", db.Dialect().Name)
 	}
 	if n := db.SQLDB().Stats().MaxOpenConnections; n != 3 {
@@ -160,7 +162,7 @@ func TestOpenOptions(t *testing.T) {
 	if _, err := m.Select().Count(aio.AllowSync(ctx)); err == nil || errors.Is(err, driver.ErrSyncCall) {
 		t.Errorf("AllowSync: %v (want the missing table's error)", err)
 	}
-	for name, want := range map[string]*orm.Dialect{"aiopg": orm.Postgres, "aiopgx": orm.Postgres, "aiomysql": orm.MySQL} {
+	for name, want := range map[string]*orm.Dialect{"aiopg": pgdialect.New(), "aiopgx": pgdialect.New(), "aiomysql": mysqldialect.New()} {
 		d, err := orm.Open(name, "postgres://127.0.0.1:1/none?sslmode=disable")
 		if name == "aiomysql" {
 			d, err = orm.Open(name, "root@tcp(127.0.0.1:1)/none")
@@ -168,7 +170,7 @@ func TestOpenOptions(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		if d.Dialect() != want {
+		if d.Dialect().String() != want.String() {
 			t.Errorf("%s: dialect %s", name, d.Dialect().Name)
 		}
 		d.Close()
@@ -178,7 +180,7 @@ func TestOpenOptions(t *testing.T) {
 	if _, err := orm.New(plain); err == nil {
 		t.Error("New accepted a driver without a dialect")
 	}
-	if d, err := orm.New(plain, orm.WithDialect(orm.MariaDB)); err != nil || d.Dialect() != orm.MariaDB {
+	if d, err := orm.New(plain, orm.WithDialect(mysqldialect.MariaDB())); err != nil || d.Dialect().String() != "mariadb" {
 		t.Errorf("WithDialect: %v", err)
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/aiodb/aiodb/driver"
 	"github.com/aiodb/aiodb/hooks"
+	"github.com/aiodb/aiodb/orm/dialect"
 )
 
 // The guard names the caller of a sync call: the first frame outside
@@ -34,8 +35,8 @@ type DB struct {
 	gate   *gateConnector
 	shut   atomic.Bool
 	closed atomic.Bool
-	idle   int          // idle connections restored when a Manager reopens the pool
-	mysql  *mysqlServer // what Open/New learned of a MySQL-family server (nil: nothing)
+	idle   int             // idle connections restored when a Manager reopens the pool
+	server *dialect.Server // what the dialect's ProbeServer learned (nil: nothing)
 	// replicas take reads outside transactions (see Replicas); nil
 	// without them.
 	replicas *replicaSet
@@ -188,8 +189,14 @@ func newDB(sqlDB *sql.DB, cfg *config, dialectName string, mode driver.SyncMode)
 		sqlDB.SetMaxIdleConns(cfg.maxConns)
 		idle = cfg.maxConns
 	}
-	d, srv := mysqlDialect(sqlDB, d, cfg.dialect != nil)
-	return &DB{sqlDB: sqlDB, dialect: d, sync: mode, idle: idle, mysql: srv, hstore: cfg.hstore}, nil
+	var srv *dialect.Server
+	if d.ProbeServer != nil {
+		srv = d.ProbeServer(sqlDB)
+		if srv != nil && srv.Dialect != nil && cfg.dialect == nil {
+			d = srv.Dialect
+		}
+	}
+	return &DB{sqlDB: sqlDB, dialect: d, sync: mode, idle: idle, server: srv, hstore: cfg.hstore}, nil
 }
 
 // SQLDB returns the underlying guarded *sql.DB.

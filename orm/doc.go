@@ -9,7 +9,7 @@
 // or MariaDB for a MariaDB server (RETURNING on INSERT and DELETE):
 //
 //	db, err := orm.Open("aiosqlite", "file:demo.db?aio_sync=panic", orm.MaxConnections(4))
-//	db, err := orm.Open("aiomysql", dsn, orm.WithDialect(orm.MariaDB))
+//	db, err := orm.Open("aiomysql", dsn, orm.WithDialect(mysqldialect.MariaDB()))
 //
 // # Models
 //
@@ -130,8 +130,11 @@
 // A Dialect is data: placeholders, identifier quoting, which statements
 // accept RETURNING, the upsert syntax, LIMIT/OFFSET rules, FOR UPDATE,
 // time binding, DDL types, the parameter limit, array parameters and how
-// to recognise an integrity error. Postgres, MySQL, MariaDB and SQLite are
-// predefined; copy one and change fields for a variant.
+// to recognise an integrity error (package dialect). The built-in ones are
+// pgdialect.New, mysqldialect.New, mysqldialect.MariaDB and
+// sqlitedialect.New, each a fresh value; for a variant, Clone one, change
+// fields and pass it with WithDialect. Open and New pick the dialect from
+// the driver and never share one between pools.
 //
 // # Errors
 //
@@ -249,8 +252,8 @@
 // MariaDB (INSERT and DELETE ... RETURNING) on MariaDB 10.5 and later,
 // MySQL otherwise; WithDialect wins. The probe runs with a
 // driver.Internal context, so a strict sync guard does not trip and hooks
-// see it marked Internal; a server that does not answer within 5s leaves the MySQL dialect,
-// which works on MariaDB too.
+// see it marked Internal; a server that does not answer within 5s leaves
+// the MySQL dialect, which works on MariaDB too.
 //
 // Generated keys: a single row reads its key from RETURNING or
 // LastInsertId. A multi-row Insert reads them with RETURNING on MariaDB;

@@ -10,6 +10,9 @@ import (
 
 	"github.com/aiodb/aiodb/internal/fakedb"
 	"github.com/aiodb/aiodb/orm"
+	"github.com/aiodb/aiodb/orm/dialect/mysqldialect"
+	"github.com/aiodb/aiodb/orm/dialect/pgdialect"
+	"github.com/aiodb/aiodb/orm/dialect/sqlitedialect"
 )
 
 type fzItem struct {
@@ -28,7 +31,7 @@ func fzModels(tb testing.TB) map[string]*orm.Model[fzItem] {
 	sqlDB := sql.OpenDB(fakedb.New(nil, nil).Connector())
 	tb.Cleanup(func() { sqlDB.Close() })
 	ms := map[string]*orm.Model[fzItem]{}
-	for _, d := range []*orm.Dialect{orm.Postgres, orm.MySQL, orm.SQLite} {
+	for _, d := range []*orm.Dialect{pgdialect.New(), mysqldialect.New(), sqlitedialect.New()} {
 		db, err := orm.New(sqlDB, orm.WithDialect(d))
 		if err != nil {
 			tb.Fatal(err)

@@ -18,6 +18,7 @@ import (
 	"github.com/aiodb/aiodb/driver"
 	"github.com/aiodb/aiodb/internal/testenv"
 	"github.com/aiodb/aiodb/orm"
+	"github.com/aiodb/aiodb/orm/dialect/mysqldialect"
 )
 
 // The model API suite: a port of peewee-async's behaviour checklist for
@@ -189,7 +190,7 @@ func maBackends() []maBackend {
 		{name: "aiopg", open: func(t *testing.T) (string, string) { return "aiopg", maPostgres(t) }},
 		{name: "aiomysql", open: func(t *testing.T) (string, string) { return "aiomysql", maMySQL(t) }},
 		// MariaDB's RETURNING on INSERT and DELETE.
-		{name: "aiomysql-mariadb", open: func(t *testing.T) (string, string) { return "aiomysql", maMySQL(t) }, dialect: orm.MariaDB},
+		{name: "aiomysql-mariadb", open: func(t *testing.T) (string, string) { return "aiomysql", maMySQL(t) }, dialect: mysqldialect.MariaDB()},
 	}
 }
 

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-
-	"github.com/aiodb/aiodb/driver"
 )
 
 // execDDL runs statements written by hand (DDL) on what acquire gives
@@ -47,16 +45,9 @@ func (m *Model[T]) DropTable(ctx context.Context, ifExists bool) error {
 // (PostgreSQL's search_path), the current database (MySQL) or the main
 // database (SQLite). It is sync by design, like CreateTable.
 func (m *Model[T]) TableExists(ctx context.Context) (bool, error) {
-	var q string
-	switch name := m.db.dialect.Name; name {
-	case driver.DialectPostgres:
-		q = "SELECT EXISTS (SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = $1)"
-	case driver.DialectMySQL:
-		q = "SELECT EXISTS (SELECT 1 FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?)"
-	case driver.DialectSQLite:
-		q = "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?)"
-	default:
-		return false, fmt.Errorf("orm: TableExists of %v: no catalog query for dialect %q", m.t.GoType, name)
+	q := m.db.dialect.TableExistsSQL
+	if q == "" {
+		return false, fmt.Errorf("orm: TableExists of %v: dialect %q has no TableExistsSQL", m.t.GoType, m.db.dialect.Name)
 	}
 	exec, release, err := m.db.acquire(ctx)
 	if err != nil {
@@ -77,11 +68,10 @@ func (m *Model[T]) TableExists(ctx context.Context) (bool, error) {
 func (m *Model[T]) Truncate(ctx context.Context) error {
 	b := getBuilder(m.db.dialect)
 	defer putBuilder(b)
-	if m.db.dialect.Name == driver.DialectSQLite {
-		b.write("DELETE FROM ")
-	} else {
-		b.write("TRUNCATE TABLE ")
+	if m.db.dialect.TruncateSQL == "" {
+		return fmt.Errorf("orm: Truncate of %v: dialect %q has no TruncateSQL", m.t.GoType, m.db.dialect.Name)
 	}
+	b.write(m.db.dialect.TruncateSQL)
 	b.ident(m.t.Name)
 	return m.db.execDDL(ctx, string(b.buf))
 }

@@ -77,6 +77,6 @@ func ExampleOpen_mySQLServerDown() {
 		panic(err)
 	}
 	defer db.Close()
-	fmt.Println(db.Dialect() == orm.MySQL, db.Dialect().InsertReturning)
-	// Output: true false
+	fmt.Println(db.Dialect(), db.Dialect().InsertReturning)
+	// Output: mysql false
 }

@@ -6,11 +6,11 @@ import (
 )
 
 // consecutiveIDs reports whether one multi-row INSERT on db is known to
-// get consecutive auto keys (see mysqlServer.consecutiveIDs). Only a
+// get consecutive auto keys (see dialect.Server.ConsecutiveIDs). Only a
 // probed MySQL-family server can say so; any other dialect without
 // RETURNING is not trusted with it.
 func (db *DB) consecutiveIDs() bool {
-	return db.mysql != nil && db.mysql.consecutiveIDs
+	return db.server != nil && db.server.ConsecutiveIDs
 }
 
 // execEach inserts q's rows one statement each, in one transaction (or a

@@ -21,23 +21,3 @@ func TestMySQLDSN(t *testing.T) {
 		t.Errorf("aiopg DSN changed: %q", got)
 	}
 }
-
-// TestParseMySQLVersion: RETURNING is MariaDB 10.5 and later only,
-// whatever the version string's decorations.
-func TestParseMySQLVersion(t *testing.T) {
-	for v, want := range map[string]bool{
-		"10.11.6-MariaDB-0+deb12u1": true,
-		"10.5.0-MariaDB":            true,
-		"10.4.32-MariaDB-log":       false,
-		"5.5.5-10.6.12-MariaDB":     true,
-		"11.4.2-MariaDB":            true,
-		"8.0.36":                    false,
-		"9.1.0-commercial":          false,
-		"":                          false,
-	} {
-		s := parseMySQLVersion(v)
-		if s.returning != want || s.mariaDB != (v != "" && v[0] != '8' && v[0] != '9') {
-			t.Errorf("%q: returning %v, mariaDB %v; want returning %v", v, s.returning, s.mariaDB, want)
-		}
-	}
-}

@@ -18,6 +18,7 @@ import (
 	"github.com/aiodb/aiodb/hooks"
 	"github.com/aiodb/aiodb/internal/testenv"
 	"github.com/aiodb/aiodb/orm"
+	"github.com/aiodb/aiodb/orm/dialect/mysqldialect"
 )
 
 // The tests of MySQL/MariaDB specifics run on the MariaDB of
@@ -86,14 +87,14 @@ func (l *myStmtLog) count(prefix string) int {
 // RETURNING) on MariaDB 10.5+, WithDialect wins, a strict sync guard does
 // not trip on the probe, and a server that is down still opens, as MySQL.
 func TestMySQLDialectDetected(t *testing.T) {
-	want := orm.MySQL
+	want := mysqldialect.New()
 	if myServerReturning(t) {
-		want = orm.MariaDB
+		want = mysqldialect.MariaDB()
 	}
-	if db := myOpen(t, "aio_sync=panic"); db.Dialect() != want {
+	if db := myOpen(t, "aio_sync=panic"); db.Dialect().String() != want.String() {
 		t.Errorf("Open: dialect %s (InsertReturning %v), want %s", db.Dialect().Name, db.Dialect().InsertReturning, want.Name)
 	}
-	if db := myOpen(t, "", orm.WithDialect(orm.MySQL)); db.Dialect() != orm.MySQL {
+	if db := myOpen(t, "", orm.WithDialect(mysqldialect.New())); db.Dialect().String() != "mysql" {
 		t.Errorf("WithDialect(MySQL) lost to the probe: InsertReturning %v", db.Dialect().InsertReturning)
 	}
 	sqlDB, err := sql.Open("aiomysql", coreMySQLDSN(t, "aio_sync=error"))
@@ -102,7 +103,7 @@ func TestMySQLDialectDetected(t *testing.T) {
 	}
 	defer sqlDB.Close()
 	db, err := orm.New(sqlDB)
-	if err != nil || db.Dialect() != want {
+	if err != nil || db.Dialect().String() != want.String() {
 		t.Errorf("New: %v, %v", db, err)
 	}
 
@@ -112,7 +113,7 @@ func TestMySQLDialectDetected(t *testing.T) {
 		t.Fatalf("Open with the server down: %v", err)
 	}
 	defer down.Close()
-	if down.Dialect() != orm.MySQL {
+	if down.Dialect().String() != "mysql" {
 		t.Errorf("server down: dialect %v, want the MySQL fallback", down.Dialect().InsertReturning)
 	}
 	if d := time.Since(start); d > 10*time.Second {
@@ -144,8 +145,8 @@ func TestMySQLBulkInsertIDs(t *testing.T) {
 		step    int64
 	}{
 		{name: "auto", inserts: 1, step: 1},
-		{name: "mysql", dialect: orm.MySQL, inserts: 1, step: 1},
-		{name: "mysql-increment-2", params: "auto_increment_increment=2", dialect: orm.MySQL, inserts: 1000, step: 2},
+		{name: "mysql", dialect: mysqldialect.New(), inserts: 1, step: 1},
+		{name: "mysql-increment-2", params: "auto_increment_increment=2", dialect: mysqldialect.New(), inserts: 1000, step: 2},
 	}
 	for _, c := range cases {
 		for _, interp := range []string{"interpolateParams=true", "interpolateParams=false"} {
@@ -386,7 +387,7 @@ func (myUpsert) TableName() string { return myTable("upsert") }
 // (1 inserted, 2 updated, 0 unchanged or ignored) and the values after.
 func TestMySQLUpsertAndIgnore(t *testing.T) {
 	ctx := context.Background()
-	for _, d := range []*orm.Dialect{orm.MySQL, orm.MariaDB} {
+	for _, d := range []*orm.Dialect{mysqldialect.New(), mysqldialect.MariaDB()} {
 		t.Run(fmt.Sprintf("returning=%v", d.InsertReturning), func(t *testing.T) {
 			db := myOpen(t, "", orm.WithDialect(d))
 			m := orm.MustModel[myUpsert](db)
@@ -555,7 +556,7 @@ func TestMySQLEveryTypeRoundTrip(t *testing.T) {
 		dialect *orm.Dialect
 	}{
 		{name: "auto"},
-		{name: "mysql-text-times", params: "parseTime=false&interpolateParams=true", dialect: orm.MySQL},
+		{name: "mysql-text-times", params: "parseTime=false&interpolateParams=true", dialect: mysqldialect.New()},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var opts []orm.Option

@@ -7,23 +7,6 @@ import (
 	"strings"
 )
 
-// JSONStyle is how a dialect writes JSONGet, JSONText and JSONContains.
-type JSONStyle uint8
-
-const (
-	// JSONNone: the dialect has no JSON operators; the expressions are
-	// errors when the query is built.
-	JSONNone JSONStyle = iota
-	// JSONPostgres writes col -> key ->> key and col @> value (jsonb).
-	JSONPostgres
-	// JSONMySQL writes JSON_EXTRACT(col, path), JSON_UNQUOTE(...) and
-	// JSON_CONTAINS(col, value) with the path bound as one argument.
-	JSONMySQL
-	// JSONSQLite writes col -> path and json_extract(col, path) (SQLite
-	// 3.38+); it has no containment test.
-	JSONSQLite
-)
-
 // JSONPath is a value inside a JSON column, made by JSONGet or JSONText:
 // an Expr to select or to pass to SQL, with comparison methods that make
 // conditions. Keys and indexes are bind arguments, never SQL text, and

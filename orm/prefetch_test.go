@@ -10,6 +10,7 @@ import (
 	"github.com/aiodb/aiodb/aio"
 	"github.com/aiodb/aiodb/driver"
 	"github.com/aiodb/aiodb/orm"
+	"github.com/aiodb/aiodb/orm/dialect/sqlitedialect"
 )
 
 // relSeed fills the blog: nPosts posts, post i with i%4 comments and,
@@ -215,7 +216,7 @@ func TestPrefetchTenThousandParents(t *testing.T) {
 
 	// A dialect with a small parameter limit splits the IN list.
 	t.Run("aiosqlite-chunked", func(t *testing.T) {
-		small := *orm.SQLite
+		small := *sqlitedialect.New()
 		small.MaxParams = 999
 		db, err := orm.Open("aiosqlite", relBackends()[0].dsn(t), orm.WithDialect(&small), orm.WithHooks(counter))
 		if err != nil {

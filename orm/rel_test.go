@@ -15,6 +15,7 @@ import (
 	"github.com/aiodb/aiodb/hooks"
 	"github.com/aiodb/aiodb/internal/testenv"
 	"github.com/aiodb/aiodb/orm"
+	"github.com/aiodb/aiodb/orm/dialect/mysqldialect"
 )
 
 // relBackend is one database the relation and async-query tests run on.
@@ -37,7 +38,7 @@ func relBackends() []relBackend {
 		{name: "aiosqlite", driver: "aiosqlite", dsn: func(t *testing.T) string { return testenv.SQLiteDSN(t, "_pragma=foreign_keys(1)") }},
 		{name: "aiopg", driver: "aiopg", dsn: func(t *testing.T) string { return testenv.PostgresDSN(t) }},
 		{name: "aiopgx", driver: "aiopgx", dsn: func(t *testing.T) string { return testenv.PostgresDSN(t) }},
-		{name: "aiomysql", driver: "aiomysql", dsn: mysqlDSN, dialect: orm.MariaDB},
+		{name: "aiomysql", driver: "aiomysql", dsn: mysqlDSN, dialect: mysqldialect.MariaDB()},
 	}
 }
 

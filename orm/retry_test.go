@@ -15,6 +15,8 @@ import (
 	"github.com/aiodb/aiodb/aio"
 	"github.com/aiodb/aiodb/internal/testenv"
 	"github.com/aiodb/aiodb/orm"
+	"github.com/aiodb/aiodb/orm/dialect/mysqldialect"
+	"github.com/aiodb/aiodb/orm/dialect/sqlitedialect"
 )
 
 // errConflict stands for a serialization failure in the SQLite tests:
@@ -33,7 +35,7 @@ func (rrEvent) TableName() string { return "rr_event" }
 // openRetrySQLite opens SQLite with a dialect that retries errConflict.
 func openRetrySQLite(t *testing.T) (*orm.DB, *orm.Model[rrEvent], context.Context) {
 	t.Helper()
-	d := *orm.SQLite
+	d := *sqlitedialect.New()
 	d.IsRetryable = func(err error) bool { return errors.Is(err, errConflict) }
 	db, err := orm.Open("aiosqlite", testenv.SQLiteDSN(t, ""), orm.WithDialect(&d))
 	if err != nil {
@@ -249,7 +251,7 @@ func retryBackends() []retryBackend {
 		{name: "aiopg", driver: "aiopg", dsn: func(t *testing.T) string { return testenv.PostgresDSN(t) }, conflictCode: pgCode},
 		{name: "aiopgx", driver: "aiopgx", dsn: func(t *testing.T) string { return testenv.PostgresDSN(t) }, conflictCode: pgCode},
 		{name: "mariadb", driver: "aiomysql", dsn: func(t *testing.T) string { return testenv.MySQLDSN(t) },
-			opts: []orm.Option{orm.WithDialect(orm.MariaDB)}, conflictCode: myCode},
+			opts: []orm.Option{orm.WithDialect(mysqldialect.MariaDB())}, conflictCode: myCode},
 	}
 }
 

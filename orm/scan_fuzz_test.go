@@ -13,6 +13,7 @@ import (
 
 	"github.com/aiodb/aiodb/internal/fakedb"
 	"github.com/aiodb/aiodb/orm"
+	"github.com/aiodb/aiodb/orm/dialect/sqlitedialect"
 )
 
 // fzScan has one column v of type V; the fuzz target scans odd values into
@@ -161,7 +162,7 @@ func FuzzScan(f *testing.F) {
 	fake := fakedb.New(nil, nil)
 	sqlDB := sql.OpenDB(fake.Connector())
 	f.Cleanup(func() { sqlDB.Close() })
-	db, err := orm.New(sqlDB, orm.WithDialect(orm.SQLite))
+	db, err := orm.New(sqlDB, orm.WithDialect(sqlitedialect.New()))
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -4,13 +4,15 @@ import (
 	"reflect"
 	"testing"
 	"unsafe"
+
+	"github.com/aiodb/aiodb/orm/dialect/pgdialect"
 )
 
 // TestAsIsTypesBindUnchanged: a field type in asIsTypes skips the
 // builder's value check, so its getter must return what checkValue would
 // pass unchanged, for a zero value and a set one.
 func TestAsIsTypesBindUnchanged(t *testing.T) {
-	b := getBuilder(Postgres)
+	b := getBuilder(pgdialect.New())
 	defer putBuilder(b)
 	for typ := range asIsTypes {
 		_, _, get := accessors(typ, false)

@@ -5,6 +5,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/aiodb/aiodb/orm/dialect/mysqldialect"
+	"github.com/aiodb/aiodb/orm/dialect/pgdialect"
+	"github.com/aiodb/aiodb/orm/dialect/sqlitedialect"
 )
 
 // FuzzParseTag feeds any db:"..." tag to the tag parser and to the schema
@@ -105,7 +109,7 @@ func FuzzQuoteIdent(f *testing.F) {
 	for _, s := range []string{"id", "", `a"b`, "a`b", `"`, "``", `x"; DROP TABLE t; --`, "é", "\x00", `""""`} {
 		f.Add(s)
 	}
-	dialects := []*Dialect{Postgres, MySQL, MariaDB, SQLite}
+	dialects := []*Dialect{pgdialect.New(), mysqldialect.New(), mysqldialect.MariaDB(), sqlitedialect.New()}
 	f.Fuzz(func(t *testing.T, name string) {
 		for _, d := range dialects {
 			b := getBuilder(d)

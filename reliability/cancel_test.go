@@ -9,6 +9,8 @@ import (
 
 	"github.com/aiodb/aiodb/aio"
 	"github.com/aiodb/aiodb/orm"
+	"github.com/aiodb/aiodb/orm/dialect/mysqldialect"
+	"github.com/aiodb/aiodb/orm/dialect/pgdialect"
 )
 
 // relCancelItem is a row the cancellation tests write.
@@ -64,9 +66,9 @@ func TestCancelBeforeConnect(t *testing.T) {
 // server (that probe would open a connection before the test starts).
 func dialectOf(s server) *orm.Dialect {
 	if s.driver == "aiomysql" {
-		return orm.MariaDB
+		return mysqldialect.MariaDB()
 	}
-	return orm.Postgres
+	return pgdialect.New()
 }
 
 // TestCancelDuringConnect ends contexts while the driver is connecting

@@ -407,7 +407,7 @@ func TestORMBuilderRunsItsSQL(t *testing.T) {
 	ctx := context.Background()
 	for _, d := range ormDialects {
 		for _, c := range ormCases {
-			if d == orm.Postgres && c.argsBy[pg] != nil && c.name != "time values" {
+			if d.Name == "postgres" && c.argsBy[pg] != nil && c.name != "time values" {
 				continue // a Go slice argument: sqlmock's converter has no arrays
 			}
 			t.Run(d.Name+"/"+c.name, func(t *testing.T) {

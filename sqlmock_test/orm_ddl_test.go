@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/aiodb/aiodb/orm"
+	"github.com/aiodb/aiodb/orm/dialect/pgdialect"
 )
 
 // ormDDLAll has one field of each kind of type the DDL maps.
@@ -113,7 +114,7 @@ func (j *ormJSONish) Scan(src any) error          { return nil }
 // TestORMCreateTableErrors: a custom type needs type:..., and SQLite
 // refuses an auto key in a composite primary key.
 func TestORMCreateTableErrors(t *testing.T) {
-	db, _ := ormOpen(t, orm.Postgres)
+	db, _ := ormOpen(t, pgdialect.New())
 	m, err := orm.NewModel[ormDDLNoType](db)
 	if err == nil {
 		_, err = m.CreateTableSQL(false)

@@ -11,6 +11,9 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/aiodb/aiodb/orm"
+	"github.com/aiodb/aiodb/orm/dialect/mysqldialect"
+	"github.com/aiodb/aiodb/orm/dialect/pgdialect"
+	"github.com/aiodb/aiodb/orm/dialect/sqlitedialect"
 )
 
 // TestORMBuildErrors checks that bad input is reported by the terminal
@@ -158,14 +161,14 @@ func TestORMParameterLimit(t *testing.T) {
 // lacks it for that statement kind, and MariaDB has it for INSERT and
 // DELETE only.
 func TestORMReturningNeedsDialect(t *testing.T) {
-	for _, d := range []*orm.Dialect{orm.MySQL, orm.MariaDB} {
+	for _, d := range []*orm.Dialect{mysqldialect.New(), mysqldialect.MariaDB()} {
 		db, _ := ormOpen(t, d)
 		a, _ := ormModels(t, db)
 		_, _, err := a.Update().Set("name", "x").Returning("id").SQL()
 		ormWantErr(t, err, "no UPDATE ... RETURNING")
 		_, _, err = a.Delete().Returning("id").SQL()
 		_, _, ierr := a.Insert(&ormAuthor{Name: "n"}).Returning("email").SQL()
-		if d == orm.MySQL {
+		if d.String() == "mysql" {
 			ormWantErr(t, err, "no DELETE ... RETURNING")
 			ormWantErr(t, ierr, "no INSERT ... RETURNING")
 		} else if err != nil || ierr != nil {
@@ -216,7 +219,7 @@ type ormEmbeddedDup struct {
 // TestORMModelErrors: NewModel reports bad models naming the struct and
 // the field.
 func TestORMModelErrors(t *testing.T) {
-	db, _ := ormOpen(t, orm.SQLite)
+	db, _ := ormOpen(t, sqlitedialect.New())
 	check := func(err error, want ...string) {
 		t.Helper()
 		ormWantErr(t, err, want...)
@@ -257,21 +260,21 @@ func TestORMIntegrityErrors(t *testing.T) {
 		err       error
 		integrity bool
 	}{
-		{orm.Postgres, &pq.Error{Code: "23505", Message: "duplicate key"}, true},
-		{orm.Postgres, &pq.Error{Code: "23503"}, true},
-		{orm.Postgres, &pgconn.PgError{Code: "23502"}, true},
-		{orm.Postgres, &pq.Error{Code: "42P01"}, false},
-		{orm.Postgres, &pgconn.PgError{Code: "40001"}, false},
-		{orm.MySQL, &mysql.MySQLError{Number: 1062}, true},
-		{orm.MySQL, &mysql.MySQLError{Number: 1451}, true},
-		{orm.MySQL, &mysql.MySQLError{Number: 1452}, true},
-		{orm.MySQL, &mysql.MySQLError{Number: 1048}, true},
-		{orm.MySQL, &mysql.MySQLError{Number: 1216}, true},
-		{orm.MySQL, &mysql.MySQLError{Number: 1217}, true},
-		{orm.MySQL, &mysql.MySQLError{Number: 1146}, false},
-		{orm.SQLite, ormSQLiteErr(2067), true},
-		{orm.SQLite, ormSQLiteErr(787), true}, // SQLITE_CONSTRAINT_FOREIGNKEY
-		{orm.SQLite, ormSQLiteErr(1), false},
+		{pgdialect.New(), &pq.Error{Code: "23505", Message: "duplicate key"}, true},
+		{pgdialect.New(), &pq.Error{Code: "23503"}, true},
+		{pgdialect.New(), &pgconn.PgError{Code: "23502"}, true},
+		{pgdialect.New(), &pq.Error{Code: "42P01"}, false},
+		{pgdialect.New(), &pgconn.PgError{Code: "40001"}, false},
+		{mysqldialect.New(), &mysql.MySQLError{Number: 1062}, true},
+		{mysqldialect.New(), &mysql.MySQLError{Number: 1451}, true},
+		{mysqldialect.New(), &mysql.MySQLError{Number: 1452}, true},
+		{mysqldialect.New(), &mysql.MySQLError{Number: 1048}, true},
+		{mysqldialect.New(), &mysql.MySQLError{Number: 1216}, true},
+		{mysqldialect.New(), &mysql.MySQLError{Number: 1217}, true},
+		{mysqldialect.New(), &mysql.MySQLError{Number: 1146}, false},
+		{sqlitedialect.New(), ormSQLiteErr(2067), true},
+		{sqlitedialect.New(), ormSQLiteErr(787), true}, // SQLITE_CONSTRAINT_FOREIGNKEY
+		{sqlitedialect.New(), ormSQLiteErr(1), false},
 	}
 	ctx := context.Background()
 	for _, c := range cases {

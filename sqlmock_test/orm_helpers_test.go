@@ -12,6 +12,9 @@ import (
 
 	aiodriver "github.com/aiodb/aiodb/driver"
 	"github.com/aiodb/aiodb/orm"
+	"github.com/aiodb/aiodb/orm/dialect/mysqldialect"
+	"github.com/aiodb/aiodb/orm/dialect/pgdialect"
+	"github.com/aiodb/aiodb/orm/dialect/sqlitedialect"
 )
 
 // ormAuthor and ormBook are the models of the builder tests.
@@ -35,7 +38,7 @@ type ormBook struct {
 func (ormBook) TableName() string { return "books" }
 
 // ormDialects are the dialects every builder case is checked in.
-var ormDialects = []*orm.Dialect{orm.Postgres, orm.MySQL, orm.SQLite}
+var ormDialects = []*orm.Dialect{pgdialect.New(), mysqldialect.New(), sqlitedialect.New()}
 
 var ormDSNSeq atomic.Int64
 

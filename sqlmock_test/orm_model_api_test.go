@@ -13,6 +13,9 @@ import (
 
 	"github.com/aiodb/aiodb/aio"
 	"github.com/aiodb/aiodb/orm"
+	"github.com/aiodb/aiodb/orm/dialect/mysqldialect"
+	"github.com/aiodb/aiodb/orm/dialect/pgdialect"
+	"github.com/aiodb/aiodb/orm/dialect/sqlitedialect"
 )
 
 // The model API's statements, exactly, in each dialect: Get, Create,
@@ -168,9 +171,9 @@ func TestORMModelCreate(t *testing.T) {
 // ormIntegrityErr is dialect d's driver error for a duplicate key.
 func ormIntegrityErr(d *orm.Dialect) error {
 	switch d.Name {
-	case orm.Postgres.Name:
+	case pgdialect.New().Name:
 		return &pq.Error{Code: "23505"}
-	case orm.MySQL.Name:
+	case mysqldialect.New().Name:
 		return &mysql.MySQLError{Number: 1062}
 	}
 	return ormSQLiteErr(2067)
@@ -263,7 +266,7 @@ func TestORMModelDeleteRecursive(t *testing.T) {
 // insert gets a savepoint instead.
 func TestORMModelGetOrCreate(t *testing.T) {
 	ctx := context.Background()
-	db, mock := ormOpen(t, orm.Postgres)
+	db, mock := ormOpen(t, pgdialect.New())
 	parents := mmModels(t, db)
 	get := mmSelect + ` WHERE "name" = $1 LIMIT 1`
 	insert := `INSERT INTO "mm_parent" ("name", "note") VALUES ($1, $2) RETURNING "id"`
@@ -327,7 +330,7 @@ func TestORMModelGetOrCreate(t *testing.T) {
 // subquery or with the limit cleared, and ScalarTuple.
 func TestORMModelCountScalar(t *testing.T) {
 	ctx := context.Background()
-	db, mock := ormOpen(t, orm.Postgres)
+	db, mock := ormOpen(t, pgdialect.New())
 	parents := mmModels(t, db)
 	objects := orm.NewManager(db)
 	q := parents.Select().Where(orm.Gt("id", 1)).Limit(3)
@@ -359,7 +362,7 @@ func TestORMModelCountScalar(t *testing.T) {
 // with the insert in a transaction that its error rolls back.
 func TestORMModelHooks(t *testing.T) {
 	ctx := context.Background()
-	db, mock := ormOpen(t, orm.SQLite)
+	db, mock := ormOpen(t, sqlitedialect.New())
 	hooked := orm.MustModel[mmHooked](db)
 	// The hooks run in the transaction AfterSave needs: nothing is
 	// written before BeforeSave refuses, and the transaction is rolled
@@ -389,7 +392,7 @@ func TestORMModelHooks(t *testing.T) {
 // with ErrManagerClosed; a DB from orm.New cannot be reopened.
 func TestORMManagerClosed(t *testing.T) {
 	ctx := context.Background()
-	db, mock := ormOpen(t, orm.Postgres)
+	db, mock := ormOpen(t, pgdialect.New())
 	parents := mmModels(t, db)
 	objects := orm.NewManager(db)
 	mock.ExpectQuery(mmSelect + ` WHERE "id" = $1 LIMIT 1`).WithArgs(1).WillReturnRows(mmRow(1, "ann", ""))
@@ -441,7 +444,7 @@ func TestORMModelRegister(t *testing.T) {
 	if err := orm.Register[mmRegistered](); err != nil {
 		t.Fatal(err)
 	}
-	db, mock := ormOpen(t, orm.Postgres)
+	db, mock := ormOpen(t, pgdialect.New())
 	roots := orm.MustModel[mmRoot](db)
 	mock.ExpectBegin()
 	mock.ExpectExec(`DELETE FROM "mm_registered" WHERE "root_id" = $1`).WithArgs(5).WillReturnResult(sqlmock.NewResult(0, 2))

@@ -14,6 +14,8 @@ import (
 
 	"github.com/aiodb/aiodb/aio"
 	"github.com/aiodb/aiodb/orm"
+	"github.com/aiodb/aiodb/orm/dialect/mysqldialect"
+	"github.com/aiodb/aiodb/orm/dialect/pgdialect"
 )
 
 // rename returns fn's statement and args: one UPDATE of authors.
@@ -44,10 +46,10 @@ func TestORMRetryOnConflictErrors(t *testing.T) {
 		conflict error
 		atCommit bool
 	}{
-		{"postgres serialization failure at COMMIT (lib/pq)", orm.Postgres, &pq.Error{Code: "40001", Message: "could not serialize access"}, true},
-		{"postgres deadlock (pgx)", orm.Postgres, &pgconn.PgError{Code: "40P01", Message: "deadlock detected"}, false},
-		{"mysql deadlock", orm.MySQL, &mysql.MySQLError{Number: 1213, Message: "Deadlock found"}, false},
-		{"mariadb lock wait timeout", orm.MariaDB, &mysql.MySQLError{Number: 1205, Message: "Lock wait timeout exceeded"}, false},
+		{"postgres serialization failure at COMMIT (lib/pq)", pgdialect.New(), &pq.Error{Code: "40001", Message: "could not serialize access"}, true},
+		{"postgres deadlock (pgx)", pgdialect.New(), &pgconn.PgError{Code: "40P01", Message: "deadlock detected"}, false},
+		{"mysql deadlock", mysqldialect.New(), &mysql.MySQLError{Number: 1213, Message: "Deadlock found"}, false},
+		{"mariadb lock wait timeout", mysqldialect.MariaDB(), &mysql.MySQLError{Number: 1205, Message: "Lock wait timeout exceeded"}, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -88,7 +90,7 @@ func TestORMRetryOnConflictErrors(t *testing.T) {
 // TestORMRetryNotOnOtherErrors: an integrity violation is not a conflict:
 // one attempt, the error as Atomic always returned it.
 func TestORMRetryNotOnOtherErrors(t *testing.T) {
-	db, mock := ormOpen(t, orm.Postgres)
+	db, mock := ormOpen(t, pgdialect.New())
 	a, _ := ormModels(t, db)
 	query, args, fn := rename(t, a)
 	mock.ExpectBegin()
@@ -108,7 +110,7 @@ func TestORMRetryNotOnOtherErrors(t *testing.T) {
 // TestORMRetryExhausted: the last conflict comes back in a *RetryError
 // through which the driver's error is still reachable.
 func TestORMRetryExhausted(t *testing.T) {
-	db, mock := ormOpen(t, orm.MySQL)
+	db, mock := ormOpen(t, mysqldialect.New())
 	a, _ := ormModels(t, db)
 	query, args, fn := rename(t, a)
 	for range 2 {

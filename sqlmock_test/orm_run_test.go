@@ -12,6 +12,9 @@ import (
 	"github.com/DATA-DOG/go-sqlmock"
 
 	"github.com/aiodb/aiodb/orm"
+	"github.com/aiodb/aiodb/orm/dialect/mysqldialect"
+	"github.com/aiodb/aiodb/orm/dialect/pgdialect"
+	"github.com/aiodb/aiodb/orm/dialect/sqlitedialect"
 )
 
 // TestORMInsertFillsKeys: generated keys come back through RETURNING
@@ -63,7 +66,7 @@ func TestORMInsertFillsKeys(t *testing.T) {
 // TestORMOneNotFound: One with no row returns an error matching
 // ErrDoesNotExist and sql.ErrNoRows, naming the model, SQL and args.
 func TestORMOneNotFound(t *testing.T) {
-	db, mock := ormOpen(t, orm.Postgres)
+	db, mock := ormOpen(t, pgdialect.New())
 	authors, _ := ormModels(t, db)
 	q := authors.Select().Where(orm.Eq("id", 77))
 	mock.ExpectQuery(`SELECT "id", "name", "email" FROM "authors" WHERE "id" = $1`).WithArgs(77).
@@ -79,7 +82,7 @@ func TestORMOneNotFound(t *testing.T) {
 // over one canned result, and the unknown-column rule.
 func TestORMScanResults(t *testing.T) {
 	ctx := context.Background()
-	db, mock := ormOpen(t, orm.SQLite)
+	db, mock := ormOpen(t, sqlitedialect.New())
 	authors, _ := ormModels(t, db)
 	const all = `SELECT "id", "name", "email" FROM "authors" ORDER BY "id"`
 	rows := func() *sqlmock.Rows {
@@ -147,7 +150,7 @@ func TestORMScanResults(t *testing.T) {
 // subquery) and Exists.
 func TestORMCountExists(t *testing.T) {
 	ctx := context.Background()
-	db, mock := ormOpen(t, orm.MySQL)
+	db, mock := ormOpen(t, mysqldialect.New())
 	authors, _ := ormModels(t, db)
 	mock.ExpectQuery("SELECT COUNT(*) FROM `authors` WHERE `name` LIKE ?").WithArgs("a%").
 		WillReturnRows(sqlmock.NewRows([]string{"count"}).AddRow(int64(12)))
@@ -173,7 +176,7 @@ func TestORMCountExists(t *testing.T) {
 // fails while scanning, a refused statement and a successful one must each
 // give the connection back, or the next query would wait forever.
 func TestORMReleasesOnErrors(t *testing.T) {
-	db, mock := ormOpen(t, orm.Postgres) // the pool has one connection
+	db, mock := ormOpen(t, pgdialect.New()) // the pool has one connection
 	authors, _ := ormModels(t, db)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
