@@ -79,6 +79,7 @@ type replicaSet struct {
 	list     []*replica
 	next     atomic.Uint32
 	cooldown time.Duration
+	connLost func(error) bool // the dialect's IsConnLost, or nil
 }
 
 // QueryContext runs a read on the next healthy replica, on the following
@@ -98,7 +99,7 @@ func (s *replicaSet) QueryContext(ctx context.Context, query string, args ...any
 			r.downUntil.Store(0)
 			return rows, nil
 		}
-		if ctx.Err() != nil || !isConnError(err) {
+		if ctx.Err() != nil || !isConnError(err) && (s.connLost == nil || !s.connLost(err)) {
 			return nil, err
 		}
 		r.downUntil.Store(time.Now().Add(s.cooldown).UnixNano())
@@ -198,7 +199,7 @@ func isReadQuery(query string) bool {
 // openReplicas opens the pools of cfg.replicas; open opens one through
 // the primary's driver and options.
 func (db *DB) openReplicas(cfg *config, open func(dsn string) (*gateConnector, error)) error {
-	s := &replicaSet{primary: db.sqlDB, cooldown: cfg.replicaCooldown}
+	s := &replicaSet{primary: db.sqlDB, cooldown: cfg.replicaCooldown, connLost: db.dialect.IsConnLost}
 	if s.cooldown <= 0 {
 		s.cooldown = defaultReplicaCooldown
 	}

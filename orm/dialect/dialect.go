@@ -156,6 +156,11 @@ type Dialect struct {
 	// lock wait timeout. The Retry option of Atomic and Transaction
 	// consults it; nil means no error is retried.
 	IsRetryable func(err error) bool
+	// IsConnLost reports whether err (from the driver) means the
+	// connection broke under the statement, beyond the errors every
+	// driver shares (net.Error, driver.ErrBadConn, io.EOF): a read that
+	// failed so is tried on another replica. nil adds none.
+	IsConnLost func(err error) bool
 
 	// ProbeServer, when set, is called by orm.Open and orm.New with the
 	// new pool, to learn what the server behind it supports (nil: nothing

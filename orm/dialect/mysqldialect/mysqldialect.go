@@ -50,6 +50,7 @@ func New() *dialect.Dialect {
 		TruncateSQL:      "TRUNCATE TABLE ",
 		IsIntegrityError: IsIntegrityError,
 		IsRetryable:      IsRetryable,
+		IsConnLost:       IsConnLost,
 		ProbeServer:      Probe,
 	}
 }
@@ -104,3 +105,8 @@ func IsRetryable(err error) bool {
 	var me *mysql.MySQLError
 	return errors.As(err, &me) && (me.Number == 1213 || me.Number == 1205)
 }
+
+// IsConnLost matches go-sql-driver/mysql's answer when the connection
+// breaks after a statement was sent (a server or Galera node that died
+// mid-query): mysql.ErrInvalidConn.
+func IsConnLost(err error) bool { return errors.Is(err, mysql.ErrInvalidConn) }
