@@ -2,7 +2,8 @@
 # galera.sh: a three-node MariaDB Galera cluster on 127.0.0.1, for the
 # cluster tests (cluster/galera) and for trying things by hand.
 #
-#   scripts/galera.sh start DIR   init DIR (once) and start the three nodes;
+#   scripts/galera.sh start DIR   init DIR (once) and start the three nodes,
+#                                 or the ones not running (they rejoin);
 #                                 prints "nodeN 127.0.0.1:PORT PID" per node
 #   scripts/galera.sh stop DIR    stop every node of DIR by its pid
 #   scripts/galera.sh status DIR  wsrep state of each running node
@@ -235,18 +236,32 @@ start_cluster() {
 	for n in "${nodes[@]}"; do
 		init_node "$n" || fail_start
 	done
-	start_node 1 --wsrep-new-cluster
-	wait_ready 1 || fail_start
-	client 1 "CREATE USER IF NOT EXISTS root@'127.0.0.1' IDENTIFIED BY '';
-		GRANT ALL ON *.* TO root@'127.0.0.1' WITH GRANT OPTION;
-		CREATE DATABASE IF NOT EXISTS test CHARACTER SET utf8mb4;" || fail_start
-	# One joiner at a time: a donor serves one SST at a time anyway.
-	for n in "${nodes[@]:1}"; do
+	local running=
+	for n in "${nodes[@]}"; do
+		pid_of "$n" >/dev/null && running="$running $n"
+	done
+	if [ -z "$running" ]; then
+		# A cluster stopped as a whole may have left node 1 marked unsafe
+		# to bootstrap; in a test cluster it is the one we bootstrap from.
+		local grastate
+		grastate="$(node_dir 1)/data/grastate.dat"
+		[ -f "$grastate" ] && sed -i 's/^safe_to_bootstrap: 0/safe_to_bootstrap: 1/' "$grastate"
+		start_node 1 --wsrep-new-cluster
+		wait_ready 1 || fail_start
+		client 1 "CREATE USER IF NOT EXISTS root@'127.0.0.1' IDENTIFIED BY '';
+			GRANT ALL ON *.* TO root@'127.0.0.1' WITH GRANT OPTION;
+			CREATE DATABASE IF NOT EXISTS test CHARACTER SET utf8mb4;" || fail_start
+	fi
+	# Nodes not running join the others (a node killed by a test rejoins
+	# by IST or SST), one at a time: a donor serves one SST at a time.
+	for n in "${nodes[@]}"; do
 		start_node "$n"
 		wait_ready "$n" || fail_start
 	done
-	local size
-	size=$(status_var 1 wsrep_cluster_size)
+	local size first=${running:-1}
+	first=${first# }
+	first=${first%% *}
+	size=$(status_var "$first" wsrep_cluster_size)
 	if [ "$size" != "${#nodes[@]}" ]; then
 		echo "galera.sh: wsrep_cluster_size is $size, want ${#nodes[@]}" >&2
 		fail_start
