@@ -122,6 +122,7 @@ init_node() {
 	d=$(node_dir "$n")
 	mkdir -p "$d/data"
 	write_config "$n"
+	[ "$(id -u)" = 0 ] && chown -R mysql:mysql "$d"
 	if [ "$n" = 1 ] && [ ! -d "$d/data/mysql" ]; then
 		mariadb-install-db --defaults-file="$d/my.cnf" --auth-root-authentication-method=normal \
 			--skip-test-db >"$d/install.log" 2>&1 || {

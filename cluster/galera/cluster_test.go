@@ -127,8 +127,8 @@ func (c *cluster) logs() string {
 
 // status reads one wsrep status variable of the node behind db.
 func status(ctx context.Context, db *sql.DB, name string) (string, error) {
-	var k, v string
-	err := db.QueryRowContext(ctx, "SHOW GLOBAL STATUS LIKE ?", name).Scan(&k, &v)
+	var v string
+	err := db.QueryRowContext(ctx, "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = ?", strings.ToUpper(name)).Scan(&v)
 	return v, err
 }
 
