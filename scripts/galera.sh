@@ -111,9 +111,9 @@ write_config() {
 		wsrep_sst_method = rsync
 		wsrep_sst_receive_address = 127.0.0.1:$(port "$n" 4)
 		# gcomm and IST bound to 127.0.0.1; a killed node is declared
-		# dead after about 3 s instead of the default 15 s, so the
+		# dead after 3-5 s instead of the default 5-15 s, so the
 		# survivors resume commits quickly.
-		wsrep_provider_options = "base_port=$(port "$n" 2);gmcast.listen_addr=tcp://127.0.0.1:$(port "$n" 2);ist.recv_addr=127.0.0.1:$(port "$n" 3);gcache.size=32M;gcache.dir=$d/data;evs.keepalive_period=PT0.5S;evs.inactive_check_period=PT0.5S;evs.suspect_timeout=PT2S;evs.inactive_timeout=PT3S;evs.install_timeout=PT3S"
+		wsrep_provider_options = "base_port=$(port "$n" 2);gmcast.listen_addr=tcp://127.0.0.1:$(port "$n" 2);ist.recv_addr=127.0.0.1:$(port "$n" 3);gcache.size=32M;gcache.dir=$d/data;evs.keepalive_period=PT0.5S;evs.inactive_check_period=PT0.5S;evs.suspect_timeout=PT3S;evs.inactive_timeout=PT5S;evs.install_timeout=PT5S"
 	CNF
 }
 

@@ -189,6 +189,22 @@ func createTable[T any](t testing.TB, c *cluster, db *orm.DB) *orm.Model[T] {
 	return m
 }
 
+// waitRow waits until every node has row id of table. A commit returns
+// once the cluster has certified it; the other nodes apply it a moment
+// later, so a transaction started there right away could miss the row.
+// The admin pools' wsrep_sync_wait makes each read wait for the apply.
+func waitRow(t testing.TB, c *cluster, table string, id int64) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for i := range c.addrs {
+		var n int
+		if err := c.admin(t, i).QueryRowContext(ctx, "SELECT COUNT(*) FROM "+table+" WHERE id = ?", id).Scan(&n); err != nil || n != 1 {
+			t.Fatalf("node%d: row %d of %s: count %d, %v", i+1, id, table, n, err)
+		}
+	}
+}
+
 // mysqlErrno returns the server's error number err carries, or 0.
 func mysqlErrno(err error) uint16 {
 	var me *mysql.MySQLError

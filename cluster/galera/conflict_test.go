@@ -39,6 +39,7 @@ func setupConflict(t *testing.T, c *cluster) [2]*orm.Model[galConflict] {
 	if _, err := m.Create(ctx, &galConflict{ID: 1}); err != nil {
 		t.Fatal(err)
 	}
+	waitRow(t, c, "gal_conflict", 1)
 	return [2]*orm.Model[galConflict]{m, orm.MustModel[galConflict](dbs[1])}
 }
 
@@ -138,23 +139,27 @@ func TestCertificationConflictAtCommit(t *testing.T) {
 // TestCertificationConflictRetried runs the same collisions through
 // Atomic with Retry: the first attempt of both sides waits at the barrier,
 // the loser's attempt fails with 1213 and runs again from BEGIN, alone.
-// Every Atomic succeeds, exactly one retry happens per round, and the row
-// ends at two increments per round on every node.
+// Every Atomic succeeds, every round has a retry, and the row ends at two
+// increments per round on every node. A round may take two retries: the
+// loser's second attempt can start on its node before the winner's
+// write-set is applied there, and is then aborted by it (1213 again).
 func TestCertificationConflictRetried(t *testing.T) {
 	c := needCluster(t)
 	models := setupConflict(t, c)
 	ctx, cancel := context.WithTimeout(aio.Async(context.Background()), 2*time.Minute)
 	defer cancel()
 
-	var retries atomic.Int64
-	policy := orm.RetryPolicy{MaxAttempts: 5, BaseDelay: time.Millisecond, OnRetry: func(attempt int, err error) {
+	var retries, roundRetries atomic.Int64
+	policy := orm.RetryPolicy{MaxAttempts: 10, BaseDelay: time.Millisecond, OnRetry: func(attempt int, err error) {
 		retries.Add(1)
+		roundRetries.Add(1)
 		if n := mysqlErrno(err); n != 1213 {
 			t.Errorf("retried error %v (error %d), want 1213", err, n)
 		}
 	}}
 	start := time.Now()
 	for round := range conflictRounds {
+		roundRetries.Store(0)
 		ready := make(chan struct{}, 2)
 		barrier := make(chan struct{})
 		results := make([]<-chan aio.Result[struct{}], 2)
@@ -184,13 +189,13 @@ func TestCertificationConflictRetried(t *testing.T) {
 				t.Fatalf("round %d: node%d: Atomic with Retry failed: %v", round, side+1, err)
 			}
 		}
+		if roundRetries.Load() == 0 {
+			t.Errorf("round %d: both first attempts committed: no conflict", round)
+		}
 	}
 	took := time.Since(start)
 	n := retries.Load()
 	t.Logf("%d rounds, %d conflicting transactions: %d retries (%.0f per 1,000 conflicting transactions), all succeeded, %v",
 		conflictRounds, 2*conflictRounds, n, float64(n)*1000/float64(2*conflictRounds), took.Round(time.Millisecond))
-	if n != conflictRounds {
-		t.Errorf("%d retries in %d rounds, want exactly one per round (the loser's)", n, conflictRounds)
-	}
 	checkCounter(t, c, "gal_conflict", 2*conflictRounds)
 }
