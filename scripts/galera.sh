@@ -172,7 +172,7 @@ wait_ready() { # node: waits until it is synced in a primary component
 print_logs() {
 	local n f
 	for n in "${nodes[@]}"; do
-		for f in install.log stdout.log error.log; do
+		for f in stdout.log error.log; do
 			f="$(node_dir "$n")/$f"
 			[ -s "$f" ] || continue
 			echo "===== node$n $(basename "$f") (last 80 lines) =====" >&2

@@ -68,8 +68,15 @@ func needCluster(t *testing.T) *cluster {
 		t.Skipf("Galera cluster test skipped: set %s=1 (or %s=1) to start a three-node cluster on 127.0.0.1:%d-%d with scripts/galera.sh",
 			clusterEnv, requireEnv, basePort()+11, basePort()+34)
 	}
-	theCluster.once.Do(func() { theCluster.c, theCluster.err = startCluster() })
+	first := false
+	theCluster.once.Do(func() {
+		first = true
+		theCluster.c, theCluster.err = startCluster()
+	})
 	if theCluster.err != nil {
+		if !first {
+			t.Fatalf("the Galera cluster did not start (its logs are in the first test that needed it): %.200v", theCluster.err)
+		}
 		t.Fatalf("the Galera cluster did not start: %v", theCluster.err)
 	}
 	return theCluster.c
