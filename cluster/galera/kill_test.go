@@ -54,7 +54,8 @@ type killLog struct {
 // After the load every acknowledged commit must be on both survivors (0
 // lost); a commit whose COMMIT failed with the connection may or may not
 // be there (its outcome was unknown to the client) and is only counted.
-// The reader's reads keep succeeding and move to node 2; a new pool to a
+// Every read through Replicas succeeds, and after the kill they go to
+// node 2; a new pool to a
 // live node works; then node 3 rejoins (IST), has every acknowledged
 // commit, and the Replicas reader reads from it again after its cooldown.
 func TestNodeKillMidLoad(t *testing.T) {
@@ -208,8 +209,11 @@ func TestNodeKillMidLoad(t *testing.T) {
 	if afterReads["node2"] == 0 {
 		t.Errorf("after the kill no read went to the live replica node2: %v", afterReads)
 	}
-	if readErrsBefore.Load() > 0 {
-		t.Errorf("%d reads failed before the kill", readErrsBefore.Load())
+	// A read failing after the kill is one that was in flight on node3:
+	// Replicas must run it again on node2 (TestReplicaReadInFlightOnKilledNode
+	// makes that case certain).
+	if n := readErrsBefore.Load() + readErrsAfter.Load(); n > 0 {
+		t.Errorf("%d reads through Replicas failed (first: %v); a replica's failure must move the read to a live node", n, firstReadErr.Load())
 	}
 
 	// A new pool to a live node works.
