@@ -78,26 +78,29 @@ func (c *cluster) admin(t testing.TB, i int) *sql.DB {
 }
 
 // pid returns node i's mariadbd pid from its pid file.
-func (c *cluster) pid(t testing.TB, i int) int {
-	t.Helper()
+func (c *cluster) pid(i int) (int, error) {
 	b, err := os.ReadFile(filepath.Join(c.dir, fmt.Sprintf("node%d", i+1), "mariadbd.pid"))
 	if err != nil {
-		t.Fatalf("node%d's pid: %v", i+1, err)
+		return 0, fmt.Errorf("node%d's pid: %w", i+1, err)
 	}
 	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
 	if err != nil {
-		t.Fatalf("node%d's pid file: %v", i+1, err)
+		return 0, fmt.Errorf("node%d's pid file: %w", i+1, err)
 	}
-	return pid
+	return pid, nil
 }
 
 // kill ends node i with SIGKILL: no shutdown, no goodbye to the cluster,
-// as when a machine dies.
-func (c *cluster) kill(t testing.TB, i int) {
-	t.Helper()
-	if err := syscall.Kill(c.pid(t, i), syscall.SIGKILL); err != nil {
-		t.Fatalf("kill node%d: %v", i+1, err)
+// as when a machine dies. It may be called from any goroutine.
+func (c *cluster) kill(i int) error {
+	pid, err := c.pid(i)
+	if err != nil {
+		return err
 	}
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		return fmt.Errorf("kill node%d (pid %d): %w", i+1, pid, err)
+	}
+	return nil
 }
 
 // restart starts the nodes that are not running; they rejoin the cluster

@@ -87,7 +87,10 @@ func TestNodeKillMidLoad(t *testing.T) {
 		case <-stop:
 			return
 		}
-		c.kill(t, victim)
+		if err := c.kill(victim); err != nil {
+			t.Error(err)
+			return
+		}
 		killTime = time.Now()
 		close(killed)
 	})
@@ -236,6 +239,8 @@ func TestNodeKillMidLoad(t *testing.T) {
 	}
 	// Replicas reads reach node 3 again once its cooldown is over.
 	deadline := time.Now().Add(15 * time.Second)
+	pace := time.NewTicker(5 * time.Millisecond)
+	defer pace.Stop()
 	for {
 		name, err := whichNode(ctx, rdb)
 		if err == nil && name == "node3" {
@@ -244,6 +249,7 @@ func TestNodeKillMidLoad(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("no read went to the rejoined node3 in 15 s (last: %q, %v)", name, err)
 		}
+		<-pace.C
 	}
 	if n, err := events.Count(ctx); err != nil || n < int64(len(lg.acked)) {
 		t.Errorf("node1 counts %d events (%v), want at least %d", n, err, len(lg.acked))

@@ -49,7 +49,12 @@ func TestReplicaReadInFlightOnKilledNode(t *testing.T) {
 		}
 		t.Fatalf("node3 never ran one of the two reads: %v", err)
 	}
-	c.kill(t, victim)
+	if err := c.kill(victim); err != nil {
+		for _, ch := range reads {
+			aio.Await(ctx, ch)
+		}
+		t.Fatal(err)
+	}
 
 	for i, ch := range reads {
 		r, err := aio.Await(ctx, ch)
