@@ -50,13 +50,23 @@ cluster_address() {
 
 node_dir() { echo "$dir/node$1"; }
 
+# alive reports whether pid runs. A killed node whose parent (init, or
+# whatever adopted it) has not reaped it yet is a zombie: it counts as
+# dead, or a restart would wait for it.
+alive() {
+	kill -0 "$1" 2>/dev/null || return 1
+	local state
+	state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
+	[ "$state" != Z ]
+}
+
 pid_of() { # node: prints the pid when the node runs
 	local f
 	f="$(node_dir "$1")/mariadbd.pid"
 	[ -s "$f" ] || return 1
 	local pid
 	pid=$(cat "$f")
-	kill -0 "$pid" 2>/dev/null || return 1
+	alive "$pid" || return 1
 	echo "$pid"
 }
 
@@ -155,7 +165,7 @@ wait_ready() { # node: waits until it is synced in a primary component
 	local n=$1 launched i
 	launched=$(cat "$(node_dir "$n")/launch.pid")
 	for ((i = 0; i < ready_timeout * 4; i++)); do
-		if ! kill -0 "$launched" 2>/dev/null; then
+		if ! alive "$launched"; then
 			echo "node$n (pid $launched) exited while starting" >&2
 			return 1
 		fi
@@ -191,7 +201,7 @@ stop_nodes() {
 			# mariadbd may have died before writing its pid file, or be
 			# still starting.
 			pid=$(cat "$(node_dir "$n")/launch.pid")
-			if kill -0 "$pid" 2>/dev/null; then
+			if alive "$pid"; then
 				kill -TERM "$pid" 2>/dev/null || true
 				pids+=("$pid")
 			fi
@@ -200,10 +210,10 @@ stop_nodes() {
 	local i
 	for pid in "${pids[@]}"; do
 		for ((i = 0; i < 120; i++)); do
-			kill -0 "$pid" 2>/dev/null || break
+			alive "$pid" || break
 			sleep 0.25
 		done
-		if kill -0 "$pid" 2>/dev/null; then
+		if alive "$pid"; then
 			echo "pid $pid did not stop in 30 s: killing it" >&2
 			kill -KILL "$pid" 2>/dev/null || true
 		fi
