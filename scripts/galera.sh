@@ -17,7 +17,7 @@
 # bound to 127.0.0.1. root@127.0.0.1 has an empty password, as on the
 # shared test server, so DSNs look like root@tcp(127.0.0.1:25611)/test.
 #
-# When a node does not come up, start stops the nodes it started, prints
+# When a node does not come up, start stops every node of DIR, prints
 # the logs on stderr and exits 1: a test that calls it then fails with
 # the servers' own words. Needs mariadbd, mariadb-install-db, the galera-4
 # provider and rsync (.ci/run installs them).
