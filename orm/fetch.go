@@ -34,32 +34,6 @@ func AioFetch[P any, C any](ctx context.Context, db *DB, child *C, rel string) <
 	return aio.Go(ctx, func(ctx context.Context) (*P, error) { return Fetch[P](ctx, db, child, rel) })
 }
 
-// fetchAny is Fetch for callers without the types: child is a *C as an
-// any, and the result a *P as an any (a nil *P when the key is NULL).
-func fetchAny(ctx context.Context, db *DB, child any, rel string) (any, error) {
-	rv := reflect.ValueOf(child)
-	if rv.Kind() != reflect.Pointer || rv.Type().Elem().Kind() != reflect.Struct {
-		return nil, fmt.Errorf("orm: Fetch(%q): want a pointer to a model, not %T", rel, child)
-	}
-	var p unsafe.Pointer
-	if !rv.IsNil() {
-		p = rv.UnsafePointer()
-	}
-	t, err := tableOf(rv.Type().Elem())
-	if err != nil {
-		return nil, err
-	}
-	r, err := t.relation("Fetch", rel)
-	if err != nil {
-		return nil, err
-	}
-	row, err := fetchRel(ctx, db, rv.Type().Elem(), p, nil, rel)
-	if err != nil {
-		return nil, err
-	}
-	return reflect.NewAt(r.elem, row).Interface(), nil
-}
-
 // fetchRel loads the row of the pointer relation rel of the struct of type
 // ct at child. want, when not nil, is the type the caller expects.
 func fetchRel(ctx context.Context, db *DB, ct reflect.Type, child unsafe.Pointer, want reflect.Type, rel string) (unsafe.Pointer, error) {

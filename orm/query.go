@@ -437,15 +437,6 @@ func unknownColumn(col string, t *Table) error {
 	return fmt.Errorf("orm: unknown column %q in model %v (table %s)", col, t.GoType, t.Name)
 }
 
-// qualifiedTable writes a table reference with its alias.
-func (b *builder) table(name, alias string) {
-	b.ident(name)
-	if alias != "" {
-		b.write(" AS ")
-		b.ident(alias)
-	}
-}
-
 // checkAlias validates an alias given by the user.
 func (b *builder) checkAlias(kind, alias string) bool {
 	if !validIdent(alias) {

@@ -117,9 +117,9 @@ var drvGuardOps = []drvGuardOp{
 }
 
 // drvRun runs op, turning a panic into its value.
-func drvRun(ctx context.Context, db *sql.DB, op drvGuardOp, line *int) (err error, panicked any) {
+func drvRun(ctx context.Context, db *sql.DB, op drvGuardOp, line *int) (panicked any, err error) {
 	defer func() { panicked = recover() }()
-	return op.run(ctx, db, line), nil
+	return nil, op.run(ctx, db, line)
 }
 
 func TestDriverGuardModes(t *testing.T) {
@@ -130,7 +130,7 @@ func TestDriverGuardModes(t *testing.T) {
 				db, mock, logs := drvOpen(t, aiodriver.Options{Name: "mock", Sync: mode, Hooks: rec})
 				op.expect(mock)
 				var line int
-				err, p := drvRun(context.Background(), db, op, &line)
+				p, err := drvRun(context.Background(), db, op, &line)
 				where := fmt.Sprintf("driver_guard_test.go:%d", line)
 
 				switch mode {
@@ -202,7 +202,7 @@ func TestDriverGuardModes(t *testing.T) {
 					t.Fatal("the refused statement reached sqlmock")
 				}
 				// ...and the same call in an allowed context consumes it.
-				if err, p := drvRun(aiodriver.AllowSync(context.Background()), db, op, &line); err != nil || p != nil {
+				if p, err := drvRun(aiodriver.AllowSync(context.Background()), db, op, &line); err != nil || p != nil {
 					t.Fatalf("allowed call after the refused one: err %v, panic %v", err, p)
 				}
 				if err := mock.ExpectationsWereMet(); err != nil {
@@ -227,7 +227,7 @@ func TestDriverGuardMarkedContextsPass(t *testing.T) {
 				db, mock, logs := drvOpen(t, aiodriver.Options{Sync: aiodriver.SyncPanic, Hooks: rec})
 				op.expect(mock)
 				var line int
-				if err, p := drvRun(mark.ctx, db, op, &line); err != nil || p != nil {
+				if p, err := drvRun(mark.ctx, db, op, &line); err != nil || p != nil {
 					t.Fatalf("err %v, panic %v", err, p)
 				}
 				if err := mock.ExpectationsWereMet(); err != nil {
@@ -252,7 +252,7 @@ func TestDriverGuardPanicKeepsPool(t *testing.T) {
 	for i := 0; i < 200; i++ {
 		for _, op := range drvGuardOps {
 			var line int
-			err, p := drvRun(loopCtx, db, op, &line)
+			p, err := drvRun(loopCtx, db, op, &line)
 			if p == nil && !errors.Is(err, aiodriver.ErrSyncCall) {
 				t.Fatalf("%s: err %v, panic %v", op.name, err, p)
 			}

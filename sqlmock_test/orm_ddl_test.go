@@ -106,7 +106,7 @@ type ormDDLNoType struct {
 }
 
 // ormJSONish is a Valuer/Scanner with no natural column type.
-type ormJSONish struct{ v []string }
+type ormJSONish struct{}
 
 func (j ormJSONish) Value() (driver.Value, error) { return "[]", nil }
 func (j *ormJSONish) Scan(src any) error          { return nil }

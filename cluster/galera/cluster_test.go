@@ -159,16 +159,6 @@ func waitClusterSize(ctx context.Context, db *sql.DB, want int, d time.Duration)
 	}
 }
 
-// mustExec runs DDL or cleanup on db outside the guard.
-func mustExec(t testing.TB, db *sql.DB, query string, args ...any) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(aio.AllowSync(context.Background()), 30*time.Second)
-	defer cancel()
-	if _, err := db.ExecContext(ctx, query, args...); err != nil {
-		t.Fatalf("%s: %v", query, err)
-	}
-}
-
 // createTable (re)creates T's table through db, then waits until every
 // node has it: DDL replicates in total order (TOI), but a node may still
 // be applying it when the originating node returns.
