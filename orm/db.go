@@ -220,14 +220,6 @@ func (db *DB) Close() error {
 	return rerr
 }
 
-// executor is what statements run on: the pool, or the transaction bound
-// to the context.
-type executor interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
 // defaultIdleConns is database/sql's default for SetMaxIdleConns.
 const defaultIdleConns = 2
 

@@ -363,62 +363,6 @@ func (s *timeScanner) set(t time.Time) {
 	*s.dst = t
 }
 
-// run executes the query built in b on the executor acquire gives for ctx
-// and passes the rows to fn. The rows are closed and the executor released
-// on every path, panics included.
-func (db *DB) run(ctx context.Context, b *builder, fn func(rows *sql.Rows) error) error {
-	if b.err != nil {
-		return b.err
-	}
-	query := b.sql()
-	exec, release, err := db.acquireQuery(ctx, query)
-	if err != nil {
-		return err
-	}
-	defer release()
-	rows, err := exec.QueryContext(ctx, query, b.args...)
-	if err != nil {
-		return db.wrapErr(err, query)
-	}
-	closed := false
-	defer func() {
-		if !closed { // fn panicked: close before release
-			rows.Close()
-		}
-	}()
-	err = fn(rows)
-	closed = true
-	cerr := rows.Close()
-	if err != nil {
-		return err
-	}
-	if cerr != nil {
-		return db.wrapErr(cerr, query)
-	}
-	if err := rows.Err(); err != nil {
-		return db.wrapErr(err, query)
-	}
-	return nil
-}
-
-// exec executes the statement built in b and returns its result.
-func (db *DB) exec(ctx context.Context, b *builder) (sql.Result, error) {
-	if b.err != nil {
-		return nil, b.err
-	}
-	query := b.sql()
-	exec, release, err := db.acquire(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer release()
-	res, err := exec.ExecContext(ctx, query, b.args...)
-	if err != nil {
-		return nil, db.wrapErr(err, query)
-	}
-	return res, nil
-}
-
 // scanRows appends every row to out, scanning with the plan for the
 // result's columns.
 func scanRows[T any](m *Model[T], b *builder, rows *sql.Rows, ignore bool, out []T) ([]T, error) {

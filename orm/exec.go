@@ -1,0 +1,115 @@
+package orm
+
+import (
+	"context"
+	"database/sql"
+)
+
+// This file is the execution path every statement of the package takes:
+// acquire picks what it runs on (the pool, a replica, or the transaction
+// bound to the context), run and exec send the statement a builder made.
+
+// executor is what statements run on: the pool, or the transaction bound
+// to the context.
+type executor interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// acquire returns what a statement run with ctx executes on, and a release
+// function the caller must call exactly once, when the statement and its
+// rows are done. Every query of the package goes through it, so that
+// transactions bound to the context (and their serialisation) apply
+// everywhere.
+//
+// When ctx carries a transaction of this DB (see Atomic, Transaction and
+// BeginContext), acquire waits for the transaction's lock and returns its
+// *sql.Tx; release unlocks it. Operations started concurrently with one
+// transaction's context thus take turns on its single connection. The wait
+// ends early with ctx's error when ctx is done. A transaction that has
+// already finished (a context kept after Atomic returned) fails with an
+// error matching sql.ErrTxDone: its statements never run outside it. A
+// transaction of another DB in ctx is ignored.
+//
+// Without a transaction, acquire returns the pool and a release that does
+// nothing.
+//
+// Callers must read their rows to the end, or close them, before calling
+// release, and should release in a defer so that a panic cannot leave the
+// transaction locked (its rollback would then wait forever). A stream run
+// inside a transaction must therefore buffer its rows and release before
+// yielding them, so that iterating while writing in the same transaction
+// cannot deadlock.
+func (db *DB) acquire(ctx context.Context) (executor, func(), error) {
+	tx := db.txFrom(ctx)
+	if tx == nil {
+		return db.sqlDB, noRelease, nil
+	}
+	if err := tx.lock(ctx); err != nil {
+		return nil, nil, err
+	}
+	if tx.done.Load() {
+		tx.unlock()
+		return nil, nil, errTxFinished("statement")
+	}
+	return tx.sqlTx, tx.unlockFn, nil
+}
+
+func noRelease() {}
+
+// run executes the query built in b on the executor acquire gives for ctx
+// and passes the rows to fn. The rows are closed and the executor released
+// on every path, panics included.
+func (db *DB) run(ctx context.Context, b *builder, fn func(rows *sql.Rows) error) error {
+	if b.err != nil {
+		return b.err
+	}
+	query := b.sql()
+	exec, release, err := db.acquireQuery(ctx, query)
+	if err != nil {
+		return err
+	}
+	defer release()
+	rows, err := exec.QueryContext(ctx, query, b.args...)
+	if err != nil {
+		return db.wrapErr(err, query)
+	}
+	closed := false
+	defer func() {
+		if !closed { // fn panicked: close before release
+			rows.Close()
+		}
+	}()
+	err = fn(rows)
+	closed = true
+	cerr := rows.Close()
+	if err != nil {
+		return err
+	}
+	if cerr != nil {
+		return db.wrapErr(cerr, query)
+	}
+	if err := rows.Err(); err != nil {
+		return db.wrapErr(err, query)
+	}
+	return nil
+}
+
+// exec executes the statement built in b and returns its result.
+func (db *DB) exec(ctx context.Context, b *builder) (sql.Result, error) {
+	if b.err != nil {
+		return nil, b.err
+	}
+	query := b.sql()
+	exec, release, err := db.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	res, err := exec.ExecContext(ctx, query, b.args...)
+	if err != nil {
+		return nil, db.wrapErr(err, query)
+	}
+	return res, nil
+}
