@@ -90,7 +90,7 @@ func appendPGArray(b []byte, rv reflect.Value, e *arrayElem) []byte {
 			v = v.Elem()
 		}
 		if e.base == uuidType {
-			b = v.Interface().(UUID).appendText(b)
+			b, _ = v.Interface().(UUID).AppendText(b)
 			continue
 		}
 		switch v.Kind() {

@@ -1,10 +1,9 @@
-package orm
+package types
 
 import (
 	"database/sql/driver"
 	"fmt"
 	"math/big"
-	"reflect"
 	"strconv"
 )
 
@@ -19,8 +18,6 @@ import (
 // fails before it reaches the server. The zero Decimal "" binds as 0;
 // NULL scans as ""; use *Decimal for a nullable column.
 type Decimal string
-
-var decimalType = reflect.TypeFor[Decimal]()
 
 // DecimalFromRat formats r with scale digits after the point (rounded half
 // away from zero).

@@ -1,12 +1,10 @@
-package orm
+package types
 
 import (
 	"crypto/rand"
 	"database/sql/driver"
 	"encoding/hex"
 	"fmt"
-	"reflect"
-	"unsafe"
 )
 
 // UUID is a 16-byte UUID column: UUID on PostgreSQL, CHAR(36) on MySQL and
@@ -78,6 +76,9 @@ func (u UUID) String() string {
 	return string(b[:])
 }
 
+// AppendText appends the canonical text form (encoding.TextAppender).
+func (u UUID) AppendText(b []byte) ([]byte, error) { return u.appendText(b), nil }
+
 func (u UUID) appendText(b []byte) []byte {
 	b = hex.AppendEncode(b, u[:4])
 	b = append(b, '-')
@@ -131,31 +132,4 @@ func (u *UUID) UnmarshalText(b []byte) error {
 	}
 	*u = v
 	return nil
-}
-
-var uuidType = reflect.TypeFor[UUID]()
-
-// fillUUIDKeys gives each zero client-generated UUID key of the row at p a
-// NewUUID, before it is inserted; it returns the fields it set, so that a
-// failed insert can clear them again.
-func (t *Table) fillUUIDKeys(p unsafe.Pointer) []*Field {
-	var set []*Field
-	for _, f := range t.PrimaryKey {
-		if f.Type != uuidType || f.Default != "" {
-			continue
-		}
-		u := (*UUID)(f.addr(p))
-		if u.IsZero() {
-			*u = NewUUID()
-			set = append(set, f)
-		}
-	}
-	return set
-}
-
-// clearUUIDKeys undoes fillUUIDKeys after a failed insert.
-func clearUUIDKeys(p unsafe.Pointer, fs []*Field) {
-	for _, f := range fs {
-		*(*UUID)(f.addr(p)) = UUID{}
-	}
 }

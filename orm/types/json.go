@@ -1,4 +1,4 @@
-package orm
+package types
 
 import (
 	"database/sql/driver"
@@ -61,8 +61,8 @@ func (j JSON[T]) MarshalJSON() ([]byte, error) { return json.Marshal(j.V) }
 // UnmarshalJSON reads V.
 func (j *JSON[T]) UnmarshalJSON(b []byte) error { return json.Unmarshal(b, &j.V) }
 
-// jsonColumn marks JSON[T] for the DDL writer, which cannot name a generic
-// type in a switch.
+// jsonColumn marks JSON[T] for IsJSON: a generic type cannot be named in
+// a type switch.
 func (JSON[T]) jsonColumn() {}
 
 type jsonColumner interface{ jsonColumn() }
@@ -72,40 +72,8 @@ var (
 	rawMessageType = reflect.TypeFor[json.RawMessage]()
 )
 
-// isJSONType reports whether t (not a pointer) is stored in the dialect's
-// JSON column type.
-func isJSONType(t reflect.Type) bool {
+// IsJSON reports whether t (not a pointer) is stored in a dialect's JSON
+// column type: a JSON[T] or a json.RawMessage.
+func IsJSON(t reflect.Type) bool {
 	return t == rawMessageType || t.Implements(jsonColumnType)
-}
-
-// rawJSONDest scans a json.RawMessage field from text or bytes (SQLite and
-// pgx's default paths return a string, which database/sql will not
-// assign to a named byte slice).
-type rawJSONDest struct{ p *json.RawMessage }
-
-func (d rawJSONDest) Scan(src any) error {
-	switch s := src.(type) {
-	case nil:
-		*d.p = nil
-	case string:
-		*d.p = json.RawMessage(s)
-	case []byte:
-		*d.p = append(json.RawMessage(nil), s...)
-	default:
-		return fmt.Errorf("orm: json.RawMessage: cannot scan %T", src)
-	}
-	return nil
-}
-
-// rawJSONValue binds a json.RawMessage as text (lib/pq would send []byte
-// as bytea). A nil message is NULL in a nullable column and the JSON null
-// otherwise.
-func rawJSONValue(m json.RawMessage, null bool) any {
-	if m == nil {
-		if null {
-			return nil
-		}
-		return "null"
-	}
-	return string(m)
 }

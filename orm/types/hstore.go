@@ -1,9 +1,8 @@
-package orm
+package types
 
 import (
 	"database/sql/driver"
 	"fmt"
-	"reflect"
 	"slices"
 	"strings"
 )
@@ -23,26 +22,6 @@ import (
 // A nil HStore binds as an empty hstore in a NOT NULL column; NULL scans
 // as nil. Use *HStore for a nullable column.
 type HStore map[string]*string
-
-var hstoreType = reflect.TypeFor[HStore]()
-
-// RegisterHStore is the seed's register_hstore for a PostgreSQL DB:
-// CreateTable and CreateTableSQL of a model with an HStore field then
-// begin with CREATE EXTENSION IF NOT EXISTS hstore (which needs the
-// CREATE privilege on the database; hstore is a trusted extension). No
-// per-connection registration is needed: HStore speaks the text form.
-// Without it, the extension must already exist. Other dialects ignore it.
-func RegisterHStore() Option { return func(c *config) { c.hstore = true } }
-
-// hasHStore reports whether t has an HStore (or *HStore) column.
-func hasHStore(t *Table) bool {
-	for _, f := range t.Fields {
-		if f.Type == hstoreType || f.Type == reflect.PointerTo(hstoreType) {
-			return true
-		}
-	}
-	return false
-}
 
 // Value is the hstore text form, keys in sorted order.
 func (h HStore) Value() (driver.Value, error) {
@@ -153,4 +132,17 @@ func parseHStore(s string) (HStore, error) {
 		}
 	}
 	return m, nil
+}
+
+// appendQuoted writes s in double quotes with " and \ escaped by a
+// backslash, as hstore's and arrays' text forms quote.
+func appendQuoted(b []byte, s string) []byte {
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '"' || c == '\\' {
+			b = append(b, '\\')
+		}
+		b = append(b, s[i])
+	}
+	return append(b, '"')
 }
