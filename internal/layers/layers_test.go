@@ -34,6 +34,7 @@ var floors = map[string]int{
 	"driver":                    2,
 	"aio":                       3,
 	"orm/dialect":               4,
+	"orm/types":                 4,
 	"orm/dialect/pgdialect":     5,
 	"orm/dialect/mysqldialect":  5,
 	"orm/dialect/sqlitedialect": 5,
