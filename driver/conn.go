@@ -64,10 +64,12 @@ var (
 )
 
 func newConn(inner driver.Conn, opts *Options, policy cachePolicy) *conn {
-	c := &conn{inner: inner, opts: opts, id: lastConnID.Add(1)}
+	// policy is kept with the cache off too: badConnAfterSend is not
+	// about the cache (without it aio_stmt_cache=0 let database/sql run a
+	// statement lib/pq may have sent once more).
+	c := &conn{inner: inner, opts: opts, id: lastConnID.Add(1), policy: policy}
 	if opts.StmtCacheSize > 0 {
 		c.cache = newStmtCache(opts.StmtCacheSize)
-		c.policy = policy
 	}
 	c.queryer, _ = inner.(driver.QueryerContext)
 	c.execer, _ = inner.(driver.ExecerContext)
@@ -127,12 +129,19 @@ func (c *conn) Prepare(query string) (driver.Stmt, error) {
 // in prepareDC's defer) unless the call comes from a database/sql path
 // that would leak the connection (re-preparing a *sql.Stmt on another
 // connection, Tx.Stmt): there it returns the *SyncCallError.
-func (c *conn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+func (c *conn) PrepareContext(ctx context.Context, query string) (_ driver.Stmt, err error) {
 	if e, p := c.guard(ctx, opPrepare, query, sqlPrepareDC); e != nil {
 		if p {
 			panic(e)
 		}
 		return nil, e
+	}
+	w, err := c.watchCall(ctx, "prepare")
+	if err != nil {
+		return nil, err
+	}
+	if w.on {
+		defer func() { err = w.result(err) }()
 	}
 	if c.opts.Hooks == nil {
 		si, err := c.prepare(ctx, query)
@@ -181,8 +190,12 @@ func (c *conn) ExecContext(ctx context.Context, query string, args []driver.Name
 		}
 		return nil, e
 	}
-	if c.mayResend() {
-		defer func() { err = lostAfterSend(ctx, err, "exec") }()
+	w, err := c.watchCall(ctx, "exec")
+	if err != nil {
+		return nil, err
+	}
+	if w.on {
+		defer func() { err = w.result(err) }()
 	}
 	if c.cache != nil {
 		return c.execWithCache(ctx, query, args)
@@ -245,15 +258,23 @@ func (c *conn) exec(ctx context.Context, query string, args []driver.NamedValue)
 // release it when Next panics. With the statement cache on, a cacheable
 // query with arguments runs on a statement prepared on the connection by
 // its first use (see ExecContext).
-func (c *conn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (_ driver.Rows, err error) {
+func (c *conn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (out driver.Rows, err error) {
 	if e, _ := c.guard(ctx, opQuery, query, ""); e != nil {
 		if e.Mode == SyncPanic {
 			return panicRows{e}, nil
 		}
 		return nil, e
 	}
-	if c.mayResend() {
-		defer func() { err = lostAfterSend(ctx, err, "query") }()
+	w, err := c.watchCall(ctx, "query")
+	if err != nil {
+		return nil, err
+	}
+	if w.on {
+		defer func() {
+			if err = w.result(err); err == nil {
+				out = c.wrapRowsCtx(ctx, out)
+			}
+		}()
 	}
 	if c.cache != nil {
 		return c.queryWithCache(ctx, query, args)
@@ -321,9 +342,16 @@ func (c *conn) Begin() (driver.Tx, error) {
 // isolation level and read-only flag, after the guard. It never panics:
 // database/sql's beginDC leaks the connection if the driver panics, so a
 // sync call under SyncPanic returns the *SyncCallError as an error.
-func (c *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+func (c *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (_ driver.Tx, err error) {
 	if e, _ := c.guard(ctx, opBegin, "", ""); e != nil {
 		return nil, e
+	}
+	w, err := c.watchCall(ctx, "begin")
+	if err != nil {
+		return nil, err
+	}
+	if w.on {
+		defer func() { err = w.result(err) }()
 	}
 	h := c.opts.Hooks
 	var start time.Time
@@ -383,6 +411,11 @@ func (c *conn) Close() error {
 func (c *conn) Ping(ctx context.Context) error {
 	if c.pinger == nil {
 		return nil
+	}
+	// An ended context sends nothing: lib/pq would answer nil and mark
+	// the connection bad, pgx would answer driver.ErrBadConn and close it.
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 	return c.pinger.Ping(ctx)
 }
@@ -448,6 +481,8 @@ func (t *tx) finish(kind hooks.TxKind) error {
 		err = t.inner.Commit()
 		if resend {
 			err = lostAfterSend(t.ctx, err, "commit")
+		} else if err != nil {
+			err = commitNotSent(t.ctx, err)
 		}
 	} else {
 		err = t.inner.Rollback()
