@@ -20,43 +20,66 @@ type MariaDB struct {
 	Port int
 	Dir  string // the data directory is Dir/data, the log Dir/log
 
-	t    testing.TB
 	bin  string // mariadbd
 	acct account
 	proc *process
 }
 
-// StartMariaDB makes a data directory with mariadb-install-db in a new
-// temporary directory and starts mariadbd on a free port of 127.0.0.1
-// (its socket in that directory). The server is stopped by its pid and
-// the directory removed when t ends. Run as root, the server runs as the
-// mysql OS user.
+// StartMariaDB is NewMariaDB for one test: the server is closed when t
+// ends; when it cannot be made, t is skipped (failed under
+// AIODB_REQUIRE_DB=1, with the server's log).
 func StartMariaDB(t testing.TB) *MariaDB {
 	t.Helper()
-	m := &MariaDB{t: t}
+	m, err := NewMariaDB()
+	if err != nil {
+		Unavailable(t, err)
+	}
+	t.Cleanup(func() {
+		if err := m.Close(); err != nil {
+			t.Errorf("closing the MariaDB test server: %v", err)
+		}
+	})
+	return m
+}
+
+// NewMariaDB makes a data directory with mariadb-install-db in a new
+// temporary directory and starts mariadbd on a free port of 127.0.0.1,
+// its socket in that directory. Run as root, the server runs as the mysql
+// OS user. Close stops it by its pid and removes the directory.
+func NewMariaDB() (*MariaDB, error) {
+	m := &MariaDB{}
 	install, err := findProgram("mariadb-install-db", "/usr/bin", "/usr/scripts")
 	if err != nil {
-		unavailable(t, "MariaDB test server", err, "")
+		return nil, startError("MariaDB test server", err, "")
 	}
 	if m.bin, err = findProgram("mariadbd", "/usr/sbin", "/usr/libexec"); err != nil {
-		unavailable(t, "MariaDB test server", err, "")
+		return nil, startError("MariaDB test server", err, "")
 	}
 	if m.acct, err = accountFor("mysql"); err != nil {
-		unavailable(t, "MariaDB test server", err, "")
+		return nil, startError("MariaDB test server", err, "")
 	}
-	m.Dir = m.acct.makeDir(t, "aiodb-my-")
-	m.Port = FreePort(t)
+	if m.Port, err = FreePort(); err != nil {
+		return nil, startError("MariaDB test server", err, "")
+	}
+	if m.Dir, err = m.acct.makeDir("aiodb-my-"); err != nil {
+		return nil, startError("MariaDB test server", err, "")
+	}
+	fail := func(what string, err error) (*MariaDB, error) {
+		err = startError(what, err, m.Log())
+		m.Close()
+		return nil, err
+	}
 	// Run on every start: the grant for TCP from 127.0.0.1 (root@localhost
 	// alone does not match it under skip-name-resolve) and the database.
 	initSQL := "CREATE USER IF NOT EXISTS root@'127.0.0.1';\n" +
 		"GRANT ALL ON *.* TO root@'127.0.0.1' WITH GRANT OPTION;\n" +
 		"CREATE DATABASE IF NOT EXISTS aiodb CHARACTER SET utf8mb4;\n"
 	if err := os.WriteFile(filepath.Join(m.Dir, "init.sql"), []byte(initSQL), 0o644); err != nil {
-		t.Fatal(err)
+		return fail("MariaDB test server", err)
 	}
 	log, err := m.openLog()
 	if err != nil {
-		t.Fatal(err)
+		return fail("MariaDB test server", err)
 	}
 	args := []string{"--no-defaults", "--datadir=" + m.data(), "--auth-root-authentication-method=normal", "--skip-test-db"}
 	if m.acct.cred != nil {
@@ -67,17 +90,21 @@ func StartMariaDB(t testing.TB) *MariaDB {
 	err = cmd.Run()
 	log.Close()
 	if err != nil {
-		unavailable(t, "mariadb-install-db", err, readLog(m.logPath()))
+		return fail("mariadb-install-db", err)
 	}
-	t.Cleanup(func() {
-		if err := m.stop(syscall.SIGTERM); err != nil {
-			t.Errorf("stopping the MariaDB test server: %v", err)
-		}
-	})
 	if err := m.start(); err != nil {
-		unavailable(t, "MariaDB test server", err, m.Log())
+		return fail("MariaDB test server", err)
 	}
-	return m
+	return m, nil
+}
+
+// Close stops the server and removes its directory.
+func (m *MariaDB) Close() error {
+	err := m.stop(syscall.SIGTERM)
+	if rmErr := os.RemoveAll(m.Dir); err == nil {
+		err = rmErr
+	}
+	return err
 }
 
 func (m *MariaDB) data() string    { return filepath.Join(m.Dir, "data") }
@@ -121,8 +148,8 @@ func (m *MariaDB) start() error {
 		"--skip-log-bin", "--max-connections=100", "--log-error=" + m.logPath()}
 	cmd := m.acct.command(m.Dir, log, m.bin, args...)
 	if m.acct.cred != nil {
-		// mariadbd refuses to start as root without --user and changes
-		// to it itself.
+		// mariadbd refuses to start as root without --user, and changes
+		// to that user itself.
 		cmd.SysProcAttr.Credential = nil
 		cmd.Args = append(cmd.Args, "--user=mysql")
 	}
@@ -156,36 +183,27 @@ func (m *MariaDB) stop(sig syscall.Signal) error {
 
 // Stop shuts the server down (SIGTERM: connections are closed) and waits
 // for it to exit.
-func (m *MariaDB) Stop() {
-	m.t.Helper()
-	if err := m.stop(syscall.SIGTERM); err != nil {
-		m.t.Errorf("stopping MariaDB: %v", err)
-	}
-}
+func (m *MariaDB) Stop() error { return m.stop(syscall.SIGTERM) }
 
 // Crash kills mariadbd (SIGKILL); the next start recovers InnoDB.
-func (m *MariaDB) Crash() {
-	m.t.Helper()
-	if err := m.stop(syscall.SIGKILL); err != nil {
-		m.t.Errorf("killing MariaDB: %v", err)
-	}
-}
+func (m *MariaDB) Crash() error { return m.stop(syscall.SIGKILL) }
 
 // Start starts the stopped server again on the same port and waits until
-// it accepts connections; it fails the test, with the log, if it cannot.
-func (m *MariaDB) Start() {
-	m.t.Helper()
+// it accepts connections; the error has the server's log.
+func (m *MariaDB) Start() error {
 	if m.Pid() != 0 {
-		m.t.Fatalf("MariaDB test server already running (pid %d)", m.Pid())
+		return fmt.Errorf("MariaDB test server already running (pid %d)", m.Pid())
 	}
 	if err := m.start(); err != nil {
-		m.t.Fatalf("starting MariaDB again: %v\n--- server log ---\n%s", err, m.Log())
+		return startError("starting MariaDB again", err, m.Log())
 	}
+	return nil
 }
 
 // Restart is Stop then Start.
-func (m *MariaDB) Restart() {
-	m.t.Helper()
-	m.Stop()
-	m.Start()
+func (m *MariaDB) Restart() error {
+	if err := m.Stop(); err != nil {
+		return err
+	}
+	return m.Start()
 }

@@ -15,8 +15,8 @@ import (
 	_ "github.com/lib/pq" // the readiness check
 )
 
-// PostgresOptions configure StartPostgres; the zero value is a plain
-// server.
+// PostgresOptions configure a PostgreSQL test server; the zero value is a
+// plain server.
 type PostgresOptions struct {
 	// Settings are extra "name=value" server settings (postgres -c).
 	Settings []string
@@ -30,7 +30,6 @@ type Postgres struct {
 	Port int
 	Dir  string // the data directory is Dir/data, the log Dir/log
 
-	t    testing.TB
 	bin  string // the directory of initdb and postgres
 	acct account
 	opts PostgresOptions
@@ -48,19 +47,36 @@ func pgBinDirs() []string {
 	return dirs
 }
 
-// StartPostgres makes a cluster with initdb (trust authentication, user
-// postgres) in a new temporary directory and starts it on a free port of
-// 127.0.0.1. The server is stopped by its pid and the directory removed
-// when t ends. Run as root, the server runs as the postgres OS user.
+// StartPostgres is NewPostgres for one test: the server is closed when t
+// ends; when it cannot be made, t is skipped (failed under
+// AIODB_REQUIRE_DB=1, with the server's log).
 func StartPostgres(t testing.TB, opts *PostgresOptions) *Postgres {
 	t.Helper()
-	p := &Postgres{t: t}
+	p, err := NewPostgres(opts)
+	if err != nil {
+		Unavailable(t, err)
+	}
+	t.Cleanup(func() {
+		if err := p.Close(); err != nil {
+			t.Errorf("closing the PostgreSQL test server: %v", err)
+		}
+	})
+	return p
+}
+
+// NewPostgres makes a cluster with initdb (trust authentication, user
+// postgres) in a new temporary directory and starts it on a free port of
+// 127.0.0.1, its socket in that directory. Run as root, the server runs as
+// the postgres OS user. Close stops it by its pid and removes the
+// directory.
+func NewPostgres(opts *PostgresOptions) (*Postgres, error) {
+	p := &Postgres{}
 	if opts != nil {
 		p.opts = *opts
 	}
 	initdb, err := findProgram("initdb", pgBinDirs()...)
 	if err != nil {
-		unavailable(t, "PostgreSQL test server", err, "")
+		return nil, startError("PostgreSQL test server", err, "")
 	}
 	p.bin = filepath.Dir(initdb)
 	if _, err := os.Stat(filepath.Join(p.bin, "postgres")); err != nil {
@@ -70,40 +86,53 @@ func StartPostgres(t testing.TB, opts *PostgresOptions) *Postgres {
 		}
 	}
 	if p.acct, err = accountFor("postgres"); err != nil {
-		unavailable(t, "PostgreSQL test server", err, "")
+		return nil, startError("PostgreSQL test server", err, "")
 	}
-	p.Dir = p.acct.makeDir(t, "aiodb-pg-")
-	p.Port = FreePort(t)
+	if p.Port, err = FreePort(); err != nil {
+		return nil, startError("PostgreSQL test server", err, "")
+	}
+	if p.Dir, err = p.acct.makeDir("aiodb-pg-"); err != nil {
+		return nil, startError("PostgreSQL test server", err, "")
+	}
+	fail := func(what string, err error) (*Postgres, error) {
+		err = startError(what, err, p.Log())
+		p.Close()
+		return nil, err
+	}
 	log, err := p.openLog()
 	if err != nil {
-		t.Fatal(err)
+		return fail("PostgreSQL test server", err)
 	}
 	cmd := p.acct.command(p.Dir, log, initdb, "-D", p.data(), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync", "--no-instructions")
 	err = cmd.Run()
 	log.Close()
 	if err != nil {
-		unavailable(t, "initdb", err, readLog(p.logPath()))
+		return fail("initdb", err)
 	}
 	for name, b := range p.opts.Files {
 		path := filepath.Join(p.data(), name)
 		if err := os.WriteFile(path, b, 0o600); err != nil {
-			t.Fatal(err)
+			return fail("PostgreSQL test server", err)
 		}
 		if p.acct.cred != nil {
 			if err := os.Chown(path, p.acct.uid, p.acct.gid); err != nil {
-				t.Fatal(err)
+				return fail("PostgreSQL test server", err)
 			}
 		}
 	}
-	t.Cleanup(func() {
-		if err := p.stop(syscall.SIGINT); err != nil {
-			t.Errorf("stopping the PostgreSQL test server: %v", err)
-		}
-	})
 	if err := p.start(); err != nil {
-		unavailable(t, "PostgreSQL test server", err, p.Log())
+		return fail("PostgreSQL test server", err)
 	}
-	return p
+	return p, nil
+}
+
+// Close stops the server (fast shutdown) and removes its directory.
+func (p *Postgres) Close() error {
+	err := p.stop(syscall.SIGINT)
+	if rmErr := os.RemoveAll(p.Dir); err == nil {
+		err = rmErr
+	}
+	return err
 }
 
 func (p *Postgres) data() string    { return filepath.Join(p.Dir, "data") }
@@ -120,7 +149,8 @@ func (p *Postgres) openLog() (*os.File, error) {
 // Addr is the server's host:port.
 func (p *Postgres) Addr() string { return "127.0.0.1:" + strconv.Itoa(p.Port) }
 
-// DSN is a lib/pq and pgx URL DSN of database postgres as user postgres.
+// DSN is a lib/pq and pgx URL DSN of database postgres as user postgres,
+// without TLS.
 func (p *Postgres) DSN() string {
 	return fmt.Sprintf("postgres://postgres@%s/postgres?sslmode=disable", p.Addr())
 }
@@ -144,7 +174,7 @@ func (p *Postgres) start() error {
 	defer log.Close()
 	args := []string{"-D", p.data(), "-p", strconv.Itoa(p.Port), "-k", p.Dir,
 		"-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "full_page_writes=off",
-		"-c", "shared_buffers=16MB", "-c", "max_connections=60"}
+		"-c", "shared_buffers=16MB", "-c", "max_connections=80"}
 	for _, s := range p.opts.Settings {
 		args = append(args, "-c", s)
 	}
@@ -169,7 +199,7 @@ func (p *Postgres) ping() error {
 }
 
 // stop ends the postmaster with sig (SIGINT: fast shutdown, sessions are
-// ended; SIGQUIT: immediate, as a crash; SIGKILL) and waits for it.
+// ended; SIGQUIT: immediate) and waits for it.
 func (p *Postgres) stop(sig syscall.Signal) error {
 	if p.proc == nil {
 		return nil
@@ -179,38 +209,29 @@ func (p *Postgres) stop(sig syscall.Signal) error {
 
 // Stop shuts the server down fast (every session ended, as a restart
 // does) and waits for it to exit.
-func (p *Postgres) Stop() {
-	p.t.Helper()
-	if err := p.stop(syscall.SIGINT); err != nil {
-		p.t.Errorf("stopping PostgreSQL: %v", err)
-	}
-}
+func (p *Postgres) Stop() error { return p.stop(syscall.SIGINT) }
 
 // Crash ends the server at once, without a checkpoint (immediate
 // shutdown, SIGQUIT: every backend exits on the spot and the next start
 // recovers from the WAL), as a crash would.
-func (p *Postgres) Crash() {
-	p.t.Helper()
-	if err := p.stop(syscall.SIGQUIT); err != nil {
-		p.t.Errorf("killing PostgreSQL: %v", err)
-	}
-}
+func (p *Postgres) Crash() error { return p.stop(syscall.SIGQUIT) }
 
 // Start starts the stopped server again on the same port and waits until
-// it accepts connections; it fails the test, with the log, if it cannot.
-func (p *Postgres) Start() {
-	p.t.Helper()
+// it accepts connections; the error has the server's log.
+func (p *Postgres) Start() error {
 	if p.Pid() != 0 {
-		p.t.Fatalf("PostgreSQL test server already running (pid %d)", p.Pid())
+		return fmt.Errorf("PostgreSQL test server already running (pid %d)", p.Pid())
 	}
 	if err := p.start(); err != nil {
-		p.t.Fatalf("starting PostgreSQL again: %v\n--- server log ---\n%s", err, p.Log())
+		return startError("starting PostgreSQL again", err, p.Log())
 	}
+	return nil
 }
 
 // Restart is Stop then Start.
-func (p *Postgres) Restart() {
-	p.t.Helper()
-	p.Stop()
-	p.Start()
+func (p *Postgres) Restart() error {
+	if err := p.Stop(); err != nil {
+		return err
+	}
+	return p.Start()
 }

@@ -13,7 +13,6 @@
 package testserver
 
 import (
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net"
@@ -33,28 +32,37 @@ import (
 // PortsEnv restricts the ports testserver picks: "lo-hi", inclusive.
 const PortsEnv = "AIODB_TEST_PORTS"
 
-// unavailable skips t (or fails it under AIODB_REQUIRE_DB=1) because the
-// server could not be made; log is the server's log, if any.
-func unavailable(t testing.TB, what string, err error, log string) {
+// Unavailable skips t because a server could not be made (err says why,
+// with its log), or fails it under AIODB_REQUIRE_DB=1, where a fault test
+// must not skip.
+func Unavailable(t testing.TB, err error) {
 	t.Helper()
 	if os.Getenv(testenv.RequireEnv) == "1" {
-		t.Fatalf("%s: %v (%s=1: a fault test must not skip)\n--- server log ---\n%s", what, err, testenv.RequireEnv, log)
+		t.Fatalf("%v\n(%s=1: a fault test must not skip)", err, testenv.RequireEnv)
 	}
-	t.Skipf("%s: %v (set %s=1 to make this a failure)", what, err, testenv.RequireEnv)
+	t.Skipf("%v (set %s=1 to make this a failure)", err, testenv.RequireEnv)
+}
+
+// startError is the error of a server that could not be made or started:
+// what failed, and the end of its log.
+func startError(what string, err error, log string) error {
+	if log == "" {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return fmt.Errorf("%s: %w\n--- server log ---\n%s", what, err, log)
 }
 
 // FreePort returns a port of 127.0.0.1 that nothing listens on, within
 // AIODB_TEST_PORTS when it is set.
-func FreePort(t testing.TB) int {
-	t.Helper()
+func FreePort() (int, error) {
 	lo, hi, ok := portRange()
 	if !ok {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
-			t.Fatal(err)
+			return 0, err
 		}
 		defer ln.Close()
-		return ln.Addr().(*net.TCPAddr).Port
+		return ln.Addr().(*net.TCPAddr).Port, nil
 	}
 	n := hi - lo + 1
 	start := rand.IntN(n)
@@ -65,10 +73,9 @@ func FreePort(t testing.TB) int {
 			continue
 		}
 		ln.Close()
-		return p
+		return p, nil
 	}
-	t.Fatalf("no free port in %s=%d-%d", PortsEnv, lo, hi)
-	return 0
+	return 0, fmt.Errorf("no free port in %s=%d-%d", PortsEnv, lo, hi)
 }
 
 func portRange() (lo, hi int, ok bool) {
@@ -133,54 +140,53 @@ func (a account) command(dir string, log *os.File, name string, args ...string) 
 	return cmd
 }
 
-// makeDir makes a temporary directory owned by a, removed at cleanup (in
-// /tmp rather than t.TempDir, whose parents another user cannot enter).
-func (a account) makeDir(t testing.TB, prefix string) string {
-	t.Helper()
+// makeDir makes a temporary directory owned by a (in /tmp rather than
+// t.TempDir, whose parents another user cannot enter).
+func (a account) makeDir(prefix string) (string, error) {
 	dir, err := os.MkdirTemp("", prefix)
 	if err != nil {
-		t.Fatal(err)
+		return "", err
 	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
 	if a.cred != nil {
 		if err := os.Chown(dir, a.uid, a.gid); err != nil {
-			t.Fatal(err)
+			os.RemoveAll(dir)
+			return "", err
 		}
 	}
-	return dir
+	return dir, nil
 }
 
-// process is a running server: the child started by exec, waited for by
-// one goroutine that ends when it exits.
+// process is a running server, the test's child. It is reaped with
+// wait4(WNOHANG) rather than by a goroutine blocked in Wait, so that a
+// server kept for a whole test binary is no goroutine for leak checks.
 type process struct {
-	cmd    *exec.Cmd
-	exited chan struct{}
-	err    error // Wait's, once exited is closed
+	pid    int
+	exited bool
 }
 
 func startProcess(cmd *exec.Cmd) (*process, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	p := &process{cmd: cmd, exited: make(chan struct{})}
-	go func() {
-		p.err = cmd.Wait()
-		close(p.exited)
-	}()
-	return p, nil
+	return &process{pid: cmd.Process.Pid}, nil
 }
 
 // Pid is the server's process id.
-func (p *process) Pid() int { return p.cmd.Process.Pid }
+func (p *process) Pid() int { return p.pid }
 
-// running reports whether the process has not exited.
+// running reports whether the process has not exited, reaping it if it
+// has.
 func (p *process) running() bool {
-	select {
-	case <-p.exited:
+	if p.exited {
 		return false
-	default:
-		return true
 	}
+	var ws syscall.WaitStatus
+	pid, err := syscall.Wait4(p.pid, &ws, syscall.WNOHANG, nil)
+	if pid == p.pid || err != nil { // exited (reaped now), or not our child any more
+		p.exited = true
+		return false
+	}
+	return true
 }
 
 // stop sends sig to the server's pid and waits up to wait for it to exit,
@@ -189,17 +195,21 @@ func (p *process) stop(sig syscall.Signal, wait time.Duration) error {
 	if !p.running() {
 		return nil
 	}
-	if err := p.cmd.Process.Signal(sig); err != nil && !errors.Is(err, os.ErrProcessDone) {
+	if err := syscall.Kill(p.pid, sig); err != nil && err != syscall.ESRCH {
 		return err
 	}
-	select {
-	case <-p.exited:
-		return nil
-	case <-time.After(wait):
+	deadline := time.Now().Add(wait)
+	for p.running() {
+		if time.Now().After(deadline) {
+			syscall.Kill(p.pid, syscall.SIGKILL)
+			for p.running() {
+				time.Sleep(10 * time.Millisecond)
+			}
+			return fmt.Errorf("pid %d did not exit %v after %v: killed", p.pid, wait, sig)
+		}
+		time.Sleep(10 * time.Millisecond) // polling the exit of a child (no goroutine: see process)
 	}
-	p.cmd.Process.Kill()
-	<-p.exited
-	return fmt.Errorf("pid %d did not exit %v after %v: killed", p.Pid(), wait, sig)
+	return nil
 }
 
 // waitReady calls ready every 50 ms until it succeeds, the process exits
@@ -212,7 +222,7 @@ func (p *process) waitReady(d time.Duration, ready func() error) error {
 			return nil
 		}
 		if !p.running() {
-			return fmt.Errorf("the server exited (%v) before it accepted connections", p.err)
+			return fmt.Errorf("the server exited before it accepted connections (%v)", err)
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("not ready after %v: %w", d, err)

@@ -31,9 +31,9 @@ func query(driverName, dsn string) error {
 type server interface {
 	DSN() string
 	Pid() int
-	Restart()
-	Crash()
-	Start()
+	Restart() error
+	Crash() error
+	Start() error
 }
 
 // checkLifecycle: the server answers, answers again after a restart and
@@ -49,16 +49,22 @@ func checkLifecycle(t *testing.T, driverName string, start func(t *testing.T) (s
 			t.Fatalf("a new server: %v", err)
 		}
 		pids = append(pids, s.Pid())
-		s.Restart()
+		if err := s.Restart(); err != nil {
+			t.Fatal(err)
+		}
 		if err := query(driverName, s.DSN()); err != nil {
 			t.Fatalf("after a restart: %v", err)
 		}
 		pids = append(pids, s.Pid())
-		s.Crash()
+		if err := s.Crash(); err != nil {
+			t.Fatal(err)
+		}
 		if s.Pid() != 0 {
 			t.Errorf("pid %d after the crash", s.Pid())
 		}
-		s.Start()
+		if err := s.Start(); err != nil {
+			t.Fatal(err)
+		}
 		if err := query(driverName, s.DSN()); err != nil {
 			t.Fatalf("after a crash and a start: %v", err)
 		}
