@@ -31,6 +31,7 @@ type callWatch struct {
 	op       string
 	wasValid bool // the inner connection was valid before the call
 	on       bool
+	sock     *socketGuard // bounds lib/pq's wait for a server that does not answer
 }
 
 // watchCall arms a callWatch for op on ctx when there is something to
@@ -47,7 +48,7 @@ func (c *conn) watchCall(ctx context.Context, op string) (callWatch, error) {
 	} else if err := ctx.Err(); err != nil {
 		return callWatch{}, err
 	}
-	return callWatch{c: c, ctx: ctx, op: op, wasValid: c.innerOpen(), on: true}, nil
+	return callWatch{c: c, ctx: ctx, op: op, wasValid: c.innerOpen(), on: true, sock: c.guardSocket(ctx)}, nil
 }
 
 // innerOpen reports whether the inner connection is known to be open:
@@ -78,6 +79,7 @@ func (c *conn) innerOpen() bool {
 //     unknown); an error that already matches the context's error on a
 //     connection still valid is passed on unchanged.
 func (w *callWatch) result(err error) error {
+	w.sock.disarm()
 	if err == nil {
 		return nil
 	}
@@ -196,7 +198,8 @@ func serverCanceled(err error) bool {
 // method is the wrapped rows'.
 type ctxRows struct {
 	*rows
-	ctx context.Context
+	ctx  context.Context
+	sock *socketGuard // armed until Close (lib/pq reads the rest of the rows there)
 }
 
 // wrapRowsCtx returns ri restated by ctxRows when ctx can end. panicRows
@@ -209,10 +212,17 @@ func (c *conn) wrapRowsCtx(ctx context.Context, ri driver.Rows) driver.Rows {
 	case panicRows:
 		return ri
 	case *rows:
-		return &ctxRows{rows: r, ctx: ctx}
+		return &ctxRows{rows: r, ctx: ctx, sock: c.guardSocket(ctx)}
 	default:
-		return &ctxRows{rows: &rows{inner: ri}, ctx: ctx}
+		return &ctxRows{rows: &rows{inner: ri}, ctx: ctx, sock: c.guardSocket(ctx)}
 	}
+}
+
+// Close closes the rows, then disarms the socket guard.
+func (r *ctxRows) Close() error {
+	err := r.rows.Close()
+	r.sock.disarm()
+	return err
 }
 
 func (r *ctxRows) Next(dest []driver.Value) error {

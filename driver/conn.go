@@ -417,6 +417,8 @@ func (c *conn) Ping(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	sock := c.guardSocket(ctx)
+	defer sock.disarm()
 	return c.pinger.Ping(ctx)
 }
 
@@ -478,14 +480,18 @@ func (t *tx) finish(kind hooks.TxKind) error {
 	var err error
 	if kind == hooks.TxCommit {
 		resend := t.c.mayResend()
+		sock := t.c.guardSocket(t.ctx) // lib/pq's COMMIT has no context
 		err = t.inner.Commit()
+		sock.disarm()
 		if resend {
 			err = lostAfterSend(t.ctx, err, "commit")
 		} else if err != nil {
 			err = commitNotSent(t.ctx, err)
 		}
 	} else {
+		sock := t.c.guardSocket(t.ctx) // nor its ROLLBACK
 		err = t.inner.Rollback()
+		sock.disarm()
 	}
 	t.c.inTx = false
 	if h == nil {
