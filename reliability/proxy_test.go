@@ -26,6 +26,7 @@ type proxy struct {
 	target    string
 	delay     atomic.Int64 // time.Duration before dialing the server
 	silent    atomic.Bool
+	refuse    atomic.Bool // new connections are closed at once (a failing connect)
 	halfClose atomic.Bool
 	healed    chan struct{} // closed by heal; replaced by partition
 	done      chan struct{}
@@ -124,6 +125,10 @@ func (p *proxy) accept() {
 		c, err := p.ln.Accept()
 		if err != nil {
 			return
+		}
+		if p.refuse.Load() {
+			c.Close()
+			continue
 		}
 		if !p.track(c) {
 			return
