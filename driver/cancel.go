@@ -198,6 +198,7 @@ func serverCanceled(err error) bool {
 // method is the wrapped rows'.
 type ctxRows struct {
 	*rows
+	c    *conn
 	ctx  context.Context
 	sock *socketGuard // armed until Close (lib/pq reads the rest of the rows there)
 }
@@ -212,17 +213,17 @@ func (c *conn) wrapRowsCtx(ctx context.Context, ri driver.Rows) driver.Rows {
 	case panicRows:
 		return ri
 	case *rows:
-		return &ctxRows{rows: r, ctx: ctx, sock: c.guardSocket(ctx)}
+		return &ctxRows{rows: r, c: c, ctx: ctx, sock: c.guardSocket(ctx)}
 	default:
-		return &ctxRows{rows: &rows{inner: ri}, ctx: ctx, sock: c.guardSocket(ctx)}
+		return &ctxRows{rows: &rows{inner: ri}, c: c, ctx: ctx, sock: c.guardSocket(ctx)}
 	}
 }
 
 // Close closes the rows, then disarms the socket guard.
-func (r *ctxRows) Close() error {
-	err := r.rows.Close()
-	r.sock.disarm()
-	return err
+func (r *ctxRows) Close() (err error) {
+	defer r.sock.disarm()
+	defer r.c.catchPanic("close", &err) // see PanicError
+	return r.rows.Close()
 }
 
 func (r *ctxRows) Next(dest []driver.Value) error {

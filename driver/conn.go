@@ -5,6 +5,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"net"
+	"sync/atomic"
 	"time"
 
 	"github.com/aiodb/aiodb/hooks"
@@ -39,6 +40,10 @@ type conn struct {
 	// netConn is the socket under the inner connection when the
 	// connector recorded it (lib/pq), for ResetSession's liveness check.
 	netConn net.Conn
+
+	// broken: the inner driver panicked on this connection (see
+	// PanicError); database/sql is told to discard it.
+	broken atomic.Bool
 }
 
 // validConn is the connection used when the inner one implements
@@ -49,7 +54,18 @@ type conn struct {
 type validConn struct{ *conn }
 
 // IsValid reports the inner connection's IsValid.
-func (c validConn) IsValid() bool { return c.validator.IsValid() }
+func (c validConn) IsValid() (ok bool) {
+	if c.broken.Load() {
+		return false
+	}
+	defer func() {
+		if r := recover(); r != nil { // database/sql would keep the connection checked out
+			c.broken.Store(true)
+			ok = false
+		}
+	}()
+	return c.validator.IsValid()
+}
 
 var (
 	_ driver.Conn               = (*conn)(nil)
@@ -143,6 +159,7 @@ func (c *conn) PrepareContext(ctx context.Context, query string) (_ driver.Stmt,
 	if w.on {
 		defer func() { err = w.result(err) }()
 	}
+	defer c.catchPanic("prepare", &err)
 	if c.opts.Hooks == nil {
 		si, err := c.prepare(ctx, query)
 		if err != nil {
@@ -276,6 +293,7 @@ func (c *conn) QueryContext(ctx context.Context, query string, args []driver.Nam
 			}
 		}()
 	}
+	defer c.catchPanic("query", &err)
 	if c.cache != nil {
 		return c.queryWithCache(ctx, query, args)
 	}
@@ -353,6 +371,7 @@ func (c *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (_ driver.Tx,
 	if w.on {
 		defer func() { err = w.result(err) }()
 	}
+	defer c.catchPanic("begin", &err)
 	h := c.opts.Hooks
 	var start time.Time
 	if h != nil {
@@ -408,10 +427,11 @@ func (c *conn) Close() error {
 
 // Ping forwards to the inner connection; one without driver.Pinger is
 // taken to be alive, as database/sql does.
-func (c *conn) Ping(ctx context.Context) error {
+func (c *conn) Ping(ctx context.Context) (err error) {
 	if c.pinger == nil {
 		return nil
 	}
+	defer c.catchPanic("ping", &err) // database/sql's pingDC would keep the connection
 	// An ended context sends nothing: lib/pq would answer nil and mark
 	// the connection bad, pgx would answer driver.ErrBadConn and close it.
 	if err := ctx.Err(); err != nil {
@@ -429,10 +449,16 @@ func (c *conn) Ping(ctx context.Context) error {
 // session (a restart, a killed backend): database/sql then takes another
 // connection before anything is sent, where lib/pq would only find out
 // after sending the statement.
-func (c *conn) ResetSession(ctx context.Context) error {
-	if c.netConn != nil && !connAlive(c.netConn) {
+func (c *conn) ResetSession(ctx context.Context) (err error) {
+	if c.broken.Load() || c.netConn != nil && !connAlive(c.netConn) {
 		return driver.ErrBadConn
 	}
+	defer func() {
+		if r := recover(); r != nil { // database/sql would keep the connection checked out
+			c.broken.Store(true)
+			err = driver.ErrBadConn
+		}
+	}()
 	h := c.opts.Hooks
 	if h == nil {
 		if c.resetter == nil {
@@ -441,7 +467,6 @@ func (c *conn) ResetSession(ctx context.Context) error {
 		return c.resetter.ResetSession(ctx)
 	}
 	start := time.Now()
-	var err error
 	if c.resetter != nil {
 		err = c.resetter.ResetSession(ctx)
 	}
@@ -471,13 +496,19 @@ func (t *tx) Commit() error { return t.finish(hooks.TxCommit) }
 // Rollback rolls the inner transaction back and fires OnTx.
 func (t *tx) Rollback() error { return t.finish(hooks.TxRollback) }
 
-func (t *tx) finish(kind hooks.TxKind) error {
+func (t *tx) finish(kind hooks.TxKind) (err error) {
+	// A panic here would leave database/sql's Tx done but its connection
+	// never released.
+	op := "commit"
+	if kind == hooks.TxRollback {
+		op = "rollback"
+	}
+	defer t.c.catchPanic(op, &err)
 	h := t.c.opts.Hooks
 	var start time.Time
 	if h != nil {
 		start = time.Now()
 	}
-	var err error
 	if kind == hooks.TxCommit {
 		resend := t.c.mayResend()
 		sock := t.c.guardSocket(t.ctx) // lib/pq's COMMIT has no context

@@ -94,6 +94,8 @@ func (s *stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (_ dri
 	if w.on {
 		defer func() { err = w.result(err) }()
 	}
+	// (*sql.Stmt).ExecContext does not release its connection on a panic.
+	defer c.catchPanic("exec", &err)
 	if c.opts.Hooks == nil {
 		return stmtExec(ctx, s.inner, args)
 	}
@@ -130,6 +132,7 @@ func (s *stmt) QueryContext(ctx context.Context, args []driver.NamedValue) (out 
 			}
 		}()
 	}
+	defer c.catchPanic("query", &err)
 	if c.opts.Hooks == nil {
 		ri, err := stmtQuery(ctx, s.inner, args)
 		if c.cache == nil || err != nil {
