@@ -235,3 +235,58 @@ func (p *Postgres) Restart() error {
 	}
 	return p.Start()
 }
+
+// NewPostgresReplica makes a streaming replica of primary: a base backup
+// taken with pg_basebackup -R (which writes standby.signal and the
+// primary's connection string) in a new temporary directory, started on
+// a free port. It answers reads (hot standby) and follows the primary's
+// writes. Close stops it and removes its directory.
+func NewPostgresReplica(primary *Postgres) (*Postgres, error) {
+	basebackup, err := findProgram("pg_basebackup", primary.bin)
+	if err != nil {
+		return nil, startError("PostgreSQL replica", err, "")
+	}
+	r := &Postgres{bin: primary.bin, acct: primary.acct}
+	if r.Port, err = FreePort(); err != nil {
+		return nil, startError("PostgreSQL replica", err, "")
+	}
+	if r.Dir, err = r.acct.makeDir("aiodb-pgr-"); err != nil {
+		return nil, startError("PostgreSQL replica", err, "")
+	}
+	log, err := r.openLog()
+	if err != nil {
+		r.Close()
+		return nil, startError("PostgreSQL replica", err, "")
+	}
+	cmd := r.acct.command(r.Dir, log, basebackup, "-h", "127.0.0.1", "-p", strconv.Itoa(primary.Port), "-U", "postgres",
+		"-D", r.data(), "-R", "-X", "stream", "--no-sync")
+	err = cmd.Run()
+	log.Close()
+	if err != nil {
+		err = startError("pg_basebackup", err, r.Log())
+		r.Close()
+		return nil, err
+	}
+	if err := r.start(); err != nil {
+		err = startError("PostgreSQL replica", err, r.Log())
+		r.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+// StartPostgresReplica is NewPostgresReplica for one test (see
+// StartPostgres).
+func StartPostgresReplica(t testing.TB, primary *Postgres) *Postgres {
+	t.Helper()
+	r, err := NewPostgresReplica(primary)
+	if err != nil {
+		Unavailable(t, err)
+	}
+	t.Cleanup(func() {
+		if err := r.Close(); err != nil {
+			t.Errorf("closing the PostgreSQL replica: %v", err)
+		}
+	})
+	return r
+}
