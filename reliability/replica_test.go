@@ -208,7 +208,8 @@ func failureKind(err error) string {
 		return "deadline"
 	}
 	msg := err.Error()
-	for _, k := range []string{"57P01", "57P03", "connection lost", "bad connection", "connection refused", "EOF", "40001", "40P01"} {
+	for _, k := range []string{"57P01", "57P03", "connection lost", "bad connection", "connection refused", "connection reset",
+		"invalid connection", "failed to connect", "unexpected EOF", "EOF", "40001", "40P01"} {
 		if strings.Contains(msg, k) {
 			return k
 		}
