@@ -5,6 +5,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"net"
+	"sync/atomic"
 	"time"
 
 	"github.com/aiodb/aiodb/hooks"
@@ -39,6 +40,10 @@ type conn struct {
 	// netConn is the socket under the inner connection when the
 	// connector recorded it (lib/pq), for ResetSession's liveness check.
 	netConn net.Conn
+
+	// broken: the inner driver panicked on this connection (see
+	// PanicError); database/sql is told to discard it.
+	broken atomic.Bool
 }
 
 // validConn is the connection used when the inner one implements
@@ -49,7 +54,18 @@ type conn struct {
 type validConn struct{ *conn }
 
 // IsValid reports the inner connection's IsValid.
-func (c validConn) IsValid() bool { return c.validator.IsValid() }
+func (c validConn) IsValid() (ok bool) {
+	if c.broken.Load() {
+		return false
+	}
+	defer func() {
+		if r := recover(); r != nil { // database/sql would keep the connection checked out
+			c.broken.Store(true)
+			ok = false
+		}
+	}()
+	return c.validator.IsValid()
+}
 
 var (
 	_ driver.Conn               = (*conn)(nil)
@@ -64,10 +80,12 @@ var (
 )
 
 func newConn(inner driver.Conn, opts *Options, policy cachePolicy) *conn {
-	c := &conn{inner: inner, opts: opts, id: lastConnID.Add(1)}
+	// policy is kept with the cache off too: badConnAfterSend is not
+	// about the cache (without it aio_stmt_cache=0 let database/sql run a
+	// statement lib/pq may have sent once more).
+	c := &conn{inner: inner, opts: opts, id: lastConnID.Add(1), policy: policy}
 	if opts.StmtCacheSize > 0 {
 		c.cache = newStmtCache(opts.StmtCacheSize)
-		c.policy = policy
 	}
 	c.queryer, _ = inner.(driver.QueryerContext)
 	c.execer, _ = inner.(driver.ExecerContext)
@@ -128,13 +146,21 @@ func (c *conn) Prepare(query string) (driver.Stmt, error) {
 // in prepareDC's defer) unless the call comes from a database/sql path
 // that would leak the connection (re-preparing a *sql.Stmt on another
 // connection, Tx.Stmt): there it returns the *SyncCallError.
-func (c *conn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+func (c *conn) PrepareContext(ctx context.Context, query string) (_ driver.Stmt, err error) {
 	if e, p := c.guard(ctx, opPrepare, query, sqlPrepareDC); e != nil {
 		if p {
 			panic(e)
 		}
 		return nil, e
 	}
+	w, err := c.watchCall(ctx, "prepare")
+	if err != nil {
+		return nil, err
+	}
+	if w.on {
+		defer func() { err = w.result(err) }()
+	}
+	defer c.catchPanic("prepare", &err)
 	if c.opts.Hooks == nil {
 		si, err := c.prepare(ctx, query)
 		if err != nil {
@@ -182,8 +208,12 @@ func (c *conn) ExecContext(ctx context.Context, query string, args []driver.Name
 		}
 		return nil, e
 	}
-	if c.mayResend() {
-		defer func() { err = lostAfterSend(ctx, err, "exec") }()
+	w, err := c.watchCall(ctx, "exec")
+	if err != nil {
+		return nil, err
+	}
+	if w.on {
+		defer func() { err = w.result(err) }()
 	}
 	if c.cache != nil {
 		return c.execWithCache(ctx, query, args)
@@ -246,16 +276,25 @@ func (c *conn) exec(ctx context.Context, query string, args []driver.NamedValue)
 // release it when Next panics. With the statement cache on, a cacheable
 // query with arguments runs on a statement prepared on the connection by
 // its first use (see ExecContext).
-func (c *conn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (_ driver.Rows, err error) {
+func (c *conn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (out driver.Rows, err error) {
 	if e, _ := c.guard(ctx, opQuery, query, ""); e != nil {
 		if e.Mode == SyncPanic {
 			return panicRows{e}, nil
 		}
 		return nil, e
 	}
-	if c.mayResend() {
-		defer func() { err = lostAfterSend(ctx, err, "query") }()
+	w, err := c.watchCall(ctx, "query")
+	if err != nil {
+		return nil, err
 	}
+	if w.on {
+		defer func() {
+			if err = w.result(err); err == nil {
+				out = c.wrapRowsCtx(ctx, out)
+			}
+		}()
+	}
+	defer c.catchPanic("query", &err)
 	if c.cache != nil {
 		return c.queryWithCache(ctx, query, args)
 	}
@@ -322,10 +361,18 @@ func (c *conn) Begin() (driver.Tx, error) {
 // isolation level and read-only flag, after the guard. It never panics:
 // database/sql's beginDC leaks the connection if the driver panics, so a
 // sync call under SyncPanic returns the *SyncCallError as an error.
-func (c *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+func (c *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (_ driver.Tx, err error) {
 	if e, _ := c.guard(ctx, opBegin, "", ""); e != nil {
 		return nil, e
 	}
+	w, err := c.watchCall(ctx, "begin")
+	if err != nil {
+		return nil, err
+	}
+	if w.on {
+		defer func() { err = w.result(err) }()
+	}
+	defer c.catchPanic("begin", &err)
 	h := c.opts.Hooks
 	var start time.Time
 	if h != nil {
@@ -381,10 +428,18 @@ func (c *conn) Close() error {
 
 // Ping forwards to the inner connection; one without driver.Pinger is
 // taken to be alive, as database/sql does.
-func (c *conn) Ping(ctx context.Context) error {
+func (c *conn) Ping(ctx context.Context) (err error) {
 	if c.pinger == nil {
 		return nil
 	}
+	defer c.catchPanic("ping", &err) // database/sql's pingDC would keep the connection
+	// An ended context sends nothing: lib/pq would answer nil and mark
+	// the connection bad, pgx would answer driver.ErrBadConn and close it.
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	sock := c.guardSocket(ctx)
+	defer sock.disarm()
 	return c.pinger.Ping(ctx)
 }
 
@@ -395,10 +450,16 @@ func (c *conn) Ping(ctx context.Context) error {
 // session (a restart, a killed backend): database/sql then takes another
 // connection before anything is sent, where lib/pq would only find out
 // after sending the statement.
-func (c *conn) ResetSession(ctx context.Context) error {
-	if c.netConn != nil && !connAlive(c.netConn) {
+func (c *conn) ResetSession(ctx context.Context) (err error) {
+	if c.broken.Load() || c.netConn != nil && !connAlive(c.netConn) {
 		return driver.ErrBadConn
 	}
+	defer func() {
+		if r := recover(); r != nil { // database/sql would keep the connection checked out
+			c.broken.Store(true)
+			err = driver.ErrBadConn
+		}
+	}()
 	h := c.opts.Hooks
 	if h == nil {
 		if c.resetter == nil {
@@ -407,7 +468,6 @@ func (c *conn) ResetSession(ctx context.Context) error {
 		return c.resetter.ResetSession(ctx)
 	}
 	start := time.Now()
-	var err error
 	if c.resetter != nil {
 		err = c.resetter.ResetSession(ctx)
 	}
@@ -437,21 +497,33 @@ func (t *tx) Commit() error { return t.finish(hooks.TxCommit) }
 // Rollback rolls the inner transaction back and fires OnTx.
 func (t *tx) Rollback() error { return t.finish(hooks.TxRollback) }
 
-func (t *tx) finish(kind hooks.TxKind) error {
+func (t *tx) finish(kind hooks.TxKind) (err error) {
+	// A panic here would leave database/sql's Tx done but its connection
+	// never released.
+	op := "commit"
+	if kind == hooks.TxRollback {
+		op = "rollback"
+	}
+	defer t.c.catchPanic(op, &err)
 	h := t.c.opts.Hooks
 	var start time.Time
 	if h != nil {
 		start = time.Now()
 	}
-	var err error
 	if kind == hooks.TxCommit {
 		resend := t.c.mayResend()
+		sock := t.c.guardSocket(t.ctx) // lib/pq's COMMIT has no context
 		err = t.inner.Commit()
+		sock.disarm()
 		if resend {
 			err = lostAfterSend(t.ctx, err, "commit")
+		} else if err != nil {
+			err = commitNotSent(t.ctx, err)
 		}
 	} else {
+		sock := t.c.guardSocket(t.ctx) // nor its ROLLBACK
 		err = t.inner.Rollback()
+		sock.disarm()
 	}
 	t.c.inTx = false
 	if h == nil {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"io"
 	"net"
 	"testing"
 	"time"
@@ -93,5 +94,66 @@ func TestLostAfterSend(t *testing.T) {
 	err = lostAfterSend(ended, driver.ErrBadConn, "query")
 	if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, ErrConnLost) || errors.Is(err, driver.ErrBadConn) {
 		t.Errorf("after the deadline: %v; want DeadlineExceeded and ErrConnLost, not driver.ErrBadConn", err)
+	}
+}
+
+// TestConnAlive peeks at an idle socket as ResetSession does: nothing
+// pending or a plain notice is alive; a pending ErrorResponse, a TLS
+// record (whose content cannot be seen: over TLS the server's farewell
+// looks like this) or EOF is dead; the peek consumes nothing.
+func TestConnAlive(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	for _, c := range []struct {
+		name  string
+		send  []byte
+		close bool
+		alive bool
+	}{
+		{"nothing", nil, false, true},
+		{"notice", []byte{'N', 0, 0, 0, 4}, false, true},
+		{"error", []byte{'E', 0, 0, 0, 4}, false, false},
+		{"tls-application-data", []byte{0x17, 3, 3, 0, 1, 0}, false, false},
+		{"tls-alert", []byte{0x15, 3, 3, 0, 2, 1, 0}, false, false},
+		{"eof", nil, true, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			client, err := net.Dial("tcp", ln.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer client.Close()
+			srv, err := ln.Accept()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer srv.Close()
+			if len(c.send) > 0 {
+				srv.Write(c.send)
+				// Bounds the read that checks nothing was consumed.
+				client.SetReadDeadline(time.Now().Add(5 * time.Second))
+			}
+			if c.close {
+				srv.Close()
+			}
+			deadline := time.Now().Add(5 * time.Second)
+			got := connAlive(client)
+			for got != c.alive && time.Now().Before(deadline) { // the bytes or the FIN may still be in flight
+				time.Sleep(time.Millisecond)
+				got = connAlive(client)
+			}
+			if got != c.alive {
+				t.Fatalf("connAlive = %v; want %v", got, c.alive)
+			}
+			if len(c.send) > 0 {
+				buf := make([]byte, len(c.send))
+				if _, err := io.ReadFull(client, buf); err != nil || buf[0] != c.send[0] {
+					t.Errorf("after the peek the socket reads %v (%v); want %v", buf, err, c.send)
+				}
+			}
+		})
 	}
 }

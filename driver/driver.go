@@ -205,7 +205,7 @@ func (c *Connector) Connect(ctx context.Context) (driver.Conn, error) {
 		slot = &netConnSlot{ctx: ctx}
 		ctx = context.WithValue(ctx, netConnSlotKey{}, slot)
 	}
-	ic, err := c.inner.Connect(ctx)
+	ic, err := connectSafely(ctx, c.inner)
 	if slot != nil && !slot.finish() {
 		// The context ended while lib/pq was connecting: its socket's
 		// deadline has passed, so the connection cannot be used.

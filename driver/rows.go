@@ -54,12 +54,16 @@ func (r *rows) Next(dest []driver.Value) error {
 // Close closes the inner rows, then the statement the wrapper prepared for
 // them (or a cached statement evicted while they were open), and fires
 // OnStatementEnd with the number of rows read.
-func (r *rows) Close() error {
+func (r *rows) Close() (err error) {
 	if r.closed {
 		return nil
 	}
 	r.closed = true
-	err := r.inner.Close()
+	if r.c != nil {
+		// database/sql's Rows.close would keep the connection on a panic.
+		defer r.c.catchPanic("close", &err)
+	}
+	err = r.inner.Close()
 	if r.stmt != nil {
 		r.stmt.Close()
 	}

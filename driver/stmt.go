@@ -87,9 +87,15 @@ func (s *stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (_ dri
 		}
 		return nil, e
 	}
-	if c.mayResend() {
-		defer func() { err = lostAfterSend(ctx, err, "exec") }()
+	w, err := c.watchCall(ctx, "exec")
+	if err != nil {
+		return nil, err
 	}
+	if w.on {
+		defer func() { err = w.result(err) }()
+	}
+	// (*sql.Stmt).ExecContext does not release its connection on a panic.
+	defer c.catchPanic("exec", &err)
 	if c.opts.Hooks == nil {
 		return stmtExec(ctx, s.inner, args)
 	}
@@ -107,7 +113,7 @@ func (s *stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (_ dri
 
 // QueryContext runs the statement after the guard; under SyncPanic a sync
 // call returns rows whose Columns and Next panic (see conn.QueryContext).
-func (s *stmt) QueryContext(ctx context.Context, args []driver.NamedValue) (_ driver.Rows, err error) {
+func (s *stmt) QueryContext(ctx context.Context, args []driver.NamedValue) (out driver.Rows, err error) {
 	c := s.c
 	if e, _ := c.guard(ctx, opQuery, s.query, ""); e != nil {
 		if e.Mode == SyncPanic {
@@ -115,9 +121,18 @@ func (s *stmt) QueryContext(ctx context.Context, args []driver.NamedValue) (_ dr
 		}
 		return nil, e
 	}
-	if c.mayResend() {
-		defer func() { err = lostAfterSend(ctx, err, "query") }()
+	w, err := c.watchCall(ctx, "query")
+	if err != nil {
+		return nil, err
 	}
+	if w.on {
+		defer func() {
+			if err = w.result(err); err == nil {
+				out = c.wrapRowsCtx(ctx, out)
+			}
+		}()
+	}
+	defer c.catchPanic("query", &err)
 	if c.opts.Hooks == nil {
 		ri, err := stmtQuery(ctx, s.inner, args)
 		if c.cache == nil || err != nil {

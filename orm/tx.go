@@ -89,6 +89,9 @@ type Tx struct {
 	// gate admits one savepoint at a time directly under the
 	// transaction; each savepoint has its own gate for those nested in it.
 	gate chan struct{}
+	// ctx is the context the transaction was begun with: database/sql
+	// rolls back when it ends, and Commit then says so.
+	ctx context.Context
 }
 
 // spKey is the context key of the gate of the innermost savepoint of tx.
@@ -122,20 +125,54 @@ func (tx *Tx) unlock() { <-tx.sem }
 // sql.ErrTxDone. When the COMMIT fails, Commit rolls back (so the
 // connection goes back to the pool clean) and returns the commit error.
 // Commit after Commit or Rollback returns an error matching sql.ErrTxDone.
+// When the context the transaction was begun with has ended, nothing is
+// committed (database/sql rolls back) and Commit returns an error matching
+// the context's error that says so.
 func (tx *Tx) Commit() error {
 	tx.sem <- struct{}{}
 	defer tx.unlock()
 	if tx.done.Swap(true) {
 		return errTxFinished("commit")
 	}
+	if tx.ctx != nil && tx.ctx.Err() != nil {
+		// Not sent: database/sql may not have seen the end of the
+		// context yet and would commit.
+		_ = tx.sqlTx.Rollback()
+		return tx.endedBeforeCommit(tx.ctx.Err())
+	}
 	if err := tx.sqlTx.Commit(); err != nil {
 		// database/sql ends the transaction whatever Commit returns
 		// (this then returns ErrTxDone); the rollback is for a wrapper
 		// or future version that leaves it open.
 		_ = tx.sqlTx.Rollback()
+		if e := tx.endedBeforeCommit(err); e != nil {
+			return e
+		}
 		return fmt.Errorf("orm: commit: %w", err)
 	}
 	return nil
+}
+
+// endedBeforeCommit returns the error of a Commit that failed with err
+// because the transaction's context had ended, or nil. database/sql rolls
+// such a transaction back itself and its Commit answers sql.ErrTxDone
+// ("already committed or rolled back", which misleads) or the context's
+// error; the COMMIT was never sent, so nothing was committed. The error
+// matches the context's error (and its cause). A COMMIT whose connection
+// was lost (driver.ErrConnLost: outcome unknown) is not restated.
+func (tx *Tx) endedBeforeCommit(err error) error {
+	if tx.ctx == nil || errors.Is(err, driver.ErrConnLost) {
+		return nil
+	}
+	ctxErr := tx.ctx.Err()
+	if ctxErr == nil || !errors.Is(err, sql.ErrTxDone) && !errors.Is(err, ctxErr) {
+		return nil
+	}
+	const msg = "orm: commit: the transaction's context ended before COMMIT; it was rolled back and nothing was committed"
+	if cause := context.Cause(tx.ctx); cause != ctxErr {
+		return fmt.Errorf(msg+": %w: %w", ctxErr, cause)
+	}
+	return fmt.Errorf(msg+": %w", ctxErr)
 }
 
 // Rollback rolls the transaction back. It waits for statements running in
@@ -199,6 +236,7 @@ func (db *DB) begin(ctx context.Context, cfg *txConfig) (context.Context, *Tx, e
 		return nil, nil, fmt.Errorf("orm: begin: %w", err)
 	}
 	tx := newTx(sqlTx)
+	tx.ctx = ctx
 	return context.WithValue(ctx, txKey{db}, tx), tx, nil
 }
 

@@ -5,24 +5,36 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net"
-
-	"os/exec"
-	"strings"
+	"os"
 	"testing"
 	"time"
 
 	"github.com/aiodb/aiodb/aio"
 	_ "github.com/aiodb/aiodb/driver"
 	"github.com/aiodb/aiodb/internal/leakcheck"
-	"github.com/aiodb/aiodb/internal/testenv"
 	"github.com/aiodb/aiodb/orm"
 )
 
-// TestMain fails the run when a goroutine started by the tests (a pooled
-// connection's reader, an unread stream, an *sql.DB never closed) is still
-// running after them: every fault below must leave nothing behind.
-func TestMain(m *testing.M) { leakcheck.Main(m) }
+// TestMain runs the tests, stops the package's own servers, then fails the
+// run when a goroutine started by the tests (a pooled connection's reader,
+// an unread stream, an *sql.DB never closed) is still running: every
+// fault below must leave nothing behind. It is leakcheck.Main with the
+// servers stopped in between.
+func TestMain(m *testing.M) {
+	before := leakcheck.Take()
+	code := m.Run()
+	if err := closeOwnServers(); err != nil {
+		fmt.Fprintln(os.Stderr, "reliability: stopping the test servers:", err)
+		code = 1
+	}
+	if code == 0 {
+		if left := leakcheck.Leaked(before, leakcheck.Wait); len(left) > 0 {
+			leakcheck.Report(os.Stderr, "the package's tests", left)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
 
 // server is one database the fault tests run against, with the SQL that
 // differs between PostgreSQL and MariaDB.
@@ -37,19 +49,19 @@ type server struct {
 
 var (
 	pgServer = server{
-		name: "aiopg", driver: "aiopg", dsn: testenv.PostgresDSN,
+		name: "aiopg", driver: "aiopg", dsn: ownPostgresDSN,
 		pid:   "SELECT pg_backend_pid()",
 		kill:  "SELECT pg_terminate_backend(%d)",
 		sleep: "SELECT pg_sleep(%g)",
 	}
 	pgxServer = server{
-		name: "aiopgx", driver: "aiopgx", dsn: testenv.PostgresDSN,
+		name: "aiopgx", driver: "aiopgx", dsn: ownPostgresDSN,
 		pid:   pgServer.pid,
 		kill:  pgServer.kill,
 		sleep: pgServer.sleep,
 	}
 	myServer = server{
-		name: "aiomysql", driver: "aiomysql", dsn: testenv.MySQLDSN,
+		name: "aiomysql", driver: "aiomysql", dsn: ownMariaDBDSN,
 		pid:   "SELECT CONNECTION_ID()",
 		kill:  "KILL %d",
 		sleep: "SELECT SLEEP(%g)",
@@ -156,37 +168,10 @@ func mustExec(t testing.TB, db *sql.DB, query string, args ...any) {
 	}
 }
 
-// isCtxErr reports whether err says the caller's context ended, in any of
-// the forms the drivers give it.
+// isCtxErr reports whether err matches a context's error. No message
+// text is accepted: a caller decides whether to retry with errors.Is, so
+// every driver must give an error that matches (lib/pq's 57014 "canceling
+// statement due to user request" alone once did not).
 func isCtxErr(err error) bool {
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return true
-	}
-	// lib/pq reports a cancel it sent to the server as the server's error.
-	return err != nil && strings.Contains(err.Error(), "canceling statement due to user request")
-}
-
-// waitPort waits up to d for a server to accept TCP connections at addr.
-func waitPort(addr string, d time.Duration) error {
-	deadline := time.Now().Add(d)
-	for {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			c.Close()
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%s did not accept connections in %v: %w", addr, d, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
-// run runs a command and returns its combined output in the error.
-func run(name string, args ...string) error {
-	out, err := exec.Command(name, args...).CombinedOutput()
-	if err != nil {
-		return fmt.Errorf("%s %s: %v: %s", name, strings.Join(args, " "), err, out)
-	}
-	return nil
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }

@@ -4,33 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"slices"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/aiodb/aiodb/aio"
+	"github.com/aiodb/aiodb/internal/testserver"
 	"github.com/aiodb/aiodb/orm"
 )
-
-// restartEnv turns the restart tests on. They stop the shared PostgreSQL
-// and MariaDB servers, which fails every other test running against them
-// at that moment, so they are off by default and .ci/run runs them alone,
-// after the rest (go test -p 1 -run Restart ./reliability/).
-const restartEnv = "AIODB_RESTART_TESTS"
-
-func needRestarts(t *testing.T) {
-	t.Helper()
-	if os.Getenv(restartEnv) != "1" {
-		t.Skipf("restarts the shared database servers: set %s=1 to run it (alone: it disrupts every other test using them)", restartEnv)
-	}
-}
 
 // relRestartItem is the row the restart test writes: Key names the call
 // that wrote it, Part numbers the rows of one transaction.
@@ -54,17 +36,40 @@ type restartStats struct {
 // with an error, within its deadline plus a margin; afterwards the pool
 // serves 20 calls in a row without an error; every acknowledged create
 // and transaction is in the table; and every transaction is there whole
-// or not at all (its rows counted per key).
+// or not at all (its rows counted per key). Each runs twice: a clean
+// restart (PostgreSQL's fast shutdown, MariaDB's SIGTERM), and a crash
+// (PostgreSQL's immediate shutdown, SIGQUIT: no checkpoint, recovery from
+// the WAL; mariadbd killed with SIGKILL, InnoDB recovery). The server is
+// the test's own (internal/testserver), so nothing else is disrupted and
+// the tests run in every go test ./... .
 func TestRestartPostgres(t *testing.T) {
-	needRestarts(t)
+	p := testserver.StartPostgres(t, nil)
 	for _, s := range []server{pgServer, pgxServer} {
-		t.Run(s.name, func(t *testing.T) { restartUnderLoad(t, s, restartPostgres) })
+		s.dsn = func(testing.TB) string { return p.DSN() }
+		t.Run(s.name+"/restart", func(t *testing.T) { restartUnderLoad(t, s, bounce(p.Stop, p.Start)) })
+		t.Run(s.name+"/crash", func(t *testing.T) { restartUnderLoad(t, s, bounce(p.Crash, p.Start)) })
 	}
 }
 
 func TestRestartMariaDB(t *testing.T) {
-	needRestarts(t)
-	restartUnderLoad(t, myServer, restartMariaDB)
+	m := testserver.StartMariaDB(t)
+	s := myServer
+	s.dsn = func(testing.TB) string { return m.DSN() }
+	t.Run(s.name+"/restart", func(t *testing.T) { restartUnderLoad(t, s, bounce(m.Stop, m.Start)) })
+	t.Run(s.name+"/crash", func(t *testing.T) { restartUnderLoad(t, s, bounce(m.Crash, m.Start)) })
+}
+
+// bounce is a restart made of stop and start: the test fails (with the
+// server's log, which start's error carries) if either does.
+func bounce(stop, start func() error) func(t *testing.T) {
+	return func(t *testing.T) {
+		if err := stop(); err != nil {
+			t.Errorf("stopping the server: %v", err)
+		}
+		if err := start(); err != nil {
+			t.Fatalf("starting the server again: %v", err)
+		}
+	}
 }
 
 func restartUnderLoad(t *testing.T, s server, restart func(t *testing.T)) {
@@ -194,108 +199,4 @@ func restartUnderLoad(t *testing.T, s server, restart func(t *testing.T)) {
 	if err := items.DropTable(bg, true); err != nil {
 		t.Error(err)
 	}
-}
-
-// pgVersion is the PostgreSQL cluster version under /etc/postgresql.
-func pgVersion(t *testing.T) string {
-	t.Helper()
-	entries, err := os.ReadDir("/etc/postgresql")
-	if err != nil || len(entries) == 0 {
-		t.Fatalf("no PostgreSQL cluster under /etc/postgresql: %v", err)
-	}
-	var vs []string
-	for _, e := range entries {
-		vs = append(vs, e.Name())
-	}
-	slices.SortFunc(vs, func(a, b string) int {
-		x, _ := strconv.Atoi(a)
-		y, _ := strconv.Atoi(b)
-		return x - y
-	})
-	return vs[len(vs)-1]
-}
-
-// restartPostgres restarts the cluster (fast mode: sessions are ended,
-// not waited for) and waits for it to accept connections. A cleanup
-// starts it again should the test stop half-way.
-func restartPostgres(t *testing.T) {
-	v := pgVersion(t)
-	t.Cleanup(func() {
-		if waitPort("127.0.0.1:5432", time.Second) != nil {
-			if err := run("pg_ctlcluster", "--skip-systemctl-redirect", v, "main", "start"); err != nil {
-				t.Errorf("starting PostgreSQL again: %v", err)
-			}
-		}
-		if err := waitPort("127.0.0.1:5432", 60*time.Second); err != nil {
-			t.Error(err)
-		}
-	})
-	if err := run("pg_ctlcluster", "--skip-systemctl-redirect", "--mode", "fast", v, "main", "restart"); err != nil {
-		t.Errorf("restarting PostgreSQL: %v", err)
-	}
-	if err := waitPort("127.0.0.1:5432", 60*time.Second); err != nil {
-		t.Error(err)
-	}
-}
-
-// restartMariaDB shuts mariadbd down and starts it again as the same user
-// with the same arguments, then waits for it to accept connections. A
-// cleanup starts it again should the test stop half-way.
-func restartMariaDB(t *testing.T) {
-	pid, user, args := mariadbProcess(t)
-	start := func() error {
-		cmd := append([]string{"--start", "--oknodo", "--background", "--chuid", user, "--exec", "/usr/sbin/mariadbd", "--"}, args...)
-		return run("start-stop-daemon", cmd...)
-	}
-	t.Cleanup(func() {
-		if waitPort("127.0.0.1:3306", time.Second) != nil {
-			if err := start(); err != nil {
-				t.Errorf("starting MariaDB again: %v", err)
-			}
-		}
-		if err := waitPort("127.0.0.1:3306", 60*time.Second); err != nil {
-			t.Error(err)
-		}
-	})
-	if err := run("mariadb-admin", "-h127.0.0.1", "-uroot", "shutdown"); err != nil {
-		t.Errorf("stopping MariaDB: %v", err)
-	}
-	deadline := time.Now().Add(60 * time.Second)
-	for processAlive(pid) && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
-	if err := start(); err != nil {
-		t.Errorf("starting MariaDB: %v", err)
-	}
-	if err := waitPort("127.0.0.1:3306", 60*time.Second); err != nil {
-		t.Error(err)
-	}
-}
-
-// mariadbProcess finds the running mariadbd: its pid, user and arguments.
-func mariadbProcess(t *testing.T) (pid int, user string, args []string) {
-	t.Helper()
-	out, err := exec.Command("pgrep", "-x", "mariadbd").Output()
-	if err != nil {
-		t.Fatalf("no mariadbd running: %v", err)
-	}
-	pid, err = strconv.Atoi(strings.Fields(string(out))[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmdline, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "cmdline"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	parts := strings.Split(strings.TrimRight(string(cmdline), "\x00"), "\x00")
-	u, err := exec.Command("ps", "-o", "user=", "-p", strconv.Itoa(pid)).Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pid, strings.TrimSpace(string(u)), parts[1:]
-}
-
-func processAlive(pid int) bool {
-	_, err := os.Stat(filepath.Join("/proc", strconv.Itoa(pid)))
-	return err == nil
 }

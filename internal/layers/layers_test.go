@@ -30,6 +30,7 @@ var floors = map[string]int{
 	"internal/sqllib":    0,
 	"internal/layers":    0,
 
+	"internal/testserver":       1, // starts servers; uses testenv
 	"hooks":                     1,
 	"driver":                    2,
 	"aio":                       3,
