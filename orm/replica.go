@@ -77,12 +77,18 @@ type replicaSet struct {
 	list     []*replica
 	next     atomic.Uint32
 	cooldown time.Duration
+	cons     *consistency // ReadYourWrites, StickyPrimary; nil without
 }
 
 // QueryContext runs a read on the next healthy replica, on the following
 // one when that one's connection fails, and on the primary when none is
 // left.
 func (s *replicaSet) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if s.cons != nil { // ReadYourWrites, StickyPrimary
+		if rows, done, err := s.consistentQuery(ctx, query, args); done {
+			return rows, err
+		}
+	}
 	n := uint32(len(s.list))
 	start := s.next.Add(1) - 1
 	now := time.Now().UnixNano()
@@ -263,6 +269,9 @@ func (s *replicaSet) close() error {
 	var errs []error
 	for _, r := range s.list {
 		errs = append(errs, r.db.Close())
+	}
+	if s.cons != nil {
+		errs = append(errs, s.cons.close())
 	}
 	return errors.Join(errs...)
 }

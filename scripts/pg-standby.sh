@@ -19,7 +19,9 @@
 # (PostgreSQL refuses root); DIR is created and given to that user. On a
 # failure the script prints the server's log and exits non-zero. Data is
 # thrown away: fsync is off, the servers listen on 127.0.0.1 only and trust
-# every local connection.
+# every local connection. The standby is listed in synchronous_standby_names
+# with synchronous_commit = local, so only a session that sets
+# synchronous_commit = remote_apply waits for it to apply its commit.
 set -euo pipefail
 
 die() {
@@ -97,6 +99,7 @@ cmd_start() {
 	bin=$(bindir)
 	mkdir -p "$dir"
 	[ "$(id -u)" = 0 ] && chown postgres: "$dir"
+	as_pg test -x "$dir" || die "the postgres user cannot enter $dir (is a parent directory private?)"
 	chmod 700 "$dir"
 	local primary=$dir/primary standby=$dir/standby
 	[ -e "$primary" ] && die "$primary exists: stop and remove DIR first"
@@ -116,6 +119,12 @@ cmd_start() {
 		fsync = off
 		full_page_writes = off
 		wal_sender_timeout = 10s
+		# The standby is synchronous, but commits wait for it only in a
+		# session that asks (SET synchronous_commit = remote_apply: the
+		# tests' "caught up" barrier); everyone else commits locally and
+		# sees the real lag, and a stopped standby holds nobody up.
+		synchronous_standby_names = '*'
+		synchronous_commit = local
 	CONF
 	cat >"$primary/pg_hba.conf" <<-HBA
 		local all all trust

@@ -50,6 +50,7 @@ cmd_start() {
 	[ -n "$bin" ] || die "pgbouncer is not installed (apt-get install pgbouncer)"
 	mkdir -p "$dir"
 	[ "$(id -u)" = 0 ] && chown "$run_user": "$dir"
+	as_user test -x "$dir" || die "user $run_user cannot enter $dir (is a parent directory private?)"
 	chmod 700 "$dir"
 	as_user tee "$dir/userlist.txt" >/dev/null <<-USERS
 		"postgres" ""
