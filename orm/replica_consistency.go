@@ -29,7 +29,7 @@ import (
 // pg_last_wal_replay_lsn() it last reported is at or past it; then the read
 // runs there at once, with no extra round trip. Otherwise the read asks the
 // replica in turn for its replay position, and waits, asking again every
-// few milliseconds (1ms doubling to 10ms), until it is reached or maxWait
+// few milliseconds (250µs doubling to 10ms), until it is reached or maxWait
 // has passed since the read began; at that bound it runs on the primary.
 // A read never waits longer than maxWait plus one replica round trip, nor
 // past its context, whose error it then returns. A replica that is not in
@@ -352,7 +352,7 @@ func (s *replicaSet) consistentRead(ctx context.Context, c *consistency, target 
 // deadline passes. It reports whether r got there, and whether it had to
 // wait.
 func (c *consistency) waitFor(ctx context.Context, r *replica, seen *atomic.Uint64, target uint64, deadline time.Time) (ok, waited bool, err error) {
-	pause := time.Millisecond
+	pause := 250 * time.Microsecond // streaming lag on a LAN is often below 1ms
 	for {
 		var lsn int64
 		if err := r.db.QueryRowContext(ctx, replayLSNQuery).Scan(&lsn); err != nil {
