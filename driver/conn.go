@@ -68,6 +68,7 @@ func newConn(inner driver.Conn, opts *Options, policy cachePolicy) *conn {
 	if opts.StmtCacheSize > 0 {
 		c.cache = newStmtCache(opts.StmtCacheSize)
 		c.policy = policy
+		uniquePQNames(inner) // no other client's statement of the same name behind a pooler
 	}
 	c.queryer, _ = inner.(driver.QueryerContext)
 	c.execer, _ = inner.(driver.ExecerContext)
