@@ -35,6 +35,9 @@ import (
 // replica's DSN gets the primary's time options (loc=UTC, parseTime), so
 // a time reads the same on either. Open only: New fails with it.
 //
+// A replica lags behind the primary: ReadYourWrites and StickyPrimary
+// make the reads that follow a write see it.
+//
 // Without Replicas every statement goes to the one pool.
 func Replicas(dsns ...string) Option {
 	return func(c *config) { c.replicas = append(c.replicas, dsns...) }

@@ -19,9 +19,11 @@ import (
 // statement that is not a read, see Replicas: INSERT, UPDATE, DELETE, DDL,
 // raw statements through SQLDB too) and after each COMMIT (read-only
 // transactions included), Open's DB asks the primary for
-// pg_current_wal_lsn() on a small pool of its own, one round trip, and
-// records that position: in the DB, and in the Session the write's
-// context carries, if any.
+// pg_current_wal_lsn(), one round trip before the write's call returns,
+// and records that position: in the DB, and in the Session the write's
+// context carries, if any. It asks on a pool of its own, of up to
+// MaxConnections connections (4 without), opened with the primary's DSN
+// and no hooks, so count them against the server's max_connections.
 //
 // A replica read with a context carrying a Session needs the session's
 // position; any other replica read needs the DB's, that of the last write
