@@ -287,12 +287,18 @@ func (s *replicaSet) suspend() {
 			r.db.SetMaxIdleConns(-1)
 		}
 	}
+	if s.cons != nil {
+		s.cons.suspend()
+	}
 }
 
 // resume reopens the replicas' gates and pings them, for Manager.Connect.
 // A replica that does not answer is marked down rather than failing
 // Connect: reads go elsewhere meanwhile.
 func (s *replicaSet) resume(ctx context.Context, idle int) {
+	if s.cons != nil {
+		s.cons.resume(idle)
+	}
 	for _, r := range s.list {
 		if r.gate.closed.Swap(false) {
 			r.db.SetMaxIdleConns(idle)

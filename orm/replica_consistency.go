@@ -195,6 +195,22 @@ func (c *consistency) open(db *DB, cfg *config, driverName, dsn string) error {
 	return nil
 }
 
+// suspend closes the idle connections of the position pool, for
+// Manager.Close; resume lets it keep idle ones again, for Manager.Connect.
+// The pool's connector has no gate: a write after Manager.Close fails
+// before it could ask for a position.
+func (c *consistency) suspend() {
+	if c.lsnDB != nil {
+		c.lsnDB.SetMaxIdleConns(-1)
+	}
+}
+
+func (c *consistency) resume(idle int) {
+	if c.lsnDB != nil {
+		c.lsnDB.SetMaxIdleConns(idle)
+	}
+}
+
 func (c *consistency) close() error {
 	if c.lsnDB == nil {
 		return nil
