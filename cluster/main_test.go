@@ -87,11 +87,15 @@ func startServers() error {
 		}
 		base = n
 	}
+	stopAbandoned()
 	dir, err := os.MkdirTemp("", "aiodb-cluster-")
 	if err != nil {
 		return err
 	}
 	env.dir = dir
+	if err := os.WriteFile(filepath.Join(dir, "owner.pid"), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
+		return err
+	}
 	// The servers run as the postgres user, which must reach their
 	// directories inside this one.
 	if err := os.Chmod(dir, 0o755); err != nil {
