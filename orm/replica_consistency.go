@@ -376,6 +376,7 @@ func (c *consistency) waitFor(ctx context.Context, r *replica, seen *atomic.Uint
 		if err := r.db.QueryRowContext(ctx, replayLSNQuery).Scan(&lsn); err != nil {
 			return false, waited, err
 		}
+		r.downUntil.Store(0) // it answered: a probe after its cooldown succeeded
 		if lsn < 0 {
 			return false, waited, nil // not in recovery: cannot tell
 		}
