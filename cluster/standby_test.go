@@ -103,6 +103,10 @@ func TestStandbyStoppedSkipped(t *testing.T) {
 	if w := where(t, ctx, db); !w.Standby {
 		t.Fatal("the first read did not run on the standby")
 	}
+	ryw := openDB(t, "aiopg", env.primary, orm.Replicas(env.standby), orm.ReplicaCooldown(cooldown), orm.ReadYourWrites(5*time.Second))
+	if w := where(t, ctx, ryw); !w.Standby { // a pooled connection to lose
+		t.Fatal("the first read with ReadYourWrites did not run on the standby")
+	}
 	if _, err := script("pg-standby.sh", "stop-standby", pgDir()); err != nil {
 		t.Fatal(err)
 	}
@@ -117,6 +121,19 @@ func TestStandbyStoppedSkipped(t *testing.T) {
 		t.Fatal("a read ran on the stopped standby")
 	}
 	after := time.Now()
+	// ReadYourWrites: the replay-position probe fails on the stopped
+	// standby, and the read goes to the primary, without an error.
+	notes := orm.MustModel[note](ryw)
+	n := &note{Body: "standby stopped"}
+	if _, err := notes.Create(ctx, n); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := notes.GetByPK(ctx, n.ID); err != nil || got.Body != n.Body {
+		t.Fatalf("ReadYourWrites read with the standby stopped: %+v, %v", got, err)
+	}
+	if st := ryw.ConsistencyStats(); st.Primary != 1 {
+		t.Fatalf("ReadYourWrites with the standby stopped: %+v; want the read on the primary", st)
+	}
 	for range 3 {
 		if w := where(t, ctx, db); w.Standby {
 			t.Fatal("a read ran on the standby during its cooldown")
