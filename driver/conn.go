@@ -86,6 +86,7 @@ func newConn(inner driver.Conn, opts *Options, policy cachePolicy) *conn {
 	c := &conn{inner: inner, opts: opts, id: lastConnID.Add(1), policy: policy}
 	if opts.StmtCacheSize > 0 {
 		c.cache = newStmtCache(opts.StmtCacheSize)
+		uniquePQNames(inner) // no other client's statement of the same name behind a pooler
 	}
 	c.queryer, _ = inner.(driver.QueryerContext)
 	c.execer, _ = inner.(driver.ExecerContext)

@@ -58,6 +58,9 @@ type config struct {
 	replicas        []string
 	replicaCooldown time.Duration
 	hstore          bool // RegisterHStore
+	// readYourWrites and stickyPrimary are ReadYourWrites' and
+	// StickyPrimary's.
+	readYourWrites, stickyPrimary time.Duration
 }
 
 // MaxConnections bounds the pool: at most n open connections (n <= 0 means
@@ -115,7 +118,12 @@ func Open(driverName, dsn string, opts ...Option) (*DB, error) {
 		}
 		mode = o.Sync
 	}
-	connector, err := driver.OpenConnector(driverName, dsn, configure)
+	cons := newConsistency(&cfg)
+	configurePrimary := configure
+	if cons != nil {
+		configurePrimary = func(o *driver.Options) { configure(o); cons.install(o) }
+	}
+	connector, err := driver.OpenConnector(driverName, dsn, configurePrimary)
 	if err != nil {
 		return nil, err
 	}
@@ -147,6 +155,12 @@ func Open(driverName, dsn string, opts ...Option) (*DB, error) {
 		if err != nil {
 			sqlDB.Close()
 			return nil, err
+		}
+		if cons != nil {
+			if err := cons.open(db, &cfg, driverName, dsn); err != nil {
+				db.Close()
+				return nil, err
+			}
 		}
 	}
 	return db, nil

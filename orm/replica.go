@@ -37,6 +37,9 @@ import (
 // replica's DSN gets the primary's time options (loc=UTC, parseTime), so
 // a time reads the same on either. Open only: New fails with it.
 //
+// A replica lags behind the primary: ReadYourWrites and StickyPrimary
+// make the reads that follow a write see it.
+//
 // Without Replicas every statement goes to the one pool.
 func Replicas(dsns ...string) Option {
 	return func(c *config) { c.replicas = append(c.replicas, dsns...) }
@@ -80,12 +83,18 @@ type replicaSet struct {
 	next     atomic.Uint32
 	cooldown time.Duration
 	connLost func(error) bool // the dialect's IsConnLost, or nil
+	cons     *consistency     // ReadYourWrites, StickyPrimary; nil without
 }
 
 // QueryContext runs a read on the next healthy replica, on the following
 // one when that one's connection fails, and on the primary when none is
 // left.
 func (s *replicaSet) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if s.cons != nil { // ReadYourWrites, StickyPrimary
+		if rows, done, err := s.consistentQuery(ctx, query, args); done {
+			return rows, err
+		}
+	}
 	n := uint32(len(s.list))
 	start := s.next.Add(1) - 1
 	now := time.Now().UnixNano()
@@ -239,6 +248,9 @@ func (s *replicaSet) close() error {
 	for _, r := range s.list {
 		errs = append(errs, r.db.Close())
 	}
+	if s.cons != nil {
+		errs = append(errs, s.cons.close())
+	}
 	return errors.Join(errs...)
 }
 
@@ -250,12 +262,18 @@ func (s *replicaSet) suspend() {
 			r.db.SetMaxIdleConns(-1)
 		}
 	}
+	if s.cons != nil {
+		s.cons.suspend()
+	}
 }
 
 // resume reopens the replicas' gates and pings them, for Manager.Connect.
 // A replica that does not answer is marked down rather than failing
 // Connect: reads go elsewhere meanwhile.
 func (s *replicaSet) resume(ctx context.Context, idle int) {
+	if s.cons != nil {
+		s.cons.resume(idle)
+	}
 	for _, r := range s.list {
 		if r.gate.closed.Swap(false) {
 			r.db.SetMaxIdleConns(idle)

@@ -44,6 +44,7 @@ var floors = map[string]int{
 	"examples/quickstart":       8,
 	"sqlmock_test":              8,
 	"reliability":               8,
+	"cluster":                   8,
 	"cluster/galera":            8,
 }
 

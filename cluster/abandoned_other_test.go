@@ -1,0 +1,6 @@
+//go:build !unix
+
+package cluster_test
+
+// stopAbandoned does nothing where the scripts cannot run.
+func stopAbandoned() {}
