@@ -43,6 +43,7 @@ func New() *dialect.Dialect {
 		TruncateSQL:      "TRUNCATE TABLE ",
 		IsIntegrityError: IsIntegrityError,
 		IsRetryable:      IsRetryable,
+		IsConnLost:       IsConnLost,
 	}
 }
 
@@ -66,4 +67,20 @@ func IsRetryable(err error) bool {
 	}
 	code := st.SQLState()
 	return code == "40001" || code == "40P01"
+}
+
+// IsConnLost matches the server ending or refusing the session:
+// admin_shutdown (57P01), crash_shutdown (57P02) and cannot_connect_now
+// (57P03, a server starting or shutting down). A read that failed so is
+// tried on another replica.
+func IsConnLost(err error) bool {
+	var st sqlState
+	if !errors.As(err, &st) {
+		return false
+	}
+	switch st.SQLState() {
+	case "57P01", "57P02", "57P03":
+		return true
+	}
+	return false
 }
