@@ -5,6 +5,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"io"
+	"time"
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/jackc/pgx/v5"
@@ -89,14 +90,39 @@ func (w *callWatch) result(err error) error {
 		if w.c.policy.badConnAfterSend && w.wasValid && (w.op == "exec" || w.op == "query") {
 			return lostAfterSend(w.ctx, err, w.op)
 		}
+		if ctxErr := ended(w.ctx); ctxErr != nil {
+			// pgx answers so on a connection it closed for the
+			// context: nothing was sent, and a retry elsewhere with
+			// the ended context cannot succeed. ErrBadConn itself is
+			// not wrapped, or database/sql would still retry and
+			// return it bare.
+			return &CanceledError{Op: w.op, Err: errUnusableConn, ctxErr: ctxErr, NotSent: true}
+		}
 		return err
 	}
-	ctxErr := w.ctx.Err()
+	ctxErr := ended(w.ctx)
 	if ctxErr == nil {
 		return err
 	}
 	return w.c.canceled(w.ctx, ctxErr, err, w.op, w.wasValid)
 }
+
+// ended returns ctx's error, or context.DeadlineExceeded once its deadline
+// has passed though its timer has not fired yet: pgx puts the deadline on
+// the socket itself, so its error can come back a moment before ctx.Err()
+// says so.
+func ended(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if d, ok := ctx.Deadline(); ok && !time.Now().Before(d) {
+		return context.DeadlineExceeded
+	}
+	return nil
+}
+
+// errUnusableConn stands for a bare driver.ErrBadConn in a CanceledError.
+var errUnusableConn = errors.New("the connection was unusable (driver.ErrBadConn)")
 
 // canceled builds the error of op whose context ended (ctxErr) while the
 // inner driver ran it and failed with err.
