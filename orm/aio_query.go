@@ -4,9 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"unsafe"
 
 	"github.com/aiodb/aiodb/aio"
+	"github.com/aiodb/aiodb/orm/schema"
 )
 
 // The Aio methods of the query types run the query in a new goroutine
@@ -189,7 +189,7 @@ func streamRows[T any](ctx context.Context, m *Model[T], b *builder, known, igno
 	db := m.db
 	return aio.Stream(ctx, streamBuffer, func(ctx context.Context, yield func(*T) bool) error {
 		defer putBuilder(b)
-		plan := func(rows *sql.Rows) (*scanPlan, error) {
+		plan := func(rows *sql.Rows) (*schema.Plan, error) {
 			if known {
 				return m.fullPlan, nil
 			}
@@ -197,12 +197,12 @@ func streamRows[T any](ctx context.Context, m *Model[T], b *builder, known, igno
 			if err != nil {
 				return nil, err
 			}
-			return m.plans.plan(m.t, db.dialect, cols, ignore)
+			return m.plans.rows.Get(m.t, db.dialect.TimeAsText, cols, ignore)
 		}
-		scan := func(rows *sql.Rows, p *scanPlan) (*T, error) {
+		scan := func(rows *sql.Rows, p *schema.Plan) (*T, error) {
 			row := new(T)
-			b.setDest(p, unsafe.Pointer(row))
-			if err := rows.Scan(b.dest...); err != nil {
+			b.scan.Set(p, schema.PtrOf(row), b.d.TimeWallUTC)
+			if err := rows.Scan(b.scan.List...); err != nil {
 				return nil, fmt.Errorf("orm: scanning into %v: %w", m.t.GoType, err)
 			}
 			return row, nil

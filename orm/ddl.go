@@ -1,10 +1,12 @@
 package orm
 
 import (
-	"database/sql"
 	"fmt"
 	"reflect"
-	"strings"
+	"time"
+
+	"github.com/aiodb/aiodb/orm/schema"
+	"github.com/aiodb/aiodb/orm/types"
 )
 
 // CreateTableSQL returns the statements that create T's table in the DB's
@@ -162,48 +164,28 @@ func resolveFK(t *Table, f *Field) (string, error) {
 	if f.FK.Column != "" {
 		return f.FK.Column, nil
 	}
-	v, ok := tablesByName.Load(f.FK.Table)
+	ref, ok := schema.ByName(f.FK.Table)
 	if !ok {
 		return "", fmt.Errorf("orm: model %v, field %s: fk:%s: no model for table %s is loaded; call NewModel for it first or write fk:%s.column", t.GoType, f.GoName, f.FK.Table, f.FK.Table, f.FK.Table)
 	}
-	ref := v.(*Table)
 	if len(ref.PrimaryKey) != 1 {
 		return "", fmt.Errorf("orm: model %v, field %s: fk:%s: table %s has a composite primary key; write fk:%s.column", t.GoType, f.GoName, f.FK.Table, f.FK.Table, f.FK.Table)
 	}
 	return ref.PrimaryKey[0].Column, nil
 }
 
-var nullTypes = map[reflect.Type]reflect.Type{
-	reflect.TypeFor[sql.NullString]():  reflect.TypeFor[string](),
-	reflect.TypeFor[sql.NullInt64]():   reflect.TypeFor[int64](),
-	reflect.TypeFor[sql.NullInt32]():   reflect.TypeFor[int32](),
-	reflect.TypeFor[sql.NullInt16]():   reflect.TypeFor[int16](),
-	reflect.TypeFor[sql.NullByte]():    reflect.TypeFor[uint8](),
-	reflect.TypeFor[sql.NullFloat64](): reflect.TypeFor[float64](),
-	reflect.TypeFor[sql.NullBool]():    reflect.TypeFor[bool](),
-	reflect.TypeFor[sql.NullTime]():    timeType,
-}
+var timeType = reflect.TypeFor[time.Time]()
 
 // columnType returns the DDL type of f in dialect d.
 func columnType(f *Field, t *Table, d *Dialect) (string, error) {
 	if f.SQLType != "" {
 		return f.SQLType, nil
 	}
-	typ := f.Type
-	if typ.Kind() == reflect.Pointer {
-		typ = typ.Elem()
-	}
-	if v, ok := nullTypes[typ]; ok {
-		typ = v
-	} else if typ.Kind() == reflect.Struct && typ.PkgPath() == "database/sql" && strings.HasPrefix(typ.Name(), "Null[") {
-		if v, ok := typ.FieldByName("V"); ok {
-			typ = v.Type
-		}
-	}
+	typ := schema.ValueType(f.Type)
 	ty := &d.Types
 	var s string
 	switch {
-	case isJSONType(typ):
+	case types.IsJSON(typ):
 		s = ty.JSON
 	case typ == uuidType:
 		s = ty.UUID
@@ -211,8 +193,8 @@ func columnType(f *Field, t *Table, d *Dialect) (string, error) {
 		s = ty.Decimal
 	case typ == hstoreType:
 		s = ty.HStore
-	case arrayElemOf(typ) != nil:
-		if et := arrayElemOf(typ).ddl(ty); et != "" && ty.Array != "" {
+	case types.ArrayElemOf(typ) != nil:
+		if et := arrayElemDDL(types.ArrayElemOf(typ), ty); et != "" && ty.Array != "" {
 			s = fmt.Sprintf(ty.Array, et)
 		}
 	case typ == timeType:
@@ -277,4 +259,29 @@ func isKey(f *Field, t *Table) bool {
 		}
 	}
 	return false
+}
+
+// arrayElemDDL returns the column type of an array's elements in ty (""
+// when there is none).
+func arrayElemDDL(e *types.ArrayElem, ty *DDLTypes) string {
+	if e.Base == uuidType {
+		return ty.UUID
+	}
+	switch e.Base.Kind() {
+	case reflect.Bool:
+		return ty.Bool
+	case reflect.Int16:
+		return ty.Int16
+	case reflect.Int32:
+		return ty.Int32
+	case reflect.Int, reflect.Int64:
+		return ty.Int64
+	case reflect.Float32:
+		return ty.Float32
+	case reflect.Float64:
+		return ty.Float64
+	case reflect.String:
+		return ty.String
+	}
+	return ""
 }

@@ -276,7 +276,7 @@ func Excluded(col string) Expr { return excludedExpr{col} }
 
 func (e excludedExpr) appendExpr(b *builder) {
 	s := &b.scopes[len(b.scopes)-1]
-	if s.t == nil || s.t.byColumn[e.col] == nil {
+	if s.t == nil || s.t.FieldByColumn(e.col) == nil {
 		b.fail(unknownColumn(e.col, s.t))
 		return
 	}

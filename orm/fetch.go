@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 	"reflect"
-	"unsafe"
 
 	"github.com/aiodb/aiodb/aio"
+	"github.com/aiodb/aiodb/orm/schema"
 )
 
 // Fetch returns the row that child's foreign key references, through the
@@ -24,7 +24,7 @@ import (
 // points at another type than P. Like every statement of db, it runs in
 // the transaction ctx carries, if any.
 func Fetch[P any, C any](ctx context.Context, db *DB, child *C, rel string) (*P, error) {
-	p, err := fetchRel(ctx, db, reflect.TypeFor[C](), unsafe.Pointer(child), reflect.TypeFor[P](), rel)
+	p, err := fetchRel(ctx, db, reflect.TypeFor[C](), schema.PtrOf(child), reflect.TypeFor[P](), rel)
 	return (*P)(p), err
 }
 
@@ -36,36 +36,36 @@ func AioFetch[P any, C any](ctx context.Context, db *DB, child *C, rel string) <
 
 // fetchRel loads the row of the pointer relation rel of the struct of type
 // ct at child. want, when not nil, is the type the caller expects.
-func fetchRel(ctx context.Context, db *DB, ct reflect.Type, child unsafe.Pointer, want reflect.Type, rel string) (unsafe.Pointer, error) {
+func fetchRel(ctx context.Context, db *DB, ct reflect.Type, child schema.Ptr, want reflect.Type, rel string) (schema.Ptr, error) {
 	if db == nil {
 		return nil, fmt.Errorf("orm: Fetch(%q): nil *DB", rel)
 	}
 	if child == nil {
 		return nil, fmt.Errorf("orm: Fetch(%q): nil *%v", rel, ct)
 	}
-	t, err := tableOf(ct)
+	t, err := schema.Of(ct)
 	if err != nil {
 		return nil, err
 	}
-	r, err := t.relation("Fetch", rel)
+	r, err := t.LookupRelation("Fetch", rel)
 	if err != nil {
 		return nil, err
 	}
 	if r.Many {
 		return nil, fmt.Errorf("orm: Fetch: %v.%s is a slice of the rows referencing %v; load it with Prefetch", ct, r.Name, ct)
 	}
-	if want != nil && want != r.elem {
-		return nil, fmt.Errorf("orm: Fetch[%v]: %v.%s holds a *%v", want, ct, r.Name, r.elem)
+	if want != nil && want != r.Target.GoType {
+		return nil, fmt.Errorf("orm: Fetch[%v]: %v.%s holds a *%v", want, ct, r.Name, r.Target.GoType)
 	}
-	field := r.field(child)
-	key, ok := keyValue(r.FK, child)
+	field := r.At(child)
+	key, ok := schema.KeyValue(r.FK, child)
 	if !ok {
 		field.SetZero()
 		return nil, nil
 	}
 	if !field.IsNil() {
-		cur := field.UnsafePointer()
-		if k, ok := keyValue(r.Ref, cur); ok && k == key {
+		cur := schema.Ptr(field.UnsafePointer())
+		if k, ok := schema.KeyValue(r.Ref, cur); ok && k == key {
 			return cur, nil
 		}
 	}
@@ -86,5 +86,5 @@ func fetchRel(ctx context.Context, db *DB, ct reflect.Type, child unsafe.Pointer
 		return nil, b.notFound(r.Target)
 	}
 	field.Set(found)
-	return found.UnsafePointer(), nil
+	return schema.Ptr(found.UnsafePointer()), nil
 }

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"sync"
+
+	"github.com/aiodb/aiodb/orm/schema"
 )
 
 // InsertQuery is an INSERT of one or more rows of T in one statement.
@@ -136,10 +138,10 @@ func (q *InsertQuery[T]) build(b *builder) insertPlan {
 	// precomputed column list.
 	p.fields = q.m.insertFields
 	general := q.m.hasDefaults
-	if a := t.auto; a != nil && !general {
+	if a := t.Auto(); a != nil && !general {
 		zeros := 0
 		for _, r := range q.rows {
-			if a.isZero(ptrOf(r)) {
+			if a.IsZero(schema.PtrOf(r)) {
 				zeros++
 			}
 		}
@@ -157,7 +159,7 @@ func (q *InsertQuery[T]) build(b *builder) insertPlan {
 			}
 			zeros := 0
 			for _, r := range q.rows {
-				if f.isZero(ptrOf(r)) {
+				if f.IsZero(schema.PtrOf(r)) {
 					zeros++
 				}
 			}
@@ -184,7 +186,7 @@ func (q *InsertQuery[T]) build(b *builder) insertPlan {
 			return p
 		}
 		for _, c := range q.returning {
-			f := t.byColumn[c]
+			f := t.FieldByColumn(c)
 			if f == nil {
 				b.fail(unknownColumn(c, t))
 				return p
@@ -214,7 +216,7 @@ func (q *InsertQuery[T]) build(b *builder) insertPlan {
 		if s, ok := q.m.insertSQL.get(len(q.rows)); ok {
 			b.fixed = s
 			for _, r := range q.rows {
-				base := ptrOf(r)
+				base := schema.PtrOf(r)
 				for _, f := range p.fields {
 					b.fieldArg(f, base)
 				}
@@ -250,12 +252,12 @@ func (q *InsertQuery[T]) build(b *builder) insertPlan {
 			b.write(", ")
 		}
 		b.writeByte('(')
-		base := ptrOf(r)
+		base := schema.PtrOf(r)
 		for k, f := range p.fields {
 			if k > 0 {
 				b.write(", ")
 			}
-			b.bindValue(f.get(f.addr(base)))
+			b.bindValue(f.Value(base))
 		}
 		b.writeByte(')')
 	}
@@ -361,12 +363,12 @@ func (q *InsertQuery[T]) Exec(ctx context.Context) (int64, error) {
 	if len(q.rows) == 1 && q.rows[0] != nil && q.conflict == nil && len(q.returning) == 0 {
 		// One plain row is what Create inserts: the same statement,
 		// cached per set of columns, with its scan plan.
-		p := ptrOf(q.rows[0])
-		auto := q.m.t.auto
-		autoWasZero := auto != nil && auto.isZero(p)
+		p := schema.PtrOf(q.rows[0])
+		auto := q.m.t.Auto()
+		autoWasZero := auto != nil && auto.IsZero(p)
 		n, err := q.m.insertRow(ctx, p, nil)
 		if err != nil && autoWasZero {
-			auto.setInt(p, 0) // a key read back names a row that is not
+			auto.SetInt(p, 0) // a key read back names a row that is not
 		}
 		return n, err
 	}
@@ -405,10 +407,10 @@ func (q *InsertQuery[T]) Exec(ctx context.Context) (int64, error) {
 	if p.autoBack && (q.conflict == nil || n == 1) {
 		id, err := res.LastInsertId()
 		if err != nil {
-			return n, fmt.Errorf("orm: Insert into %s: reading the generated %s: %w", q.m.t.Name, q.m.t.auto.Column, err)
+			return n, fmt.Errorf("orm: Insert into %s: reading the generated %s: %w", q.m.t.Name, q.m.t.Auto().Column, err)
 		}
 		for i, r := range q.rows {
-			q.m.t.auto.setInt(ptrOf(r), id+int64(i))
+			q.m.t.Auto().SetInt(schema.PtrOf(r), id+int64(i))
 		}
 	}
 	return n, nil

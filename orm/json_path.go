@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/aiodb/aiodb/orm/types"
 )
 
 // JSONPath is a value inside a JSON column, made by JSONGet or JSONText:
@@ -287,7 +289,7 @@ func (e *arrayContains) appendExpr(b *builder) {
 		b.failf("orm: ArrayContains(%q): %s has no arrays", e.col, b.d.Name)
 		return
 	}
-	a, err := pgArrayArg(e.val)
+	a, err := types.ArrayText(e.val)
 	if err != nil {
 		b.failf("orm: ArrayContains(%q): %v", e.col, err)
 		return

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+
+	"github.com/aiodb/aiodb/orm/schema"
 )
 
 // Model is the entry point for one model type T on one DB: it holds T's
@@ -89,14 +91,14 @@ func (m *Model[T]) pkWhere(row *T) (Expr, error) {
 	if row == nil {
 		return nil, fmt.Errorf("orm: nil *%v", m.t.GoType)
 	}
-	base := ptrOf(row)
+	base := schema.PtrOf(row)
 	if len(m.t.PrimaryKey) == 1 {
 		f := m.t.PrimaryKey[0]
-		return &cmpExpr{col: f.Column, op: opEq, val: f.get(f.addr(base))}, nil
+		return &cmpExpr{col: f.Column, op: opEq, val: f.Value(base)}, nil
 	}
 	conds := make([]Expr, len(m.t.PrimaryKey))
 	for i, f := range m.t.PrimaryKey {
-		conds[i] = &cmpExpr{col: f.Column, op: opEq, val: f.get(f.addr(base))}
+		conds[i] = &cmpExpr{col: f.Column, op: opEq, val: f.Value(base)}
 	}
 	return &logicExpr{op: " AND ", exprs: conds}, nil
 }

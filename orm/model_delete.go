@@ -4,7 +4,8 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"unsafe"
+
+	"github.com/aiodb/aiodb/orm/schema"
 )
 
 // dependency is one foreign key pointing at a table whose rows a
@@ -21,8 +22,8 @@ type dependency struct {
 // table name then field order.
 func backrefs(t *Table) [][2]any {
 	var tables []*Table
-	tablesByName.Range(func(_, v any) bool {
-		tables = append(tables, v.(*Table))
+	schema.Each(func(t *Table) bool {
+		tables = append(tables, t)
 		return true
 	})
 	sort.Slice(tables, func(i, j int) bool { return tables[i].Name < tables[j].Name })
@@ -44,7 +45,7 @@ func backrefs(t *Table) [][2]any {
 // rows referring to those, and so on. Each table is expanded once, which
 // also ends cycles. A condition on a deeper level is an IN over a
 // subquery of the level above.
-func (e *entity) dependencies(p unsafe.Pointer, deleteNullable bool) ([]dependency, error) {
+func (e *entity) dependencies(p schema.Ptr, deleteNullable bool) ([]dependency, error) {
 	type node struct {
 		t    *Table
 		cond Expr // nil: the row itself
@@ -67,11 +68,11 @@ func (e *entity) dependencies(p unsafe.Pointer, deleteNullable bool) ([]dependen
 			}
 			var cond Expr
 			if n.cond == nil { // the row itself: its key value
-				f := n.t.byColumn[ref]
+				f := n.t.FieldByColumn(ref)
 				if f == nil {
 					return nil, fmt.Errorf("orm: model %v, field %s: fk:%s: table %s has no column %q", child.GoType, fk.GoName, fk.FK.Table, n.t.Name, ref)
 				}
-				cond = &cmpExpr{col: fk.Column, op: opEq, val: f.get(f.addr(p))}
+				cond = &cmpExpr{col: fk.Column, op: opEq, val: f.Value(p)}
 			} else {
 				cond = &inExpr{col: fk.Column, vals: &subSelect{t: n.t, col: ref, where: n.cond}}
 			}
@@ -128,7 +129,7 @@ func (e *entity) execDependency(ctx context.Context, dep dependency, deleteNulla
 }
 
 // deleteRow deletes the row at p by primary key.
-func (e *entity) deleteRow(ctx context.Context, p unsafe.Pointer) (int64, error) {
+func (e *entity) deleteRow(ctx context.Context, p schema.Ptr) (int64, error) {
 	b := getBuilder(e.db.dialect)
 	defer putBuilder(b)
 	b.pushScope(scope{t: e.t, qual: e.t.Name})
@@ -142,7 +143,7 @@ func (e *entity) deleteRow(ctx context.Context, p unsafe.Pointer) (int64, error)
 
 // deleteInstance deletes the row at p, with its dependents when
 // recursive, running its hooks; see Model.DeleteInstance.
-func (e *entity) deleteInstance(ctx context.Context, p unsafe.Pointer, recursive, deleteNullable bool) (int64, error) {
+func (e *entity) deleteInstance(ctx context.Context, p schema.Ptr, recursive, deleteNullable bool) (int64, error) {
 	var deps []dependency
 	if recursive {
 		var err error
@@ -189,5 +190,5 @@ func (m *Model[T]) DeleteInstance(ctx context.Context, obj *T, recursive, delete
 	if obj == nil {
 		return 0, errNilRow(m.t)
 	}
-	return m.deleteInstance(ctx, unsafe.Pointer(obj), recursive, deleteNullable)
+	return m.deleteInstance(ctx, schema.PtrOf(obj), recursive, deleteNullable)
 }

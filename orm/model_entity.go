@@ -6,26 +6,27 @@ import (
 	"reflect"
 	"sync"
 	"sync/atomic"
-	"unsafe"
+
+	"github.com/aiodb/aiodb/orm/schema"
 )
 
 // entity is everything about one model on one DB that does not depend on
 // the Go type parameter: its metadata, its cached statements and scan
 // plans. Model[T] embeds it; the model API (Get, Create, Save,
 // DeleteInstance, GetOrCreate, ...) is written once here, on an object
-// given as an unsafe.Pointer to its struct, so that Model[T] and the
+// given as an schema.Ptr to its struct, so that Model[T] and the
 // Manager, which receives objects as any, run the same code.
 type entity struct {
 	db    *DB
 	t     *Table
 	plans planCache
 
-	columns      []string  // the model's column names, in field order
-	selectList   string    // those columns quoted and joined, for SELECT
-	insertFields []*Field  // every field but auto and default ones
-	hasDefaults  bool      // some field has a default: tag
-	autoOnly     []*Field  // the auto key alone, the usual RETURNING list
-	fullPlan     *scanPlan // the plan of a result with every column in order
+	columns      []string     // the model's column names, in field order
+	selectList   string       // those columns quoted and joined, for SELECT
+	insertFields []*Field     // every field but auto and default ones
+	hasDefaults  bool         // some field has a default: tag
+	autoOnly     []*Field     // the auto key alone, the usual RETURNING list
+	fullPlan     *schema.Plan // the plan of a result with every column in order
 	insertSQL    sqlByCount
 
 	hooks hookSet      // which model hooks *T implements
@@ -44,7 +45,7 @@ func (db *DB) entityOf(typ reflect.Type) (*entity, error) {
 	if e, ok := db.models.Load(typ); ok {
 		return e.(*entity), nil
 	}
-	t, err := tableOf(typ)
+	t, err := schema.Of(typ)
 	if err != nil {
 		return nil, err
 	}
@@ -68,10 +69,10 @@ func (db *DB) entityOf(typ reflect.Type) (*entity, error) {
 	}
 	e.selectList = string(b.buf)
 	putBuilder(b)
-	if t.auto != nil {
-		e.autoOnly = []*Field{t.auto}
+	if t.Auto() != nil {
+		e.autoOnly = []*Field{t.Auto()}
 	}
-	if e.fullPlan, err = e.plans.plan(t, db.dialect, e.columns, false); err != nil {
+	if e.fullPlan, err = e.plans.rows.Get(t, db.dialect.TimeAsText, e.columns, false); err != nil {
 		return nil, err
 	}
 	actual, _ := db.models.LoadOrStore(typ, e)
@@ -80,7 +81,7 @@ func (db *DB) entityOf(typ reflect.Type) (*entity, error) {
 
 // entityOfObj returns the entity of obj, which must be a non-nil pointer
 // to a model struct, and the struct's address.
-func (db *DB) entityOfObj(op string, obj any) (*entity, unsafe.Pointer, error) {
+func (db *DB) entityOfObj(op string, obj any) (*entity, schema.Ptr, error) {
 	v := reflect.ValueOf(obj)
 	if v.Kind() != reflect.Pointer || v.Type().Elem().Kind() != reflect.Struct {
 		return nil, nil, fmt.Errorf("orm: %s: want a pointer to a model struct, not %T", op, obj)
@@ -92,7 +93,7 @@ func (db *DB) entityOfObj(op string, obj any) (*entity, unsafe.Pointer, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	return e, v.UnsafePointer(), nil
+	return e, schema.Ptr(v.UnsafePointer()), nil
 }
 
 // Register loads the metadata of model T without a DB, so that
@@ -101,23 +102,23 @@ func (db *DB) entityOfObj(op string, obj any) (*entity, unsafe.Pointer, error) {
 // the same; Register is for models a program never opens a Model of. It
 // returns NewModel's errors for a bad model.
 func Register[T any]() error {
-	_, err := tableOf(reflect.TypeFor[T]())
+	_, err := schema.Of(reflect.TypeFor[T]())
 	return err
 }
 
 // obj returns the *T at p as an any, for the model's hook methods.
-func (e *entity) obj(p unsafe.Pointer) any {
-	return reflect.NewAt(e.t.GoType, p).Interface()
+func (e *entity) obj(p schema.Ptr) any {
+	return e.t.Obj(p)
 }
 
 // pkUnset reports whether the row at p has no primary key yet: its auto
 // key is zero, or, without an auto key, every key field is zero.
-func (e *entity) pkUnset(p unsafe.Pointer) bool {
-	if a := e.t.auto; a != nil {
-		return a.isZero(p)
+func (e *entity) pkUnset(p schema.Ptr) bool {
+	if a := e.t.Auto(); a != nil {
+		return a.IsZero(p)
 	}
 	for _, f := range e.t.PrimaryKey {
-		if !f.isZero(p) {
+		if !f.IsZero(p) {
 			return false
 		}
 	}
@@ -125,15 +126,15 @@ func (e *entity) pkUnset(p unsafe.Pointer) bool {
 }
 
 // pkCond is the condition matching the primary key of the row at p.
-func (e *entity) pkCond(p unsafe.Pointer) Expr {
+func (e *entity) pkCond(p schema.Ptr) Expr {
 	pk := e.t.PrimaryKey
 	if len(pk) == 1 {
 		f := pk[0]
-		return &cmpExpr{col: f.Column, op: opEq, val: f.get(f.addr(p))}
+		return &cmpExpr{col: f.Column, op: opEq, val: f.Value(p)}
 	}
 	conds := make([]Expr, len(pk))
 	for i, f := range pk {
-		conds[i] = &cmpExpr{col: f.Column, op: opEq, val: f.get(f.addr(p))}
+		conds[i] = &cmpExpr{col: f.Column, op: opEq, val: f.Value(p)}
 	}
 	return &logicExpr{op: " AND ", exprs: conds}
 }
@@ -141,12 +142,12 @@ func (e *entity) pkCond(p unsafe.Pointer) Expr {
 // lookupConds returns the equality conditions of GetOrCreate and
 // CreateOrGet: on the named columns, or by default on every unique or
 // primary key column that holds a non-zero value.
-func (e *entity) lookupConds(op string, p unsafe.Pointer, cols []string) ([]Expr, error) {
+func (e *entity) lookupConds(op string, p schema.Ptr, cols []string) ([]Expr, error) {
 	var conds []Expr
 	if len(cols) == 0 {
 		for _, f := range e.t.Fields {
-			if (f.PK || f.Unique) && !f.isZero(p) {
-				conds = append(conds, &cmpExpr{col: f.Column, op: opEq, val: f.get(f.addr(p))})
+			if (f.PK || f.Unique) && !f.IsZero(p) {
+				conds = append(conds, &cmpExpr{col: f.Column, op: opEq, val: f.Value(p)})
 			}
 		}
 		if len(conds) == 0 {
@@ -155,11 +156,11 @@ func (e *entity) lookupConds(op string, p unsafe.Pointer, cols []string) ([]Expr
 		return conds, nil
 	}
 	for _, c := range cols {
-		f := e.t.byColumn[c]
+		f := e.t.FieldByColumn(c)
 		if f == nil {
 			return nil, fmt.Errorf("orm: %s of %v: lookup column %q is not a column of table %s", op, e.t.GoType, c, e.t.Name)
 		}
-		conds = append(conds, &cmpExpr{col: f.Column, op: opEq, val: f.get(f.addr(p))})
+		conds = append(conds, &cmpExpr{col: f.Column, op: opEq, val: f.Value(p)})
 	}
 	return conds, nil
 }
@@ -208,7 +209,7 @@ func (e *entity) onlySet(op string, only []string) (*colSet, error) {
 	}
 	s := new(colSet)
 	for _, c := range only {
-		f := e.t.byColumn[c]
+		f := e.t.FieldByColumn(c)
 		if f == nil {
 			return nil, fmt.Errorf("orm: %s of %v: unknown column %q (table %s)", op, e.t.GoType, c, e.t.Name)
 		}

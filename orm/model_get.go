@@ -6,7 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"unsafe"
+
+	"github.com/aiodb/aiodb/orm/schema"
 )
 
 // buildGet writes SELECT <every column> FROM table WHERE conds LIMIT 1.
@@ -27,7 +28,7 @@ func (e *entity) buildGet(b *builder, conds []Expr) {
 // getInto reads the first row matching conds into the struct at p. No row
 // is a *DoesNotExistError (matching ErrDoesNotExist) with the statement
 // and its arguments.
-func (e *entity) getInto(ctx context.Context, conds []Expr, p unsafe.Pointer) error {
+func (e *entity) getInto(ctx context.Context, conds []Expr, p schema.Ptr) error {
 	b := getBuilder(e.db.dialect)
 	defer putBuilder(b)
 	var c *cmpExpr
@@ -63,15 +64,15 @@ func (e *entity) buildGetCond(b *builder, col string, op cmpOp, val any, c Expr)
 
 // getBuilt runs the Get statement built in b and scans its first row into
 // the struct at p.
-func (e *entity) getBuilt(ctx context.Context, b *builder, p unsafe.Pointer) error {
+func (e *entity) getBuilt(ctx context.Context, b *builder, p schema.Ptr) error {
 	found := false
 	err := e.db.run(ctx, b, func(rows *sql.Rows) error {
 		if !rows.Next() {
 			return nil
 		}
 		found = true
-		b.setDest(e.fullPlan, p)
-		if err := rows.Scan(b.dest...); err != nil {
+		b.scan.Set(e.fullPlan, p, b.d.TimeWallUTC)
+		if err := rows.Scan(b.scan.List...); err != nil {
 			return fmt.Errorf("orm: scanning into %v: %w", e.t.GoType, err)
 		}
 		return nil
@@ -88,7 +89,7 @@ func (e *entity) getBuilt(ctx context.Context, b *builder, p unsafe.Pointer) err
 // getNew is getInto into a new object, returned as an any holding a *T.
 func (e *entity) getNew(ctx context.Context, conds []Expr) (any, error) {
 	v := reflect.New(e.t.GoType)
-	if err := e.getInto(ctx, conds, v.UnsafePointer()); err != nil {
+	if err := e.getInto(ctx, conds, schema.Ptr(v.UnsafePointer())); err != nil {
 		return nil, err
 	}
 	return v.Interface(), nil
@@ -115,7 +116,7 @@ func (e *entity) pkConds(op string, pk []any) ([]Expr, error) {
 // sent.
 func (m *Model[T]) Get(ctx context.Context, conds ...Expr) (*T, error) {
 	row := new(T)
-	if err := m.getInto(ctx, conds, unsafe.Pointer(row)); err != nil {
+	if err := m.getInto(ctx, conds, schema.PtrOf(row)); err != nil {
 		return nil, err
 	}
 	return row, nil
@@ -133,7 +134,7 @@ func (m *Model[T]) GetByPK(ctx context.Context, pk ...any) (*T, error) {
 			b := getBuilder(m.db.dialect)
 			defer putBuilder(b)
 			m.buildGetCond(b, m.t.PrimaryKey[0].Column, opEq, pk[0], nil)
-			if err := m.getBuilt(ctx, b, unsafe.Pointer(row)); err != nil {
+			if err := m.getBuilt(ctx, b, schema.PtrOf(row)); err != nil {
 				return nil, err
 			}
 			return row, nil

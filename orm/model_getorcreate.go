@@ -3,7 +3,8 @@ package orm
 import (
 	"context"
 	"errors"
-	"unsafe"
+
+	"github.com/aiodb/aiodb/orm/schema"
 )
 
 // GetOrCreateResult is what AioGetOrCreate, AioCreateOrGet and the
@@ -17,7 +18,7 @@ type GetOrCreateResult[T any] struct {
 // createAtomic inserts the row at p inside db.Atomic, so that a refused
 // insert (an integrity error) leaves the transaction ctx may carry
 // usable: a savepoint is rolled back, not the whole transaction.
-func (e *entity) createAtomic(ctx context.Context, op string, p unsafe.Pointer) error {
+func (e *entity) createAtomic(ctx context.Context, op string, p schema.Ptr) error {
 	return e.db.Atomic(ctx, func(ctx context.Context) error {
 		_, err := e.save(ctx, op, p, saveInsert, nil)
 		return err
@@ -27,7 +28,7 @@ func (e *entity) createAtomic(ctx context.Context, op string, p unsafe.Pointer) 
 // getOrCreate: get by lookup; else create the row at p; on an integrity
 // error (a concurrent creator won) get again. The row returned is the
 // object at p when created, else a new object (as an any holding a *T).
-func (e *entity) getOrCreate(ctx context.Context, obj any, p unsafe.Pointer, lookup []string) (any, bool, error) {
+func (e *entity) getOrCreate(ctx context.Context, obj any, p schema.Ptr, lookup []string) (any, bool, error) {
 	conds, err := e.lookupConds("GetOrCreate", p, lookup)
 	if err != nil {
 		return nil, false, err
@@ -53,7 +54,7 @@ func (e *entity) getOrCreate(ctx context.Context, obj any, p unsafe.Pointer, loo
 }
 
 // createOrGet: create the row at p; on an integrity error get by lookup.
-func (e *entity) createOrGet(ctx context.Context, obj any, p unsafe.Pointer, lookup []string) (any, bool, error) {
+func (e *entity) createOrGet(ctx context.Context, obj any, p schema.Ptr, lookup []string) (any, bool, error) {
 	// The lookup is resolved first: bad column names fail before the
 	// insert, and the values are those given, not the ones read back.
 	conds, err := e.lookupConds("CreateOrGet", p, lookup)
@@ -93,7 +94,7 @@ func (m *Model[T]) GetOrCreate(ctx context.Context, obj *T, lookup ...string) (*
 	if obj == nil {
 		return nil, false, errNilRow(m.t)
 	}
-	row, created, err := m.getOrCreate(ctx, obj, unsafe.Pointer(obj), lookup)
+	row, created, err := m.getOrCreate(ctx, obj, schema.PtrOf(obj), lookup)
 	if err != nil {
 		return nil, false, err
 	}
@@ -109,7 +110,7 @@ func (m *Model[T]) CreateOrGet(ctx context.Context, obj *T, lookup ...string) (*
 	if obj == nil {
 		return nil, false, errNilRow(m.t)
 	}
-	row, created, err := m.createOrGet(ctx, obj, unsafe.Pointer(obj), lookup)
+	row, created, err := m.createOrGet(ctx, obj, schema.PtrOf(obj), lookup)
 	if err != nil {
 		return nil, false, err
 	}

@@ -4,7 +4,8 @@ import (
 	"context"
 	"fmt"
 	"reflect"
-	"unsafe"
+
+	"github.com/aiodb/aiodb/orm/schema"
 )
 
 // BeforeSaver is implemented by a model (on *T or T) that must run code
@@ -72,7 +73,7 @@ func hooksOf(typ reflect.Type) hookSet {
 	return h
 }
 
-func (e *entity) beforeSave(ctx context.Context, p unsafe.Pointer, created bool) error {
+func (e *entity) beforeSave(ctx context.Context, p schema.Ptr, created bool) error {
 	if e.hooks&hookBeforeSave == 0 {
 		return nil
 	}
@@ -82,7 +83,7 @@ func (e *entity) beforeSave(ctx context.Context, p unsafe.Pointer, created bool)
 	return nil
 }
 
-func (e *entity) afterSave(ctx context.Context, p unsafe.Pointer, created bool) error {
+func (e *entity) afterSave(ctx context.Context, p schema.Ptr, created bool) error {
 	if e.hooks&hookAfterSave == 0 {
 		return nil
 	}
@@ -92,7 +93,7 @@ func (e *entity) afterSave(ctx context.Context, p unsafe.Pointer, created bool) 
 	return nil
 }
 
-func (e *entity) beforeDelete(ctx context.Context, p unsafe.Pointer) error {
+func (e *entity) beforeDelete(ctx context.Context, p schema.Ptr) error {
 	if e.hooks&hookBeforeDelete == 0 {
 		return nil
 	}
@@ -102,7 +103,7 @@ func (e *entity) beforeDelete(ctx context.Context, p unsafe.Pointer) error {
 	return nil
 }
 
-func (e *entity) afterDelete(ctx context.Context, p unsafe.Pointer) error {
+func (e *entity) afterDelete(ctx context.Context, p schema.Ptr) error {
 	if e.hooks&hookAfterDelete == 0 {
 		return nil
 	}

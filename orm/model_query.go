@@ -98,14 +98,11 @@ func scalarTuple(ctx context.Context, q ScalarQuery) ([]any, error) {
 			return err
 		}
 		out = make([]any, len(types))
-		if cap(b.dest) < len(out) {
-			b.dest = make([]any, len(out))
-		}
-		b.dest = b.dest[:len(out)]
+		dest := b.scan.Sized(len(out))
 		for i := range out {
-			b.dest[i] = &out[i]
+			dest[i] = &out[i]
 		}
-		if err := rows.Scan(b.dest...); err != nil {
+		if err := rows.Scan(b.scan.List...); err != nil {
 			return fmt.Errorf("orm: scalar: %w", err)
 		}
 		for i, v := range out {

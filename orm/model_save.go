@@ -4,7 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"unsafe"
+
+	"github.com/aiodb/aiodb/orm/schema"
 )
 
 // rowStmt is a single-row INSERT or UPDATE of one entity, built once per
@@ -12,10 +13,10 @@ import (
 type rowStmt struct {
 	key       rowKey
 	sql       string
-	fields    []*Field  // bound in this order (an UPDATE's key follows)
-	returning []*Field  // INSERT ... RETURNING these
-	plan      *scanPlan // scan plan of the RETURNING columns
-	lastID    bool      // read the auto key from LastInsertId
+	fields    []*Field     // bound in this order (an UPDATE's key follows)
+	returning []*Field     // INSERT ... RETURNING these
+	plan      *schema.Plan // scan plan of the RETURNING columns
+	lastID    bool         // read the auto key from LastInsertId
 }
 
 type rowKey struct {
@@ -63,13 +64,13 @@ func (b *builder) placeholderOnly() {
 // left to the database and read back (RETURNING, or LastInsertId for the
 // auto key where the dialect has no INSERT RETURNING), and that with only
 // the fields not in it, other than the primary key, are left out too.
-func (e *entity) insertStmt(p unsafe.Pointer, only *colSet) (*rowStmt, error) {
+func (e *entity) insertStmt(p schema.Ptr, only *colSet) (*rowStmt, error) {
 	var cols colSet
 	for i, f := range e.t.Fields {
 		switch {
 		case only != nil && !only.has(i) && !f.PK:
-		case f.Auto && f.isZero(p):
-		case f.Default != "" && f.isZero(p):
+		case f.Auto && f.IsZero(p):
+		case f.Default != "" && f.IsZero(p):
 		default:
 			cols.add(i)
 		}
@@ -126,7 +127,7 @@ func (e *entity) insertStmt(p unsafe.Pointer, only *colSet) (*rowStmt, error) {
 				b.ident(f.Column)
 			}
 			var err error
-			if st.plan, err = e.plans.plan(t, d, back, false); err != nil {
+			if st.plan, err = e.plans.rows.Get(t, d.TimeAsText, back, false); err != nil {
 				return nil, err
 			}
 		}
@@ -201,7 +202,7 @@ func (e *entity) updateStmt(op string, only *colSet) (*rowStmt, error) {
 
 // insertRow inserts the row at p and reads back what the database
 // generated. It returns the rows inserted (1).
-func (e *entity) insertRow(ctx context.Context, p unsafe.Pointer, only *colSet) (int64, error) {
+func (e *entity) insertRow(ctx context.Context, p schema.Ptr, only *colSet) (int64, error) {
 	st, err := e.insertStmt(p, only)
 	if err != nil {
 		return 0, err
@@ -221,8 +222,8 @@ func (e *entity) insertRow(ctx context.Context, p unsafe.Pointer, only *colSet) 
 				}
 				return fmt.Errorf("orm: insert into %s: RETURNING gave no row", e.t.Name)
 			}
-			b.setDest(st.plan, p)
-			if err := rows.Scan(b.dest...); err != nil {
+			b.scan.Set(st.plan, p, b.d.TimeWallUTC)
+			if err := rows.Scan(b.scan.List...); err != nil {
 				return fmt.Errorf("orm: scanning into %v: %w", e.t.GoType, err)
 			}
 			return nil
@@ -239,9 +240,9 @@ func (e *entity) insertRow(ctx context.Context, p unsafe.Pointer, only *colSet) 
 	if st.lastID {
 		id, err := res.LastInsertId()
 		if err != nil {
-			return 0, fmt.Errorf("orm: insert into %s: reading the generated %s: %w", e.t.Name, e.t.auto.Column, err)
+			return 0, fmt.Errorf("orm: insert into %s: reading the generated %s: %w", e.t.Name, e.t.Auto().Column, err)
 		}
-		e.t.auto.setInt(p, id)
+		e.t.Auto().SetInt(p, id)
 	}
 	return 1, nil
 }
@@ -249,7 +250,7 @@ func (e *entity) insertRow(ctx context.Context, p unsafe.Pointer, only *colSet) 
 // updateRow runs st, an UPDATE by primary key, for the row at p and
 // returns the rows affected (as the driver counts them: MySQL leaves out
 // a row whose values did not change).
-func (e *entity) updateRow(ctx context.Context, p unsafe.Pointer, st *rowStmt) (int64, error) {
+func (e *entity) updateRow(ctx context.Context, p schema.Ptr, st *rowStmt) (int64, error) {
 	b := getBuilder(e.db.dialect)
 	defer putBuilder(b)
 	b.fixed = st.sql
@@ -269,7 +270,7 @@ const (
 
 // save writes the row at p with its hooks (see BeforeSaver and
 // AfterSaver) and returns the rows written.
-func (e *entity) save(ctx context.Context, op string, p unsafe.Pointer, mode saveMode, only []string) (int64, error) {
+func (e *entity) save(ctx context.Context, op string, p schema.Ptr, mode saveMode, only []string) (int64, error) {
 	sel, err := e.onlySet(op, only)
 	if err != nil {
 		return 0, err
@@ -284,10 +285,10 @@ func (e *entity) save(ctx context.Context, op string, p unsafe.Pointer, mode sav
 			return 0, err
 		}
 	}
-	autoWasZero := created && e.t.auto != nil && e.t.auto.isZero(p)
+	autoWasZero := created && e.t.Auto() != nil && e.t.Auto().IsZero(p)
 	var newUUIDs []*Field
 	if created {
-		newUUIDs = e.t.fillUUIDKeys(p) // client-generated orm.UUID keys
+		newUUIDs = e.t.FillUUIDKeys(p) // client-generated orm.UUID keys
 	}
 	var n int64
 	err = e.maybeAtomic(ctx, e.hooks&hookAfterSave != 0, func(ctx context.Context) error {
@@ -306,11 +307,11 @@ func (e *entity) save(ctx context.Context, op string, p unsafe.Pointer, mode sav
 		return e.afterSave(ctx, p, created)
 	})
 	if err != nil {
-		clearUUIDKeys(p, newUUIDs)
+		schema.ClearUUIDKeys(p, newUUIDs)
 		if autoWasZero {
 			// The row is not in the database (the insert failed or was
 			// rolled back): a key read back would name a row that is not.
-			e.t.auto.setInt(p, 0)
+			e.t.Auto().SetInt(p, 0)
 		}
 		return 0, err
 	}
@@ -326,7 +327,7 @@ func (m *Model[T]) Create(ctx context.Context, obj *T) (*T, error) {
 	if obj == nil {
 		return nil, errNilRow(m.t)
 	}
-	if _, err := m.save(ctx, "Create", unsafe.Pointer(obj), saveInsert, nil); err != nil {
+	if _, err := m.save(ctx, "Create", schema.PtrOf(obj), saveInsert, nil); err != nil {
 		return nil, err
 	}
 	return obj, nil
@@ -345,5 +346,5 @@ func (m *Model[T]) Save(ctx context.Context, obj *T, only ...string) (int64, err
 	if obj == nil {
 		return 0, errNilRow(m.t)
 	}
-	return m.save(ctx, "Save", unsafe.Pointer(obj), saveAuto, only)
+	return m.save(ctx, "Save", schema.PtrOf(obj), saveAuto, only)
 }

@@ -3,6 +3,8 @@ package orm
 import (
 	"context"
 	"fmt"
+
+	"github.com/aiodb/aiodb/orm/schema"
 )
 
 // consecutiveIDs reports whether one multi-row INSERT on db is known to
@@ -55,9 +57,9 @@ func (q *InsertQuery[T]) execEach(ctx context.Context, multi *builder, fields []
 			}
 			id, err := res.LastInsertId()
 			if err != nil {
-				return fmt.Errorf("orm: Insert into %s: reading the generated %s of row %d: %w", t.Name, t.auto.Column, i, err)
+				return fmt.Errorf("orm: Insert into %s: reading the generated %s of row %d: %w", t.Name, t.Auto().Column, i, err)
 			}
-			t.auto.setInt(ptrOf(r), id)
+			t.Auto().SetInt(schema.PtrOf(r), id)
 			done = i + 1
 			n++
 		}
@@ -65,7 +67,7 @@ func (q *InsertQuery[T]) execEach(ctx context.Context, multi *builder, fields []
 	})
 	if err != nil {
 		for _, r := range q.rows[:done] {
-			t.auto.setInt(ptrOf(r), 0)
+			t.Auto().SetInt(schema.PtrOf(r), 0)
 		}
 		return 0, err
 	}
@@ -76,7 +78,7 @@ func (q *InsertQuery[T]) execEach(ctx context.Context, multi *builder, fields []
 // that was to read it back (the key was zero in every row, so it is left
 // out of the columns written).
 func (q *InsertQuery[T]) zeroAutoKeys(p insertPlan) {
-	a := q.m.t.auto
+	a := q.m.t.Auto()
 	if a == nil {
 		return
 	}
@@ -86,6 +88,6 @@ func (q *InsertQuery[T]) zeroAutoKeys(p insertPlan) {
 		}
 	}
 	for _, r := range q.rows {
-		a.setInt(ptrOf(r), 0)
+		a.SetInt(schema.PtrOf(r), 0)
 	}
 }

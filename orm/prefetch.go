@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
-	"unsafe"
 
 	"github.com/aiodb/aiodb/aio"
+	"github.com/aiodb/aiodb/orm/schema"
 )
 
 // Prefetch loads the relations named by rels (see Relation) for all of
@@ -68,7 +68,7 @@ func prefetchAny(ctx context.Context, db *DB, parents any, rels ...string) error
 	if et.Kind() != reflect.Struct {
 		return fmt.Errorf("orm: Prefetch: want a slice of models, not %T", parents)
 	}
-	t, err := tableOf(et)
+	t, err := schema.Of(et)
 	if err != nil {
 		return err
 	}
@@ -76,16 +76,16 @@ func prefetchAny(ctx context.Context, db *DB, parents any, rels ...string) error
 	if err != nil {
 		return err
 	}
-	rows := make([]unsafe.Pointer, rv.Len())
+	rows := make([]schema.Ptr, rv.Len())
 	for i := range rows {
 		e := rv.Index(i)
 		if byPtr {
 			if e.IsNil() {
 				return fmt.Errorf("orm: Prefetch: parents[%d] is a nil *%v", i, et)
 			}
-			rows[i] = e.UnsafePointer()
+			rows[i] = schema.Ptr(e.UnsafePointer())
 		} else {
-			rows[i] = e.Addr().UnsafePointer()
+			rows[i] = schema.Ptr(e.Addr().UnsafePointer())
 		}
 	}
 	return prefetchLevel(ctx, db, rows, root)
@@ -97,7 +97,7 @@ func prefetchTree(t *Table, paths []string) ([]*prefetchNode, error) {
 	for _, path := range paths {
 		level, cur := &root, t
 		for _, name := range strings.Split(path, ".") {
-			r, err := cur.relation("Prefetch", name)
+			r, err := cur.LookupRelation("Prefetch", name)
 			if err != nil {
 				if path != name {
 					err = fmt.Errorf("%w, in path %q", err, path)
@@ -116,7 +116,7 @@ func prefetchTree(t *Table, paths []string) ([]*prefetchNode, error) {
 			}
 			// The related model's own relations were not needed to
 			// resolve r; resolve them for the next step.
-			if err := r.Target.resolveRelations(); err != nil {
+			if err := r.Target.ResolveRelations(); err != nil {
 				return nil, err
 			}
 			level, cur = &node.next, r.Target
@@ -127,9 +127,9 @@ func prefetchTree(t *Table, paths []string) ([]*prefetchNode, error) {
 
 // prefetchLevel loads each node's relation for rows, then the node's
 // children for the rows it loaded.
-func prefetchLevel(ctx context.Context, db *DB, rows []unsafe.Pointer, nodes []*prefetchNode) error {
+func prefetchLevel(ctx context.Context, db *DB, rows []schema.Ptr, nodes []*prefetchNode) error {
 	for _, n := range nodes {
-		var loaded []unsafe.Pointer
+		var loaded []schema.Ptr
 		var err error
 		if n.rel.Many {
 			loaded, err = prefetchMany(ctx, db, rows, n.rel)
@@ -148,11 +148,11 @@ func prefetchLevel(ctx context.Context, db *DB, rows []unsafe.Pointer, nodes []*
 
 // prefetchMany fills the slice relation r of every row with the rows of
 // r.Target whose foreign key references it, and returns those rows.
-func prefetchMany(ctx context.Context, db *DB, rows []unsafe.Pointer, r *Relation) ([]unsafe.Pointer, error) {
+func prefetchMany(ctx context.Context, db *DB, rows []schema.Ptr, r *Relation) ([]schema.Ptr, error) {
 	keys := make([]any, 0, len(rows))
 	seen := make(map[any]struct{}, len(rows))
 	for _, p := range rows {
-		if k, ok := keyValue(r.Ref, p); ok {
+		if k, ok := schema.KeyValue(r.Ref, p); ok {
 			if _, dup := seen[k]; !dup {
 				seen[k] = struct{}{}
 				keys = append(keys, k)
@@ -160,10 +160,10 @@ func prefetchMany(ctx context.Context, db *DB, rows []unsafe.Pointer, r *Relatio
 		}
 	}
 	groups := make(map[any]reflect.Value, len(keys)) // key -> []*C
-	var loaded []unsafe.Pointer
+	var loaded []schema.Ptr
 	err := loadByKeys(ctx, db, r.Target, r.FK.Column, keys, true, func(row reflect.Value) error {
-		p := row.UnsafePointer()
-		k, ok := keyValue(r.FK, p)
+		p := schema.Ptr(row.UnsafePointer())
+		k, ok := schema.KeyValue(r.FK, p)
 		if !ok {
 			return nil // cannot happen: NULL matches no key
 		}
@@ -181,25 +181,25 @@ func prefetchMany(ctx context.Context, db *DB, rows []unsafe.Pointer, r *Relatio
 	empty := reflect.MakeSlice(r.Type, 0, 0)
 	for _, p := range rows {
 		g := empty
-		if k, ok := keyValue(r.Ref, p); ok {
+		if k, ok := schema.KeyValue(r.Ref, p); ok {
 			if found, ok := groups[k]; ok {
 				// Full slice expression: a parent listed twice gets two
 				// slices, and appending to one cannot change the other.
 				g = found.Slice3(0, found.Len(), found.Len())
 			}
 		}
-		r.field(p).Set(g)
+		r.At(p).Set(g)
 	}
 	return loaded, nil
 }
 
 // prefetchOne fills the pointer relation r of every row with the row of
 // r.Target its foreign key references, and returns those rows, each once.
-func prefetchOne(ctx context.Context, db *DB, rows []unsafe.Pointer, r *Relation) ([]unsafe.Pointer, error) {
+func prefetchOne(ctx context.Context, db *DB, rows []schema.Ptr, r *Relation) ([]schema.Ptr, error) {
 	keys := make([]any, 0, len(rows))
 	seen := make(map[any]struct{}, len(rows))
 	for _, p := range rows {
-		if k, ok := keyValue(r.FK, p); ok {
+		if k, ok := schema.KeyValue(r.FK, p); ok {
 			if _, dup := seen[k]; !dup {
 				seen[k] = struct{}{}
 				keys = append(keys, k)
@@ -207,10 +207,10 @@ func prefetchOne(ctx context.Context, db *DB, rows []unsafe.Pointer, r *Relation
 		}
 	}
 	byKey := make(map[any]reflect.Value, len(keys)) // key -> *P
-	var loaded []unsafe.Pointer
+	var loaded []schema.Ptr
 	err := loadByKeys(ctx, db, r.Target, r.Ref.Column, keys, false, func(row reflect.Value) error {
-		p := row.UnsafePointer()
-		if k, ok := keyValue(r.Ref, p); ok {
+		p := schema.Ptr(row.UnsafePointer())
+		if k, ok := schema.KeyValue(r.Ref, p); ok {
 			if _, dup := byKey[k]; !dup {
 				byKey[k] = row
 				loaded = append(loaded, p)
@@ -222,8 +222,8 @@ func prefetchOne(ctx context.Context, db *DB, rows []unsafe.Pointer, r *Relation
 		return nil, err
 	}
 	for _, p := range rows {
-		f := r.field(p)
-		k, ok := keyValue(r.FK, p)
+		f := r.At(p)
+		k, ok := schema.KeyValue(r.FK, p)
 		if v, found := byKey[k]; ok && found {
 			f.Set(v)
 		} else {

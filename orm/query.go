@@ -10,7 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unsafe"
+
+	"github.com/aiodb/aiodb/orm/schema"
 )
 
 // Query is what every query type has in common: its SQL for inspection.
@@ -37,10 +38,9 @@ type builder struct {
 	aliasMode aliasMode
 	fixed     string // the statement, when it came from a cache instead of buf
 
-	// scanning state reused across rows
-	dest    []any
-	times   []timeScanner
-	discard any
+	// scan holds the Scan destinations, reused across rows: pooled with
+	// the builder so that a query allocates none.
+	scan schema.Dests
 }
 
 // scope is one SELECT (or UPDATE/DELETE) level: the tables whose columns
@@ -80,15 +80,16 @@ const (
 )
 
 func putBuilder(b *builder) {
-	if cap(b.args) > maxPooledArgs || cap(b.buf) > maxPooledBuf || cap(b.dest) > maxPooledArgs {
+	if cap(b.args) > maxPooledArgs || cap(b.buf) > maxPooledBuf || cap(b.scan.List) > maxPooledArgs {
 		return
 	}
 	// The slices keep their old contents: clearing them costs write
 	// barriers on every query, and a pooled builder is dropped at the next
 	// garbage collections anyway.
-	b.buf, b.args, b.dest, b.times = b.buf[:0], b.args[:0], b.dest[:0], b.times[:0]
+	b.buf, b.args = b.buf[:0], b.args[:0]
+	b.scan.Reset()
 	b.scopes = b.scopes[:0]
-	b.err, b.d, b.discard, b.aliasMode, b.fixed = nil, nil, nil, aliasNone, ""
+	b.err, b.d, b.aliasMode, b.fixed = nil, nil, aliasNone, ""
 	builderPool.Put(b)
 }
 
@@ -187,12 +188,12 @@ func (b *builder) arg(v any) {
 
 // fieldArg adds the value of field f of the struct at p as a bind
 // argument whose placeholder is already in the SQL.
-func (b *builder) fieldArg(f *Field, p unsafe.Pointer) {
-	if f.asIs {
-		b.args = append(b.args, f.get(f.addr(p)))
+func (b *builder) fieldArg(f *Field, p schema.Ptr) {
+	if f.AsIs() {
+		b.args = append(b.args, f.Value(p))
 		return
 	}
-	b.arg(f.get(f.addr(p)))
+	b.arg(f.Value(p))
 }
 
 func (b *builder) bindValue(v any) {
@@ -239,7 +240,7 @@ func (b *builder) checkValue(v any) (any, error) {
 	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
 		reflect.Float32, reflect.Float64, reflect.String:
-		return bindBasic(rv), nil
+		return schema.BasicValue(rv), nil
 	case reflect.Slice, reflect.Array:
 		if t.Elem().Kind() == reflect.Uint8 && t.Kind() == reflect.Slice {
 			return rv.Bytes(), nil
@@ -345,7 +346,7 @@ func (b *builder) column(name string) {
 	}
 	if qual == "" {
 		s := &b.scopes[len(b.scopes)-1]
-		if s.t != nil && s.t.byColumn[col] != nil {
+		if s.t != nil && s.t.FieldByColumn(col) != nil {
 			if s.qualify {
 				b.ident(s.qual)
 				b.writeByte('.')
@@ -373,7 +374,7 @@ func (b *builder) column(name string) {
 		var found *join
 		for i := range s.joins {
 			j := &s.joins[i]
-			if j.t != nil && j.t.byColumn[col] != nil {
+			if j.t != nil && j.t.FieldByColumn(col) != nil {
 				if found != nil {
 					b.failf("orm: column %q is ambiguous: both %s and %s have it; qualify it", col, found.qual(), j.qual())
 					return
@@ -407,7 +408,7 @@ func (b *builder) column(name string) {
 		if t == nil {
 			continue
 		}
-		if t.byColumn[col] == nil {
+		if t.FieldByColumn(col) == nil {
 			b.fail(unknownColumn(col, t))
 			return
 		}
@@ -423,7 +424,7 @@ func (b *builder) column(name string) {
 // where SQL allows no qualifier (SET targets, conflict targets).
 func (b *builder) plainColumn(col string) {
 	s := &b.scopes[len(b.scopes)-1]
-	if s.t.byColumn[col] == nil {
+	if s.t.FieldByColumn(col) == nil {
 		b.fail(unknownColumn(col, s.t))
 		return
 	}
@@ -439,7 +440,7 @@ func unknownColumn(col string, t *Table) error {
 
 // checkAlias validates an alias given by the user.
 func (b *builder) checkAlias(kind, alias string) bool {
-	if !validIdent(alias) {
+	if !schema.ValidIdent(alias) {
 		b.failf("orm: %s alias %q is not a valid identifier", kind, alias)
 		return false
 	}
@@ -497,3 +498,5 @@ func (b *builder) limitOffset(limit, offset int64) {
 		b.bindValue(offset)
 	}
 }
+
+var valuerType = reflect.TypeFor[driver.Valuer]()

@@ -4,7 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"unsafe"
+
+	"github.com/aiodb/aiodb/orm/schema"
 )
 
 // RawQuery is a statement written by hand (see Model.Raw); its rows scan
@@ -81,7 +82,7 @@ func (q *RawQuery[T]) One(ctx context.Context) (*T, error) {
 		if err != nil {
 			return err
 		}
-		p, err := q.m.plans.plan(q.m.t, q.m.db.dialect, cols, q.ignoreUnknown)
+		p, err := q.m.plans.rows.Get(q.m.t, q.m.db.dialect.TimeAsText, cols, q.ignoreUnknown)
 		if err != nil {
 			return err
 		}
@@ -89,8 +90,8 @@ func (q *RawQuery[T]) One(ctx context.Context) (*T, error) {
 			return nil
 		}
 		found = true
-		b.setDest(p, unsafe.Pointer(row))
-		if err := rows.Scan(b.dest...); err != nil {
+		b.scan.Set(p, schema.PtrOf(row), b.d.TimeWallUTC)
+		if err := rows.Scan(b.scan.List...); err != nil {
 			return fmt.Errorf("orm: scanning into %v: %w", q.m.t.GoType, err)
 		}
 		return nil

@@ -4,7 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"unsafe"
+
+	"github.com/aiodb/aiodb/orm/schema"
 )
 
 // SelectQuery is a SELECT whose rows are T's. Its methods add to the query
@@ -478,8 +479,8 @@ func (q *SelectQuery[T]) One(ctx context.Context) (*T, error) {
 			return nil
 		}
 		found = true
-		b.setDest(p, unsafe.Pointer(row))
-		if err := rows.Scan(b.dest...); err != nil {
+		b.scan.Set(p, schema.PtrOf(row), b.d.TimeWallUTC)
+		if err := rows.Scan(b.scan.List...); err != nil {
 			return fmt.Errorf("orm: scanning into %v: %w", q.m.t.GoType, err)
 		}
 		return nil
@@ -508,8 +509,8 @@ func (q *SelectQuery[T]) Each(ctx context.Context, fn func(*T) error) error {
 		}
 		for rows.Next() {
 			row := new(T)
-			b.setDest(p, unsafe.Pointer(row))
-			if err := rows.Scan(b.dest...); err != nil {
+			b.scan.Set(p, schema.PtrOf(row), b.d.TimeWallUTC)
+			if err := rows.Scan(b.scan.List...); err != nil {
 				return fmt.Errorf("orm: scanning into %v: %w", q.m.t.GoType, err)
 			}
 			if err := fn(row); err != nil {
@@ -595,7 +596,7 @@ func (q *SelectQuery[T]) Exists(ctx context.Context) (bool, error) {
 // plan returns the scan plan of the query's result. When every model
 // column is selected the result's columns are known, so the model's full
 // plan is used without reading and comparing them.
-func (q *SelectQuery[T]) plan(rows *sql.Rows) (*scanPlan, error) {
+func (q *SelectQuery[T]) plan(rows *sql.Rows) (*schema.Plan, error) {
 	if q.cols == nil && len(q.exprs) == 0 && !q.ignoreUnknown {
 		return q.m.fullPlan, nil
 	}
@@ -603,7 +604,7 @@ func (q *SelectQuery[T]) plan(rows *sql.Rows) (*scanPlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	return q.m.plans.plan(q.m.t, q.m.db.dialect, cols, q.ignoreUnknown)
+	return q.m.plans.rows.Get(q.m.t, q.m.db.dialect.TimeAsText, cols, q.ignoreUnknown)
 }
 
 // notFound is the ErrDoesNotExist error of the statement in b.

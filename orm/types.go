@@ -1,11 +1,10 @@
 package orm
 
 import (
-	"encoding/json"
+	"database/sql/driver"
 	"fmt"
 	"math/big"
 	"reflect"
-	"unsafe"
 
 	"github.com/aiodb/aiodb/orm/types"
 )
@@ -38,72 +37,9 @@ func ParseUUID(s string) (UUID, error) { return types.ParseUUID(s) }
 func MustParseUUID(s string) UUID { return types.MustParseUUID(s) }
 
 var (
-	decimalType    = reflect.TypeFor[Decimal]()
-	rawMessageType = reflect.TypeFor[json.RawMessage]()
+	decimalType = reflect.TypeFor[Decimal]()
+	uuidType    = reflect.TypeFor[UUID]()
 )
-
-// isJSONType reports whether t (not a pointer) is stored in the dialect's
-// JSON column type.
-func isJSONType(t reflect.Type) bool { return types.IsJSON(t) }
-
-// rawJSONDest scans a json.RawMessage field from text or bytes (SQLite and
-// pgx's default paths return a string, which database/sql will not
-// assign to a named byte slice).
-type rawJSONDest struct{ p *json.RawMessage }
-
-func (d rawJSONDest) Scan(src any) error {
-	switch s := src.(type) {
-	case nil:
-		*d.p = nil
-	case string:
-		*d.p = json.RawMessage(s)
-	case []byte:
-		*d.p = append(json.RawMessage(nil), s...)
-	default:
-		return fmt.Errorf("orm: json.RawMessage: cannot scan %T", src)
-	}
-	return nil
-}
-
-// rawJSONValue binds a json.RawMessage as text (lib/pq would send []byte
-// as bytea). A nil message is NULL in a nullable column and the JSON null
-// otherwise.
-func rawJSONValue(m json.RawMessage, null bool) any {
-	if m == nil {
-		if null {
-			return nil
-		}
-		return "null"
-	}
-	return string(m)
-}
-
-var uuidType = reflect.TypeFor[UUID]()
-
-// fillUUIDKeys gives each zero client-generated UUID key of the row at p a
-// NewUUID, before it is inserted; it returns the fields it set, so that a
-// failed insert can clear them again.
-func (t *Table) fillUUIDKeys(p unsafe.Pointer) []*Field {
-	var set []*Field
-	for _, f := range t.PrimaryKey {
-		if f.Type != uuidType || f.Default != "" {
-			continue
-		}
-		u := (*UUID)(f.addr(p))
-		if u.IsZero() {
-			*u = NewUUID()
-			set = append(set, f)
-		}
-	}
-	return set
-}
-
-// clearUUIDKeys undoes fillUUIDKeys after a failed insert.
-func clearUUIDKeys(p unsafe.Pointer, fs []*Field) {
-	for _, f := range fs {
-		*(*UUID)(f.addr(p)) = UUID{}
-	}
-}
 
 var hstoreType = reflect.TypeFor[HStore]()
 
@@ -123,4 +59,26 @@ func hasHStore(t *Table) bool {
 		}
 	}
 	return false
+}
+
+// PGArray wraps a slice ([]int64, []string, []*float64, []UUID, ...) as an
+// argument bound as a PostgreSQL array in text form, which both aiopg and
+// aiopgx accept; use it to compare an array column with a value:
+// Eq("tags", PGArray([]string{"a", "b"})). It panics on a slice type that
+// has no array form. Model fields need no wrapper.
+func PGArray(slice any) driver.Valuer { return types.PGArray(slice) }
+
+// checkDialectTypes rejects, when a model is opened on a DB, field types
+// its dialect cannot store: arrays outside PostgreSQL.
+func checkDialectTypes(t *Table, d *Dialect) error {
+	for _, f := range t.Fields {
+		typ := f.Type
+		if typ.Kind() == reflect.Pointer {
+			typ = typ.Elem()
+		}
+		if f.SQLType == "" && d.Types.Array == "" && types.ArrayElemOf(typ) != nil {
+			return fmt.Errorf("orm: model %v, field %s: %s has no array columns for %v; use orm.JSON[%v] (or type:... with your own Valuer)", t.GoType, f.GoName, d.Name, f.Type, f.Type)
+		}
+	}
+	return nil
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"slices"
+
+	"github.com/aiodb/aiodb/orm/schema"
 )
 
 // UpdateQuery is an UPDATE of T's table. Without Where it updates every
@@ -49,24 +51,24 @@ func (q *UpdateQuery[T]) SetFrom(row *T, cols ...string) *UpdateQuery[T] {
 		q.from = row
 		return q
 	}
-	base := ptrOf(row)
+	base := schema.PtrOf(row)
 	if len(cols) == 0 {
 		q.set = slices.Grow(q.set, len(q.m.t.Fields))
 		for _, f := range q.m.t.Fields {
 			if !f.PK {
-				q.set = append(q.set, assignment{f.Column, f.get(f.addr(base))})
+				q.set = append(q.set, assignment{f.Column, f.Value(base)})
 			}
 		}
 		return q
 	}
 	q.set = slices.Grow(q.set, len(cols))
 	for _, c := range cols {
-		f := q.m.t.byColumn[c]
+		f := q.m.t.FieldByColumn(c)
 		if f == nil {
 			q.set = append(q.set, assignment{c, nil}) // reported as unknown when built
 			continue
 		}
-		q.set = append(q.set, assignment{c, f.get(f.addr(base))})
+		q.set = append(q.set, assignment{c, f.Value(base)})
 	}
 	return q
 }
@@ -81,7 +83,7 @@ func (q *UpdateQuery[T]) Where(exprs ...Expr) *UpdateQuery[T] {
 func (q *UpdateQuery[T]) WherePK(row *T) *UpdateQuery[T] {
 	if row != nil && len(q.m.t.PrimaryKey) == 1 && !q.pkSet {
 		f := q.m.t.PrimaryKey[0]
-		q.pk = cmpExpr{col: f.Column, op: opEq, val: f.get(f.addr(ptrOf(row)))}
+		q.pk = cmpExpr{col: f.Column, op: opEq, val: f.Value(schema.PtrOf(row))}
 		q.pkSet, q.pkPos = true, q.where.n
 		return q
 	}
@@ -118,7 +120,7 @@ func (q *UpdateQuery[T]) build(b *builder) {
 	b.write(" SET ")
 	n := 0
 	if q.from != nil {
-		base := ptrOf(q.from)
+		base := schema.PtrOf(q.from)
 		for _, f := range t.Fields {
 			if f.PK {
 				continue
@@ -128,7 +130,7 @@ func (q *UpdateQuery[T]) build(b *builder) {
 			}
 			b.ident(f.Column) // a field's column: no need to look it up
 			b.write(" = ")
-			b.bind(f.get(f.addr(base)))
+			b.bind(f.Value(base))
 			n++
 		}
 	}
@@ -175,14 +177,14 @@ func (q *UpdateQuery[T]) buildTop(b *builder) {
 		q.build(b)
 		return
 	}
-	base := ptrOf(q.from)
+	base := schema.PtrOf(q.from)
 	keys := len(st.fields) - 1 // the one key column is bound last
 	for _, f := range st.fields[:keys] {
-		if f.asIs {
+		if f.AsIs() {
 			b.fieldArg(f, base)
 			continue
 		}
-		v := f.get(f.addr(base))
+		v := f.Value(base)
 		if isExpr(v) {
 			b.args = b.args[:0]
 			q.build(b)

@@ -39,6 +39,7 @@ var floors = map[string]int{
 	"orm/dialect/pgdialect":     5,
 	"orm/dialect/mysqldialect":  5,
 	"orm/dialect/sqlitedialect": 5,
+	"orm/schema":                5,
 	"orm":                       6,
 	"orm/ormtest":               7,
 	"examples/quickstart":       8,

@@ -1,6 +1,7 @@
 package types
 
 import (
+	"database/sql"
 	"database/sql/driver"
 	"encoding/json"
 	"fmt"
@@ -76,4 +77,38 @@ var (
 // column type: a JSON[T] or a json.RawMessage.
 func IsJSON(t reflect.Type) bool {
 	return t == rawMessageType || t.Implements(jsonColumnType)
+}
+
+// RawJSONDest returns the Scan destination of a json.RawMessage field,
+// which reads text or bytes (SQLite and pgx's default paths return a
+// string, which database/sql will not assign to a named byte slice).
+func RawJSONDest(p *json.RawMessage) sql.Scanner { return rawJSONDest{p} }
+
+type rawJSONDest struct{ p *json.RawMessage }
+
+func (d rawJSONDest) Scan(src any) error {
+	switch s := src.(type) {
+	case nil:
+		*d.p = nil
+	case string:
+		*d.p = json.RawMessage(s)
+	case []byte:
+		*d.p = append(json.RawMessage(nil), s...)
+	default:
+		return fmt.Errorf("orm: json.RawMessage: cannot scan %T", src)
+	}
+	return nil
+}
+
+// RawJSONValue binds a json.RawMessage as text (lib/pq would send []byte
+// as bytea). A nil message is NULL in a nullable column and the JSON null
+// otherwise.
+func RawJSONValue(m json.RawMessage, null bool) any {
+	if m == nil {
+		if null {
+			return nil
+		}
+		return "null"
+	}
+	return string(m)
 }

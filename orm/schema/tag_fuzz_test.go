@@ -1,14 +1,10 @@
-package orm
+package schema
 
 import (
 	"reflect"
 	"strconv"
 	"strings"
 	"testing"
-
-	"github.com/aiodb/aiodb/orm/dialect/mysqldialect"
-	"github.com/aiodb/aiodb/orm/dialect/pgdialect"
-	"github.com/aiodb/aiodb/orm/dialect/sqlitedialect"
 )
 
 // FuzzParseTag feeds any db:"..." tag to the tag parser and to the schema
@@ -74,7 +70,7 @@ func checkTagOpts(t *testing.T, tag string, o tagOpts) {
 		return
 	}
 	for what, name := range map[string]string{"column": o.name, "unique group": o.uniqueGroup, "index group": o.indexGroup} {
-		if name != "" && !validIdent(name) {
+		if name != "" && !ValidIdent(name) {
 			t.Fatalf("parseTag(%q): %s %q is not an identifier", tag, what, name)
 		}
 		if strings.ContainsAny(name, "\"`'; \t\n()") {
@@ -95,38 +91,8 @@ func checkTagOpts(t *testing.T, tag string, o tagOpts) {
 	}
 	if o.fk != "" {
 		tbl, col, _ := strings.Cut(o.fk, ".")
-		if !validIdent(tbl) || (col != "" && !validIdent(col)) {
+		if !ValidIdent(tbl) || (col != "" && !ValidIdent(col)) {
 			t.Fatalf("parseTag(%q): fk %q", tag, o.fk)
 		}
 	}
-}
-
-// FuzzQuoteIdent checks that every dialect's identifier quoting is
-// reversible and closed: the result starts and ends with the quote, every
-// quote inside is doubled, and undoubling gives the name back. A name can
-// therefore never end the quoting early, whatever it contains.
-func FuzzQuoteIdent(f *testing.F) {
-	for _, s := range []string{"id", "", `a"b`, "a`b", `"`, "``", `x"; DROP TABLE t; --`, "é", "\x00", `""""`} {
-		f.Add(s)
-	}
-	dialects := []*Dialect{pgdialect.New(), mysqldialect.New(), mysqldialect.MariaDB(), sqlitedialect.New()}
-	f.Fuzz(func(t *testing.T, name string) {
-		for _, d := range dialects {
-			b := getBuilder(d)
-			b.ident(name)
-			got := string(b.buf) // not b.sql(): fuzzed names would fill its intern table
-			putBuilder(b)
-			q := string(d.IdentQuote)
-			if len(got) < 2 || !strings.HasPrefix(got, q) || !strings.HasSuffix(got, q) {
-				t.Fatalf("%s: ident(%q) = %q: not quoted", d.Name, name, got)
-			}
-			inner := got[1 : len(got)-1]
-			if strings.Count(strings.ReplaceAll(inner, q+q, ""), q) != 0 {
-				t.Fatalf("%s: ident(%q) = %q: a lone quote inside ends the identifier early", d.Name, name, got)
-			}
-			if back := strings.ReplaceAll(inner, q+q, q); back != name {
-				t.Fatalf("%s: ident(%q) = %q unquotes to %q", d.Name, name, got, back)
-			}
-		}
-	})
 }

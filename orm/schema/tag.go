@@ -1,4 +1,4 @@
-package orm
+package schema
 
 import (
 	"fmt"
@@ -35,7 +35,7 @@ func parseTag(tag string) (tagOpts, error) {
 	}
 	parts := splitTag(tag)
 	o.name = strings.TrimSpace(parts[0])
-	if o.name != "" && !validIdent(o.name) {
+	if o.name != "" && !ValidIdent(o.name) {
 		return o, fmt.Errorf("column name %q is not a valid identifier (letters, digits and _, not starting with a digit)", o.name)
 	}
 	for _, p := range parts[1:] {
@@ -58,14 +58,14 @@ func parseTag(tag string) (tagOpts, error) {
 		case "unique":
 			o.unique = true
 			if hasVal {
-				if o.uniqueGroup = strings.TrimSpace(val); !validIdent(o.uniqueGroup) {
+				if o.uniqueGroup = strings.TrimSpace(val); !ValidIdent(o.uniqueGroup) {
 					err = fmt.Errorf("unique:%s: group name is not a valid identifier", val)
 				}
 			}
 		case "index":
 			o.index = true
 			if hasVal {
-				if o.indexGroup = strings.TrimSpace(val); !validIdent(o.indexGroup) {
+				if o.indexGroup = strings.TrimSpace(val); !ValidIdent(o.indexGroup) {
 					err = fmt.Errorf("index:%s: index name is not a valid identifier", val)
 				}
 			}
@@ -82,7 +82,7 @@ func parseTag(tag string) (tagOpts, error) {
 		case "fk":
 			o.fk = strings.TrimSpace(val)
 			tbl, col, _ := strings.Cut(o.fk, ".")
-			if !hasVal || !validIdent(tbl) || (col != "" && !validIdent(col)) {
+			if !hasVal || !ValidIdent(tbl) || (col != "" && !ValidIdent(col)) {
 				err = fmt.Errorf("fk:%s: want fk:table or fk:table.column", val)
 			}
 		case "ondelete":
@@ -132,10 +132,10 @@ func splitTag(tag string) []string {
 	return append(parts, tag[start:])
 }
 
-// validIdent reports whether s may be used as a table, column or alias
+// ValidIdent reports whether s may be used as a table, column or alias
 // name: letters, digits and underscores, not starting with a digit, at most
 // 63 bytes (PostgreSQL's limit). Quoting then cannot be escaped.
-func validIdent(s string) bool {
+func ValidIdent(s string) bool {
 	if s == "" || len(s) > 63 {
 		return false
 	}

@@ -1,15 +1,20 @@
-package orm
+package types
 
 import (
+	"database/sql"
 	"database/sql/driver"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"reflect"
 	"strconv"
 	"strings"
-	"unsafe"
+)
+
+var (
+	uuidType    = reflect.TypeFor[UUID]()
+	valuerType  = reflect.TypeFor[driver.Valuer]()
+	scannerType = reflect.TypeFor[sql.Scanner]()
 )
 
 // PostgreSQL arrays travel as their text form ({1,2,3}, {"a","b"}) in
@@ -19,29 +24,29 @@ import (
 // codec therefore serves aiopg and aiopgx without either driver's array
 // types.
 
-// arrayElem describes a supported array element type.
-type arrayElem struct {
-	typ  reflect.Type // the element type, e.g. int64 or *string
-	base reflect.Type // typ without its pointer
-	ptr  bool         // elements are pointers: NULL elements are nil
+// ArrayElem describes a supported array element type.
+type ArrayElem struct {
+	Type reflect.Type // the element type, e.g. int64 or *string
+	Base reflect.Type // Type without its pointer
+	Ptr  bool         // elements are pointers: NULL elements are nil
 }
 
-// arrayElemOf returns the element description of slice type t when t is
+// ArrayElemOf returns the element description of slice type t when t is
 // a supported array field ([]int64, []string, []*float64, []UUID, ...),
 // else nil. []byte is a bytes column, not an array.
-func arrayElemOf(t reflect.Type) *arrayElem {
+func ArrayElemOf(t reflect.Type) *ArrayElem {
 	if t.Kind() != reflect.Slice || t.Implements(valuerType) || reflect.PointerTo(t).Implements(scannerType) {
 		return nil
 	}
-	e := &arrayElem{typ: t.Elem(), base: t.Elem()}
-	if e.base.Kind() == reflect.Pointer {
-		e.ptr = true
-		e.base = e.base.Elem()
+	e := &ArrayElem{Type: t.Elem(), Base: t.Elem()}
+	if e.Base.Kind() == reflect.Pointer {
+		e.Ptr = true
+		e.Base = e.Base.Elem()
 	}
-	if e.base == uuidType {
+	if e.Base == uuidType {
 		return e
 	}
-	switch e.base.Kind() {
+	switch e.Base.Kind() {
 	case reflect.Bool, reflect.Int, reflect.Int16, reflect.Int32, reflect.Int64,
 		reflect.Float32, reflect.Float64, reflect.String:
 		return e
@@ -49,47 +54,23 @@ func arrayElemOf(t reflect.Type) *arrayElem {
 	return nil
 }
 
-// ddl returns the element's column type in ty ("" when there is none).
-func (e *arrayElem) ddl(ty *DDLTypes) string {
-	if e.base == uuidType {
-		return ty.UUID
-	}
-	switch e.base.Kind() {
-	case reflect.Bool:
-		return ty.Bool
-	case reflect.Int16:
-		return ty.Int16
-	case reflect.Int32:
-		return ty.Int32
-	case reflect.Int, reflect.Int64:
-		return ty.Int64
-	case reflect.Float32:
-		return ty.Float32
-	case reflect.Float64:
-		return ty.Float64
-	case reflect.String:
-		return ty.String
-	}
-	return ""
-}
-
-// appendPGArray writes slice rv in PostgreSQL's array text form. Strings
+// AppendArray writes slice rv in PostgreSQL's array text form. Strings
 // are always quoted, so that "", "NULL", braces and commas survive.
-func appendPGArray(b []byte, rv reflect.Value, e *arrayElem) []byte {
+func AppendArray(b []byte, rv reflect.Value, e *ArrayElem) []byte {
 	b = append(b, '{')
 	for i := 0; i < rv.Len(); i++ {
 		if i > 0 {
 			b = append(b, ',')
 		}
 		v := rv.Index(i)
-		if e.ptr {
+		if e.Ptr {
 			if v.IsNil() {
 				b = append(b, "NULL"...)
 				continue
 			}
 			v = v.Elem()
 		}
-		if e.base == uuidType {
+		if e.Base == uuidType {
 			b, _ = v.Interface().(UUID).AppendText(b)
 			continue
 		}
@@ -119,22 +100,9 @@ func appendPGArray(b []byte, rv reflect.Value, e *arrayElem) []byte {
 	return append(b, '}')
 }
 
-// appendQuoted writes s in double quotes with " and \ escaped by a
-// backslash, as array and hstore text forms both want.
-func appendQuoted(b []byte, s string) []byte {
-	b = append(b, '"')
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c == '"' || c == '\\' {
-			b = append(b, '\\')
-		}
-		b = append(b, s[i])
-	}
-	return append(b, '"')
-}
-
-// parsePGArray splits a one-dimensional array's text form into its
+// parseArray splits a one-dimensional array's text form into its
 // elements; null[i] marks an unquoted NULL.
-func parsePGArray(s string) (elems []string, null []bool, err error) {
+func parseArray(s string) (elems []string, null []bool, err error) {
 	if strings.HasPrefix(s, "[") { // explicit bounds, e.g. [0:1]={1,2}
 		i := strings.IndexByte(s, '=')
 		if i < 0 {
@@ -197,9 +165,9 @@ func parsePGArray(s string) (elems []string, null []bool, err error) {
 	}
 }
 
-// decodePGArray parses text into slice dst (a settable slice value).
-func decodePGArray(text string, dst reflect.Value, e *arrayElem) error {
-	elems, null, err := parsePGArray(text)
+// DecodeArray parses text into slice dst (a settable slice value).
+func DecodeArray(text string, dst reflect.Value, e *ArrayElem) error {
+	elems, null, err := parseArray(text)
 	if err != nil {
 		return err
 	}
@@ -207,13 +175,13 @@ func decodePGArray(text string, dst reflect.Value, e *arrayElem) error {
 	for i, s := range elems {
 		v := out.Index(i)
 		if null[i] {
-			if !e.ptr {
-				return fmt.Errorf("NULL element %d in an array scanned into %v; use []*%v to keep NULLs", i+1, dst.Type(), e.base)
+			if !e.Ptr {
+				return fmt.Errorf("NULL element %d in an array scanned into %v; use []*%v to keep NULLs", i+1, dst.Type(), e.Base)
 			}
 			continue
 		}
-		if e.ptr {
-			v.Set(reflect.New(e.base))
+		if e.Ptr {
+			v.Set(reflect.New(e.Base))
 			v = v.Elem()
 		}
 		if err := setArrayElem(v, s, e); err != nil {
@@ -224,8 +192,8 @@ func decodePGArray(text string, dst reflect.Value, e *arrayElem) error {
 	return nil
 }
 
-func setArrayElem(v reflect.Value, s string, e *arrayElem) error {
-	if e.base == uuidType {
+func setArrayElem(v reflect.Value, s string, e *ArrayElem) error {
+	if e.Base == uuidType {
 		u, err := ParseUUID(s)
 		if err != nil {
 			return err
@@ -258,10 +226,14 @@ func setArrayElem(v reflect.Value, s string, e *arrayElem) error {
 	return nil
 }
 
+// ArrayDest returns the Scan destination of an array field: v is the
+// field (a settable slice value) and e its ArrayElemOf.
+func ArrayDest(v reflect.Value, e *ArrayElem) sql.Scanner { return arrayDest{v, e} }
+
 // arrayDest is the Scan destination of an array field.
 type arrayDest struct {
 	v reflect.Value // the field, settable
-	e *arrayElem
+	e *ArrayElem
 }
 
 func (d arrayDest) Scan(src any) error {
@@ -277,19 +249,19 @@ func (d arrayDest) Scan(src any) error {
 	default:
 		return fmt.Errorf("orm: cannot scan %T into %v (want a PostgreSQL array)", src, d.v.Type())
 	}
-	if err := decodePGArray(s, d.v, d.e); err != nil {
+	if err := DecodeArray(s, d.v, d.e); err != nil {
 		return fmt.Errorf("orm: %v", err)
 	}
 	return nil
 }
 
-// pgArrayArg is slice's array text form, for a bound argument.
-func pgArrayArg(slice any) (string, error) {
+// ArrayText returns slice's array text form, for a bound argument.
+func ArrayText(slice any) (string, error) {
 	rv := reflect.ValueOf(slice)
-	if !rv.IsValid() || arrayElemOf(rv.Type()) == nil {
+	if !rv.IsValid() || ArrayElemOf(rv.Type()) == nil {
 		return "", fmt.Errorf("%T is not a slice of bools, integers, floats, strings or UUIDs", slice)
 	}
-	return string(appendPGArray(nil, rv, arrayElemOf(rv.Type()))), nil
+	return string(AppendArray(nil, rv, ArrayElemOf(rv.Type()))), nil
 }
 
 // PGArray wraps a slice ([]int64, []string, []*float64, []UUID, ...) as an
@@ -299,16 +271,16 @@ func pgArrayArg(slice any) (string, error) {
 // has no array form. Model fields need no wrapper.
 func PGArray(slice any) driver.Valuer {
 	rv := reflect.ValueOf(slice)
-	e := arrayElemOf(rv.Type())
+	e := ArrayElemOf(rv.Type())
 	if e == nil {
-		panic(fmt.Sprintf("orm.PGArray: %T is not a slice of bools, integers, floats, strings or UUIDs", slice))
+		panic(fmt.Sprintf("PGArray: %T is not a slice of bools, integers, floats, strings or UUIDs", slice))
 	}
 	return pgArray{rv, e}
 }
 
 type pgArray struct {
 	v reflect.Value
-	e *arrayElem
+	e *ArrayElem
 }
 
 // Value is the array's text form; a nil slice is NULL.
@@ -316,43 +288,6 @@ func (a pgArray) Value() (driver.Value, error) {
 	if a.v.IsNil() {
 		return nil, nil
 	}
-	return string(appendPGArray(nil, a.v, a.e)), nil
+	return string(AppendArray(nil, a.v, a.e)), nil
 }
 
-// typeAccessors returns the Scan destination and bind value functions of
-// the field types of this package's types_*.go and pgtypes_*.go files
-// that are not Valuers themselves: arrays and json.RawMessage.
-func typeAccessors(t reflect.Type, null bool) (ptr, get func(unsafe.Pointer) any, ok bool) {
-	if t == rawMessageType {
-		return func(p unsafe.Pointer) any { return rawJSONDest{(*json.RawMessage)(p)} },
-			func(p unsafe.Pointer) any { return rawJSONValue(*(*json.RawMessage)(p), null) }, true
-	}
-	e := arrayElemOf(t)
-	if e == nil {
-		return nil, nil, false
-	}
-	ptr = func(p unsafe.Pointer) any { return arrayDest{reflect.NewAt(t, p).Elem(), e} }
-	get = func(p unsafe.Pointer) any {
-		v := reflect.NewAt(t, p).Elem()
-		if v.IsNil() && null {
-			return nil
-		}
-		return string(appendPGArray(nil, v, e)) // a nil slice is {} in a NOT NULL column
-	}
-	return ptr, get, true
-}
-
-// checkDialectTypes rejects, when a model is opened on a DB, field types
-// its dialect cannot store: arrays outside PostgreSQL.
-func checkDialectTypes(t *Table, d *Dialect) error {
-	for _, f := range t.Fields {
-		typ := f.Type
-		if typ.Kind() == reflect.Pointer {
-			typ = typ.Elem()
-		}
-		if f.SQLType == "" && d.Types.Array == "" && arrayElemOf(typ) != nil {
-			return fmt.Errorf("orm: model %v, field %s: %s has no array columns for %v; use orm.JSON[%v] (or type:... with your own Valuer)", t.GoType, f.GoName, d.Name, f.Type, f.Type)
-		}
-	}
-	return nil
-}
