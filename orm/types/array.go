@@ -290,4 +290,3 @@ func (a pgArray) Value() (driver.Value, error) {
 	}
 	return string(AppendArray(nil, a.v, a.e)), nil
 }
-
