@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/aiodb/aiodb/aio"
+	"github.com/aiodb/aiodb/orm/internal/sqlb"
 	"github.com/aiodb/aiodb/orm/schema"
 )
 
@@ -44,11 +45,11 @@ const (
 // first is delivered and the transaction's connection is released, so the
 // reader may run statements in the same transaction while it iterates.
 func (q *SelectQuery[T]) AioExecute(ctx context.Context) <-chan aio.Result[*T] {
-	b := getBuilder(q.m.db.dialect)
+	b := sqlb.Get(q.m.db.dialect)
 	q.build(b)
-	if b.err != nil {
-		err := b.err
-		putBuilder(b)
+	if b.Err != nil {
+		err := b.Err
+		sqlb.Put(b)
 		return aio.Value[*T](nil, err)
 	}
 	// The plan depends only on these, read now for the same reason.
@@ -103,11 +104,11 @@ func AioScalarAs[V any](ctx context.Context, q ScalarQuery) <-chan aio.Result[V]
 // SelectQuery.AioExecute. Result columns are matched to fields by name;
 // one without a field is an error unless IgnoreUnknownColumns was called.
 func (q *RawQuery[T]) AioExecute(ctx context.Context) <-chan aio.Result[*T] {
-	b := getBuilder(q.m.db.dialect)
+	b := sqlb.Get(q.m.db.dialect)
 	q.build(b)
-	if b.err != nil {
-		err := b.err
-		putBuilder(b)
+	if b.Err != nil {
+		err := b.Err
+		sqlb.Put(b)
 		return aio.Value[*T](nil, err)
 	}
 	return streamRows(ctx, q.m, b, false, q.ignoreUnknown)
@@ -185,10 +186,10 @@ func (q *DeleteQuery[T]) AioAll(ctx context.Context) <-chan aio.Result[[]T] {
 // and streams its rows scanned into T. known says the result has every
 // model column in order, so the model's full plan applies; otherwise the
 // plan comes from the result's columns, ignoring unknown ones if ignore.
-func streamRows[T any](ctx context.Context, m *Model[T], b *builder, known, ignore bool) <-chan aio.Result[*T] {
+func streamRows[T any](ctx context.Context, m *Model[T], b *sqlb.Builder, known, ignore bool) <-chan aio.Result[*T] {
 	db := m.db
 	return aio.Stream(ctx, streamBuffer, func(ctx context.Context, yield func(*T) bool) error {
-		defer putBuilder(b)
+		defer sqlb.Put(b)
 		plan := func(rows *sql.Rows) (*schema.Plan, error) {
 			if known {
 				return m.fullPlan, nil
@@ -201,8 +202,8 @@ func streamRows[T any](ctx context.Context, m *Model[T], b *builder, known, igno
 		}
 		scan := func(rows *sql.Rows, p *schema.Plan) (*T, error) {
 			row := new(T)
-			b.scan.Set(p, schema.PtrOf(row), b.d.TimeWallUTC)
-			if err := rows.Scan(b.scan.List...); err != nil {
+			b.Scan.Set(p, schema.PtrOf(row), b.D.TimeWallUTC)
+			if err := rows.Scan(b.Scan.List...); err != nil {
 				return nil, fmt.Errorf("orm: scanning into %v: %w", m.t.GoType, err)
 			}
 			return row, nil

@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"time"
 
+	"github.com/aiodb/aiodb/orm/internal/sqlb"
 	"github.com/aiodb/aiodb/orm/schema"
 	"github.com/aiodb/aiodb/orm/types"
 )
@@ -19,35 +20,35 @@ import (
 // loaded with NewModel first. Errors name the model and the field.
 func (m *Model[T]) CreateTableSQL(ifNotExists bool) ([]string, error) {
 	t, d := m.t, m.db.dialect
-	b := getBuilder(d)
-	defer putBuilder(b)
-	b.write("CREATE TABLE ")
+	b := sqlb.Get(d)
+	defer sqlb.Put(b)
+	b.Write("CREATE TABLE ")
 	if ifNotExists {
-		b.write("IF NOT EXISTS ")
+		b.Write("IF NOT EXISTS ")
 	}
-	b.ident(t.Name)
-	b.write(" (")
+	b.Ident(t.Name)
+	b.Write(" (")
 	inlinePK := false
 	for i, f := range t.Fields {
 		if i > 0 {
-			b.write(", ")
+			b.Write(", ")
 		}
 		typ, err := columnType(f, t, d)
 		if err != nil {
 			return nil, err
 		}
-		b.ident(f.Column)
-		b.writeByte(' ')
+		b.Ident(f.Column)
+		b.WriteChar(' ')
 		if f.Auto && d.AutoIncrementType != "" && f.SQLType == "" {
 			typ = d.AutoIncrementType
 		}
-		b.write(typ)
+		b.Write(typ)
 		if !f.Null {
-			b.write(" NOT NULL")
+			b.Write(" NOT NULL")
 		}
 		if f.Default != "" {
-			b.write(" DEFAULT ")
-			b.write(f.Default)
+			b.Write(" DEFAULT ")
+			b.Write(f.Default)
 		}
 		if f.Auto && d.AutoIncrement != "" {
 			if d.AutoIncrementInlinePK {
@@ -56,31 +57,31 @@ func (m *Model[T]) CreateTableSQL(ifNotExists bool) ([]string, error) {
 				}
 				inlinePK = true
 			}
-			b.writeByte(' ')
-			b.write(d.AutoIncrement)
+			b.WriteChar(' ')
+			b.Write(d.AutoIncrement)
 		}
 	}
 	if !inlinePK {
-		b.write(", PRIMARY KEY (")
+		b.Write(", PRIMARY KEY (")
 		for i, f := range t.PrimaryKey {
 			if i > 0 {
-				b.write(", ")
+				b.Write(", ")
 			}
-			b.ident(f.Column)
+			b.Ident(f.Column)
 		}
-		b.writeByte(')')
+		b.WriteChar(')')
 	}
 	for _, idx := range t.Indexes {
 		switch {
 		case idx.Unique:
-			b.write(", CONSTRAINT ")
-			b.ident(idx.Name)
-			b.write(" UNIQUE ")
+			b.Write(", CONSTRAINT ")
+			b.Ident(idx.Name)
+			b.Write(" UNIQUE ")
 			identList(b, idx.Columns)
 		case d.InlineIndexes:
-			b.write(", INDEX ")
-			b.ident(idx.Name)
-			b.writeByte(' ')
+			b.Write(", INDEX ")
+			b.Ident(idx.Name)
+			b.WriteChar(' ')
 			identList(b, idx.Columns)
 		}
 	}
@@ -92,42 +93,42 @@ func (m *Model[T]) CreateTableSQL(ifNotExists bool) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		b.write(", CONSTRAINT ")
-		b.ident(t.Name + "_" + f.Column + "_fkey")
-		b.write(" FOREIGN KEY (")
-		b.ident(f.Column)
-		b.write(") REFERENCES ")
-		b.ident(f.FK.Table)
-		b.write(" (")
-		b.ident(refCol)
-		b.writeByte(')')
+		b.Write(", CONSTRAINT ")
+		b.Ident(t.Name + "_" + f.Column + "_fkey")
+		b.Write(" FOREIGN KEY (")
+		b.Ident(f.Column)
+		b.Write(") REFERENCES ")
+		b.Ident(f.FK.Table)
+		b.Write(" (")
+		b.Ident(refCol)
+		b.WriteChar(')')
 		if f.FK.OnDelete != "" {
-			b.write(" ON DELETE ")
-			b.write(f.FK.OnDelete)
+			b.Write(" ON DELETE ")
+			b.Write(f.FK.OnDelete)
 		}
 	}
-	b.writeByte(')')
+	b.WriteChar(')')
 	if d.TableOptions != "" {
-		b.writeByte(' ')
-		b.write(d.TableOptions)
+		b.WriteChar(' ')
+		b.Write(d.TableOptions)
 	}
-	stmts := []string{string(b.buf)}
+	stmts := []string{string(b.Buf)}
 	if !d.InlineIndexes {
 		for _, idx := range t.Indexes {
 			if idx.Unique {
 				continue
 			}
-			b.buf = b.buf[:0]
-			b.write("CREATE INDEX ")
+			b.Buf = b.Buf[:0]
+			b.Write("CREATE INDEX ")
 			if ifNotExists {
-				b.write("IF NOT EXISTS ")
+				b.Write("IF NOT EXISTS ")
 			}
-			b.ident(idx.Name)
-			b.write(" ON ")
-			b.ident(t.Name)
-			b.writeByte(' ')
+			b.Ident(idx.Name)
+			b.Write(" ON ")
+			b.Ident(t.Name)
+			b.WriteChar(' ')
 			identList(b, idx.Columns)
-			stmts = append(stmts, string(b.buf))
+			stmts = append(stmts, string(b.Buf))
 		}
 	}
 	if m.db.hstore && d.Types.HStore != "" && hasHStore(t) {
@@ -138,25 +139,25 @@ func (m *Model[T]) CreateTableSQL(ifNotExists bool) ([]string, error) {
 
 // DropTableSQL returns DROP TABLE [IF EXISTS] for T's table.
 func (m *Model[T]) DropTableSQL(ifExists bool) string {
-	b := getBuilder(m.db.dialect)
-	defer putBuilder(b)
-	b.write("DROP TABLE ")
+	b := sqlb.Get(m.db.dialect)
+	defer sqlb.Put(b)
+	b.Write("DROP TABLE ")
 	if ifExists {
-		b.write("IF EXISTS ")
+		b.Write("IF EXISTS ")
 	}
-	b.ident(m.t.Name)
-	return string(b.buf)
+	b.Ident(m.t.Name)
+	return string(b.Buf)
 }
 
-func identList(b *builder, cols []string) {
-	b.writeByte('(')
+func identList(b *sqlb.Builder, cols []string) {
+	b.WriteChar('(')
 	for i, c := range cols {
 		if i > 0 {
-			b.write(", ")
+			b.Write(", ")
 		}
-		b.ident(c)
+		b.Ident(c)
 	}
-	b.writeByte(')')
+	b.WriteChar(')')
 }
 
 // resolveFK returns the referenced column of f's foreign key.

@@ -1,18 +1,22 @@
 package orm
 
-import "context"
+import (
+	"context"
+
+	"github.com/aiodb/aiodb/orm/internal/sqlb"
+)
 
 // DeleteQuery is a DELETE from T's table. Without Where it deletes every
 // row, as SQL does.
 type DeleteQuery[T any] struct {
 	m         *Model[T]
-	where     whereList
+	where     sqlb.Where
 	returning []string
 }
 
 // Where adds conditions, joined with AND.
 func (q *DeleteQuery[T]) Where(exprs ...Expr) *DeleteQuery[T] {
-	q.where.add(exprs)
+	q.where.Add(exprs)
 	return q
 }
 
@@ -36,33 +40,33 @@ func (q *DeleteQuery[T]) Returning(cols ...string) *DeleteQuery[T] {
 	return q
 }
 
-func (q *DeleteQuery[T]) build(b *builder) {
+func (q *DeleteQuery[T]) build(b *sqlb.Builder) {
 	t := q.m.t
-	b.pushScope(scope{t: t, qual: t.Name})
-	defer b.popScope()
-	b.write("DELETE FROM ")
-	b.ident(t.Name)
-	q.where.write(b, nil, 0)
+	b.PushScope(sqlb.Scope{T: t, Qual: t.Name})
+	defer b.PopScope()
+	b.Write("DELETE FROM ")
+	b.Ident(t.Name)
+	q.where.Write(b, nil, 0)
 	if len(q.returning) > 0 {
-		if !b.d.DeleteReturning {
-			b.failf("orm: Delete from %s: the %s dialect has no DELETE ... RETURNING", t.Name, b.d.Name)
+		if !b.D.DeleteReturning {
+			b.Failf("orm: Delete from %s: the %s dialect has no DELETE ... RETURNING", t.Name, b.D.Name)
 		}
 		appendReturning(b, q.returning)
 	}
 }
 
-func (q *DeleteQuery[T]) appendExpr(b *builder) {
-	b.writeByte('(')
+func (q *DeleteQuery[T]) AppendExpr(b *sqlb.Builder) {
+	b.WriteChar('(')
 	q.build(b)
-	b.writeByte(')')
+	b.WriteChar(')')
 }
 
 // SQL returns the statement and its arguments (see Query).
 func (q *DeleteQuery[T]) SQL() (string, []any, error) {
-	b := getBuilder(q.m.db.dialect)
-	defer putBuilder(b)
+	b := sqlb.Get(q.m.db.dialect)
+	defer sqlb.Put(b)
 	q.build(b)
-	return b.result()
+	return b.Result()
 }
 
 // Exec runs the delete and returns the number of rows deleted.
@@ -71,8 +75,8 @@ func (q *DeleteQuery[T]) Exec(ctx context.Context) (int64, error) {
 		rows, err := q.All(ctx)
 		return int64(len(rows)), err
 	}
-	b := getBuilder(q.m.db.dialect)
-	defer putBuilder(b)
+	b := sqlb.Get(q.m.db.dialect)
+	defer sqlb.Put(b)
 	q.build(b)
 	return execCount(ctx, q.m.db, b)
 }
@@ -83,8 +87,8 @@ func (q *DeleteQuery[T]) All(ctx context.Context) ([]T, error) {
 	if len(q.returning) == 0 {
 		q.Returning()
 	}
-	b := getBuilder(q.m.db.dialect)
-	defer putBuilder(b)
+	b := sqlb.Get(q.m.db.dialect)
+	defer sqlb.Put(b)
 	q.build(b)
 	return allRows(ctx, q.m, b)
 }

@@ -3,6 +3,8 @@ package orm
 import (
 	"context"
 	"database/sql"
+
+	"github.com/aiodb/aiodb/orm/internal/sqlb"
 )
 
 // This file is the execution path every statement of the package takes:
@@ -61,17 +63,17 @@ func noRelease() {}
 // run executes the query built in b on the executor acquire gives for ctx
 // and passes the rows to fn. The rows are closed and the executor released
 // on every path, panics included.
-func (db *DB) run(ctx context.Context, b *builder, fn func(rows *sql.Rows) error) error {
-	if b.err != nil {
-		return b.err
+func (db *DB) run(ctx context.Context, b *sqlb.Builder, fn func(rows *sql.Rows) error) error {
+	if b.Err != nil {
+		return b.Err
 	}
-	query := b.sql()
+	query := b.SQL()
 	exec, release, err := db.acquireQuery(ctx, query)
 	if err != nil {
 		return err
 	}
 	defer release()
-	rows, err := exec.QueryContext(ctx, query, b.args...)
+	rows, err := exec.QueryContext(ctx, query, b.Args...)
 	if err != nil {
 		return db.wrapErr(err, query)
 	}
@@ -97,17 +99,17 @@ func (db *DB) run(ctx context.Context, b *builder, fn func(rows *sql.Rows) error
 }
 
 // exec executes the statement built in b and returns its result.
-func (db *DB) exec(ctx context.Context, b *builder) (sql.Result, error) {
-	if b.err != nil {
-		return nil, b.err
+func (db *DB) exec(ctx context.Context, b *sqlb.Builder) (sql.Result, error) {
+	if b.Err != nil {
+		return nil, b.Err
 	}
-	query := b.sql()
+	query := b.SQL()
 	exec, release, err := db.acquire(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer release()
-	res, err := exec.ExecContext(ctx, query, b.args...)
+	res, err := exec.ExecContext(ctx, query, b.Args...)
 	if err != nil {
 		return nil, db.wrapErr(err, query)
 	}

@@ -6,6 +6,7 @@ import (
 	"reflect"
 
 	"github.com/aiodb/aiodb/aio"
+	"github.com/aiodb/aiodb/orm/internal/sqlb"
 	"github.com/aiodb/aiodb/orm/schema"
 )
 
@@ -69,8 +70,8 @@ func fetchRel(ctx context.Context, db *DB, ct reflect.Type, child schema.Ptr, wa
 			return cur, nil
 		}
 	}
-	b := getBuilder(db.dialect)
-	defer putBuilder(b)
+	b := sqlb.Get(db.dialect)
+	defer sqlb.Put(b)
 	buildSelect(b, r.Target, Eq(r.Ref.Column, key), false)
 	var found reflect.Value
 	err = scanTable(ctx, db, b, r.Target, func(row reflect.Value) error {
@@ -83,7 +84,7 @@ func fetchRel(ctx context.Context, db *DB, ct reflect.Type, child schema.Ptr, wa
 		return nil, err
 	}
 	if !found.IsValid() {
-		return nil, b.notFound(r.Target)
+		return nil, notFound(b, r.Target)
 	}
 	field.Set(found)
 	return schema.Ptr(found.UnsafePointer()), nil

@@ -7,6 +7,7 @@ import (
 	"github.com/aiodb/aiodb/orm/dialect/mysqldialect"
 	"github.com/aiodb/aiodb/orm/dialect/pgdialect"
 	"github.com/aiodb/aiodb/orm/dialect/sqlitedialect"
+	"github.com/aiodb/aiodb/orm/internal/sqlb"
 )
 
 // FuzzQuoteIdent checks that every dialect's identifier quoting is
@@ -20,10 +21,10 @@ func FuzzQuoteIdent(f *testing.F) {
 	dialects := []*Dialect{pgdialect.New(), mysqldialect.New(), mysqldialect.MariaDB(), sqlitedialect.New()}
 	f.Fuzz(func(t *testing.T, name string) {
 		for _, d := range dialects {
-			b := getBuilder(d)
-			b.ident(name)
-			got := string(b.buf) // not b.sql(): fuzzed names would fill its intern table
-			putBuilder(b)
+			b := sqlb.Get(d)
+			b.Ident(name)
+			got := string(b.Buf) // not b.SQL(): fuzzed names would fill its intern table
+			sqlb.Put(b)
 			q := string(d.IdentQuote)
 			if len(got) < 2 || !strings.HasPrefix(got, q) || !strings.HasSuffix(got, q) {
 				t.Fatalf("%s: ident(%q) = %q: not quoted", d.Name, name, got)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/aiodb/aiodb/orm/internal/sqlb"
 	"github.com/aiodb/aiodb/orm/schema"
 )
 
@@ -119,20 +120,20 @@ type insertPlan struct {
 	autoBack  bool // fill the auto key from LastInsertId
 }
 
-func (q *InsertQuery[T]) build(b *builder) insertPlan {
+func (q *InsertQuery[T]) build(b *sqlb.Builder) insertPlan {
 	var p insertPlan
 	t := q.m.t
 	if len(q.rows) == 0 {
-		b.failf("orm: Insert into %s with no rows", t.Name)
+		b.Failf("orm: Insert into %s with no rows", t.Name)
 		return p
 	}
 	for i, r := range q.rows {
 		if r == nil {
-			b.failf("orm: Insert into %s: row %d is nil", t.Name, i)
+			b.Failf("orm: Insert into %s: row %d is nil", t.Name, i)
 			return p
 		}
 	}
-	d := b.d
+	d := b.D
 	multiSkip := q.conflict != nil && q.conflict.doNothing && len(q.rows) > 1
 	// The usual case, a zero auto key and no defaults, uses the model's
 	// precomputed column list.
@@ -167,7 +168,7 @@ func (q *InsertQuery[T]) build(b *builder) insertPlan {
 			case zeros == 0:
 				p.fields = append(p.fields, f)
 			case zeros < len(q.rows) && f.Auto:
-				b.failf("orm: Insert into %s: auto column %s is set in some rows and zero in others", t.Name, f.Column)
+				b.Failf("orm: Insert into %s: auto column %s is set in some rows and zero in others", t.Name, f.Column)
 				return p
 			case zeros < len(q.rows):
 				p.fields = append(p.fields, f) // mixed: zero values are written as they are
@@ -178,17 +179,17 @@ func (q *InsertQuery[T]) build(b *builder) insertPlan {
 	}
 	if len(q.returning) > 0 {
 		if !d.InsertReturning {
-			b.failf("orm: Insert into %s: the %s dialect has no INSERT ... RETURNING", t.Name, d.Name)
+			b.Failf("orm: Insert into %s: the %s dialect has no INSERT ... RETURNING", t.Name, d.Name)
 			return p
 		}
 		if multiSkip {
-			b.failf("orm: Insert into %s: RETURNING rows cannot be matched to a multi-row insert that skips conflicts", t.Name)
+			b.Failf("orm: Insert into %s: RETURNING rows cannot be matched to a multi-row insert that skips conflicts", t.Name)
 			return p
 		}
 		for _, c := range q.returning {
 			f := t.FieldByColumn(c)
 			if f == nil {
-				b.fail(unknownColumn(c, t))
+				b.Fail(sqlb.UnknownColumn(c, t))
 				return p
 			}
 			dup := false
@@ -201,11 +202,11 @@ func (q *InsertQuery[T]) build(b *builder) insertPlan {
 		}
 	}
 	if len(p.fields) == 0 {
-		b.failf("orm: Insert into %s: no columns to insert", t.Name)
+		b.Failf("orm: Insert into %s: no columns to insert", t.Name)
 		return p
 	}
 	if n := len(p.fields) * len(q.rows); d.MaxParams > 0 && n > d.MaxParams {
-		b.failf("orm: Insert into %s: %d rows x %d columns = %d parameters, over the %s limit of %d; insert in batches", t.Name, len(q.rows), len(p.fields), n, d.Name, d.MaxParams)
+		b.Failf("orm: Insert into %s: %d rows x %d columns = %d parameters, over the %s limit of %d; insert in batches", t.Name, len(q.rows), len(p.fields), n, d.Name, d.MaxParams)
 		return p
 	}
 
@@ -214,61 +215,61 @@ func (q *InsertQuery[T]) build(b *builder) insertPlan {
 	cacheable := !general && q.conflict == nil && len(q.returning) == 0
 	if cacheable {
 		if s, ok := q.m.insertSQL.get(len(q.rows)); ok {
-			b.fixed = s
+			b.Fixed = s
 			for _, r := range q.rows {
 				base := schema.PtrOf(r)
 				for _, f := range p.fields {
-					b.fieldArg(f, base)
+					b.FieldArg(f, base)
 				}
 			}
 			return p
 		}
 	}
-	b.pushScope(scope{t: t, qual: t.Name})
-	defer b.popScope()
+	b.PushScope(sqlb.Scope{T: t, Qual: t.Name})
+	defer b.PopScope()
 	if cacheable {
 		defer func() {
-			if b.err == nil {
-				q.m.insertSQL.put(len(q.rows), b.sql())
+			if b.Err == nil {
+				q.m.insertSQL.put(len(q.rows), b.SQL())
 			}
 		}()
 	}
 	if q.conflict != nil && q.conflict.doNothing && d.Upsert == UpsertOnDuplicateKey {
-		b.write("INSERT IGNORE INTO ")
+		b.Write("INSERT IGNORE INTO ")
 	} else {
-		b.write("INSERT INTO ")
+		b.Write("INSERT INTO ")
 	}
-	b.ident(t.Name)
-	b.write(" (")
+	b.Ident(t.Name)
+	b.Write(" (")
 	for i, f := range p.fields {
 		if i > 0 {
-			b.write(", ")
+			b.Write(", ")
 		}
-		b.ident(f.Column)
+		b.Ident(f.Column)
 	}
-	b.write(") VALUES ")
+	b.Write(") VALUES ")
 	for i, r := range q.rows {
 		if i > 0 {
-			b.write(", ")
+			b.Write(", ")
 		}
-		b.writeByte('(')
+		b.WriteChar('(')
 		base := schema.PtrOf(r)
 		for k, f := range p.fields {
 			if k > 0 {
-				b.write(", ")
+				b.Write(", ")
 			}
-			b.bindValue(f.Value(base))
+			b.BindValue(f.Value(base))
 		}
-		b.writeByte(')')
+		b.WriteChar(')')
 	}
 	q.appendConflict(b)
 	if len(p.returning) > 0 {
-		b.write(" RETURNING ")
+		b.Write(" RETURNING ")
 		for i, f := range p.returning {
 			if i > 0 {
-				b.write(", ")
+				b.Write(", ")
 			}
-			b.ident(f.Column)
+			b.Ident(f.Column)
 		}
 	}
 	return p
@@ -288,37 +289,37 @@ func (q *InsertQuery[T]) omitted(p *insertPlan, f *Field, d *Dialect, multiSkip 
 	}
 }
 
-func (q *InsertQuery[T]) appendConflict(b *builder) {
+func (q *InsertQuery[T]) appendConflict(b *sqlb.Builder) {
 	c := q.conflict
 	if c == nil {
 		return
 	}
-	if b.d.Upsert == UpsertOnDuplicateKey {
+	if b.D.Upsert == UpsertOnDuplicateKey {
 		if c.doNothing {
 			return // INSERT IGNORE
 		}
-		b.write(" ON DUPLICATE KEY UPDATE ")
+		b.Write(" ON DUPLICATE KEY UPDATE ")
 		q.appendSet(b, c.set)
 		return
 	}
-	b.write(" ON CONFLICT")
+	b.Write(" ON CONFLICT")
 	if len(c.target) > 0 {
-		b.write(" (")
+		b.Write(" (")
 		for i, col := range c.target {
 			if i > 0 {
-				b.write(", ")
+				b.Write(", ")
 			}
-			b.plainColumn(col)
+			b.PlainColumn(col)
 		}
-		b.writeByte(')')
+		b.WriteChar(')')
 	} else if !c.doNothing {
-		b.failf("orm: Insert into %s: an upsert needs the conflict target columns on %s", q.m.t.Name, b.d.Name)
+		b.Failf("orm: Insert into %s: an upsert needs the conflict target columns on %s", q.m.t.Name, b.D.Name)
 	}
 	if c.doNothing {
-		b.write(" DO NOTHING")
+		b.Write(" DO NOTHING")
 		return
 	}
-	b.write(" DO UPDATE SET ")
+	b.Write(" DO UPDATE SET ")
 	q.appendSet(b, c.set)
 }
 
@@ -326,34 +327,34 @@ func (q *InsertQuery[T]) appendConflict(b *builder) {
 // column in a value is ambiguous on PostgreSQL (the existing row or
 // EXCLUDED), so columns in values are written qualified by the table: the
 // existing row, as MySQL's bare names mean.
-func (q *InsertQuery[T]) appendSet(b *builder, set []assignment) {
-	s := &b.scopes[len(b.scopes)-1]
+func (q *InsertQuery[T]) appendSet(b *sqlb.Builder, set []assignment) {
+	s := &b.Scopes[len(b.Scopes)-1]
 	for i, a := range set {
 		if i > 0 {
-			b.write(", ")
+			b.Write(", ")
 		}
-		b.plainColumn(a.col)
-		b.write(" = ")
-		s.qualify = b.d.Upsert == UpsertOnConflict
-		b.bind(a.val)
-		s.qualify = false
+		b.PlainColumn(a.col)
+		b.Write(" = ")
+		s.Qualify = b.D.Upsert == UpsertOnConflict
+		b.Bind(a.val)
+		s.Qualify = false
 	}
 }
 
 // appendExpr makes an insert usable where an Expr is (it is not useful as
 // a subquery, but it keeps every query a Query).
-func (q *InsertQuery[T]) appendExpr(b *builder) {
-	b.writeByte('(')
+func (q *InsertQuery[T]) AppendExpr(b *sqlb.Builder) {
+	b.WriteChar('(')
 	q.build(b)
-	b.writeByte(')')
+	b.WriteChar(')')
 }
 
 // SQL returns the statement and its arguments (see Query).
 func (q *InsertQuery[T]) SQL() (string, []any, error) {
-	b := getBuilder(q.m.db.dialect)
-	defer putBuilder(b)
+	b := sqlb.Get(q.m.db.dialect)
+	defer sqlb.Put(b)
 	q.build(b)
-	return b.result()
+	return b.Result()
 }
 
 // Exec runs the insert, fills generated keys and RETURNING columns into
@@ -373,11 +374,11 @@ func (q *InsertQuery[T]) Exec(ctx context.Context) (int64, error) {
 		return n, err
 	}
 	db := q.m.db
-	b := getBuilder(db.dialect)
-	defer putBuilder(b)
+	b := sqlb.Get(db.dialect)
+	defer sqlb.Put(b)
 	p := q.build(b)
-	if b.err != nil {
-		return 0, b.err
+	if b.Err != nil {
+		return 0, b.Err
 	}
 	if len(p.returning) > 0 {
 		var n int

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 
+	"github.com/aiodb/aiodb/orm/internal/sqlb"
 	"github.com/aiodb/aiodb/orm/schema"
 )
 
@@ -94,11 +95,11 @@ func (m *Model[T]) pkWhere(row *T) (Expr, error) {
 	base := schema.PtrOf(row)
 	if len(m.t.PrimaryKey) == 1 {
 		f := m.t.PrimaryKey[0]
-		return &cmpExpr{col: f.Column, op: opEq, val: f.Value(base)}, nil
+		return &sqlb.Cmp{Col: f.Column, Op: sqlb.OpEq, Val: f.Value(base)}, nil
 	}
 	conds := make([]Expr, len(m.t.PrimaryKey))
 	for i, f := range m.t.PrimaryKey {
-		conds[i] = &cmpExpr{col: f.Column, op: opEq, val: f.Value(base)}
+		conds[i] = &sqlb.Cmp{Col: f.Column, Op: sqlb.OpEq, Val: f.Value(base)}
 	}
-	return &logicExpr{op: " AND ", exprs: conds}, nil
+	return &sqlb.Logic{Op: " AND ", Exprs: conds}, nil
 }

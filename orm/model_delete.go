@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/aiodb/aiodb/orm/internal/sqlb"
 	"github.com/aiodb/aiodb/orm/schema"
 )
 
@@ -72,9 +73,9 @@ func (e *entity) dependencies(p schema.Ptr, deleteNullable bool) ([]dependency, 
 				if f == nil {
 					return nil, fmt.Errorf("orm: model %v, field %s: fk:%s: table %s has no column %q", child.GoType, fk.GoName, fk.FK.Table, n.t.Name, ref)
 				}
-				cond = &cmpExpr{col: fk.Column, op: opEq, val: f.Value(p)}
+				cond = &sqlb.Cmp{Col: fk.Column, Op: sqlb.OpEq, Val: f.Value(p)}
 			} else {
-				cond = &inExpr{col: fk.Column, vals: &subSelect{t: n.t, col: ref, where: n.cond}}
+				cond = &sqlb.InList{Col: fk.Column, Vals: &subSelect{t: n.t, col: ref, where: n.cond}}
 			}
 			deps = append(deps, dependency{child, fk, cond})
 			if !fk.Null || deleteNullable {
@@ -93,51 +94,51 @@ type subSelect struct {
 	where Expr
 }
 
-func (s *subSelect) appendExpr(b *builder) {
-	b.pushScope(scope{t: s.t, qual: s.t.Name})
-	defer b.popScope()
-	b.write("(SELECT ")
-	b.column(s.col)
-	b.write(" FROM ")
-	b.ident(s.t.Name)
-	b.write(" WHERE ")
-	b.cond(s.where)
-	b.writeByte(')')
+func (s *subSelect) AppendExpr(b *sqlb.Builder) {
+	b.PushScope(sqlb.Scope{T: s.t, Qual: s.t.Name})
+	defer b.PopScope()
+	b.Write("(SELECT ")
+	b.Column(s.col)
+	b.Write(" FROM ")
+	b.Ident(s.t.Name)
+	b.Write(" WHERE ")
+	b.Cond(s.where)
+	b.WriteChar(')')
 }
 
 // execDependency sets the foreign key of dep's rows to NULL (nullable,
 // without deleteNullable) or deletes them.
 func (e *entity) execDependency(ctx context.Context, dep dependency, deleteNullable bool) error {
-	b := getBuilder(e.db.dialect)
-	defer putBuilder(b)
-	b.pushScope(scope{t: dep.child, qual: dep.child.Name})
+	b := sqlb.Get(e.db.dialect)
+	defer sqlb.Put(b)
+	b.PushScope(sqlb.Scope{T: dep.child, Qual: dep.child.Name})
 	if dep.fk.Null && !deleteNullable {
-		b.write("UPDATE ")
-		b.ident(dep.child.Name)
-		b.write(" SET ")
-		b.ident(dep.fk.Column)
-		b.write(" = NULL WHERE ")
+		b.Write("UPDATE ")
+		b.Ident(dep.child.Name)
+		b.Write(" SET ")
+		b.Ident(dep.fk.Column)
+		b.Write(" = NULL WHERE ")
 	} else {
-		b.write("DELETE FROM ")
-		b.ident(dep.child.Name)
-		b.write(" WHERE ")
+		b.Write("DELETE FROM ")
+		b.Ident(dep.child.Name)
+		b.Write(" WHERE ")
 	}
-	b.cond(dep.cond)
-	b.popScope()
+	b.Cond(dep.cond)
+	b.PopScope()
 	_, err := execCount(ctx, e.db, b)
 	return err
 }
 
 // deleteRow deletes the row at p by primary key.
 func (e *entity) deleteRow(ctx context.Context, p schema.Ptr) (int64, error) {
-	b := getBuilder(e.db.dialect)
-	defer putBuilder(b)
-	b.pushScope(scope{t: e.t, qual: e.t.Name})
-	b.write("DELETE FROM ")
-	b.ident(e.t.Name)
-	b.write(" WHERE ")
-	b.cond(e.pkCond(p))
-	b.popScope()
+	b := sqlb.Get(e.db.dialect)
+	defer sqlb.Put(b)
+	b.PushScope(sqlb.Scope{T: e.t, Qual: e.t.Name})
+	b.Write("DELETE FROM ")
+	b.Ident(e.t.Name)
+	b.Write(" WHERE ")
+	b.Cond(e.pkCond(p))
+	b.PopScope()
 	return execCount(ctx, e.db, b)
 }
 

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/aiodb/aiodb/orm/internal/sqlb"
 	"github.com/aiodb/aiodb/orm/schema"
 )
 
@@ -53,13 +54,13 @@ func (db *DB) entityOf(typ reflect.Type) (*entity, error) {
 		return nil, err // arrays outside PostgreSQL (pgtypes_array.go)
 	}
 	e := &entity{db: db, t: t, hooks: hooksOf(typ)}
-	b := getBuilder(db.dialect)
+	b := sqlb.Get(db.dialect)
 	for i, f := range t.Fields {
 		e.columns = append(e.columns, f.Column)
 		if i > 0 {
-			b.write(", ")
+			b.Write(", ")
 		}
-		b.ident(f.Column)
+		b.Ident(f.Column)
 		if f.Default != "" {
 			e.hasDefaults = true
 		}
@@ -67,8 +68,8 @@ func (db *DB) entityOf(typ reflect.Type) (*entity, error) {
 			e.insertFields = append(e.insertFields, f)
 		}
 	}
-	e.selectList = string(b.buf)
-	putBuilder(b)
+	e.selectList = string(b.Buf)
+	sqlb.Put(b)
 	if t.Auto() != nil {
 		e.autoOnly = []*Field{t.Auto()}
 	}
@@ -130,13 +131,13 @@ func (e *entity) pkCond(p schema.Ptr) Expr {
 	pk := e.t.PrimaryKey
 	if len(pk) == 1 {
 		f := pk[0]
-		return &cmpExpr{col: f.Column, op: opEq, val: f.Value(p)}
+		return &sqlb.Cmp{Col: f.Column, Op: sqlb.OpEq, Val: f.Value(p)}
 	}
 	conds := make([]Expr, len(pk))
 	for i, f := range pk {
-		conds[i] = &cmpExpr{col: f.Column, op: opEq, val: f.Value(p)}
+		conds[i] = &sqlb.Cmp{Col: f.Column, Op: sqlb.OpEq, Val: f.Value(p)}
 	}
-	return &logicExpr{op: " AND ", exprs: conds}
+	return &sqlb.Logic{Op: " AND ", Exprs: conds}
 }
 
 // lookupConds returns the equality conditions of GetOrCreate and
@@ -147,7 +148,7 @@ func (e *entity) lookupConds(op string, p schema.Ptr, cols []string) ([]Expr, er
 	if len(cols) == 0 {
 		for _, f := range e.t.Fields {
 			if (f.PK || f.Unique) && !f.IsZero(p) {
-				conds = append(conds, &cmpExpr{col: f.Column, op: opEq, val: f.Value(p)})
+				conds = append(conds, &sqlb.Cmp{Col: f.Column, Op: sqlb.OpEq, Val: f.Value(p)})
 			}
 		}
 		if len(conds) == 0 {
@@ -160,7 +161,7 @@ func (e *entity) lookupConds(op string, p schema.Ptr, cols []string) ([]Expr, er
 		if f == nil {
 			return nil, fmt.Errorf("orm: %s of %v: lookup column %q is not a column of table %s", op, e.t.GoType, c, e.t.Name)
 		}
-		conds = append(conds, &cmpExpr{col: f.Column, op: opEq, val: f.Value(p)})
+		conds = append(conds, &sqlb.Cmp{Col: f.Column, Op: sqlb.OpEq, Val: f.Value(p)})
 	}
 	return conds, nil
 }

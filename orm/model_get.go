@@ -7,36 +7,37 @@ import (
 	"fmt"
 	"reflect"
 
+	"github.com/aiodb/aiodb/orm/internal/sqlb"
 	"github.com/aiodb/aiodb/orm/schema"
 )
 
 // buildGet writes SELECT <every column> FROM table WHERE conds LIMIT 1.
-func (e *entity) buildGet(b *builder, conds []Expr) {
-	b.pushScope(scope{t: e.t, qual: e.t.Name})
-	defer b.popScope()
-	b.write("SELECT ")
-	b.write(e.selectList)
-	b.write(" FROM ")
-	b.ident(e.t.Name)
+func (e *entity) buildGet(b *sqlb.Builder, conds []Expr) {
+	b.PushScope(sqlb.Scope{T: e.t, Qual: e.t.Name})
+	defer b.PopScope()
+	b.Write("SELECT ")
+	b.Write(e.selectList)
+	b.Write(" FROM ")
+	b.Ident(e.t.Name)
 	if len(conds) > 0 {
-		b.write(" WHERE ")
-		b.conds(conds)
+		b.Write(" WHERE ")
+		b.Conds(conds)
 	}
-	b.write(" LIMIT 1")
+	b.Write(" LIMIT 1")
 }
 
 // getInto reads the first row matching conds into the struct at p. No row
 // is a *DoesNotExistError (matching ErrDoesNotExist) with the statement
 // and its arguments.
 func (e *entity) getInto(ctx context.Context, conds []Expr, p schema.Ptr) error {
-	b := getBuilder(e.db.dialect)
-	defer putBuilder(b)
-	var c *cmpExpr
+	b := sqlb.Get(e.db.dialect)
+	defer sqlb.Put(b)
+	var c *sqlb.Cmp
 	if len(conds) == 1 {
 		c = simpleCond(conds[0])
 	}
 	if c != nil {
-		e.buildGetCond(b, c.col, c.op, c.val, c)
+		e.buildGetCond(b, c.Col, c.Op, c.Val, c)
 	} else {
 		e.buildGet(b, conds)
 	}
@@ -46,33 +47,33 @@ func (e *entity) getInto(ctx context.Context, conds []Expr, p schema.Ptr) error 
 // buildGetCond is buildGet of the one condition col <op> val (a bound
 // value), whose text is cached per model after its first build. c is the
 // condition as an Expr, or nil to make one on that first build.
-func (e *entity) buildGetCond(b *builder, col string, op cmpOp, val any, c Expr) {
+func (e *entity) buildGetCond(b *sqlb.Builder, col string, op sqlb.CmpOp, val any, c Expr) {
 	k := condKey{col: col, op: op, tail: tailLimit1}
 	if sql, ok := e.plans.condSQL(k); ok {
-		b.fixed = sql
-		b.arg(val)
+		b.Fixed = sql
+		b.Arg(val)
 		return
 	}
 	if c == nil {
-		c = &cmpExpr{col: col, op: op, val: val}
+		c = &sqlb.Cmp{Col: col, Op: op, Val: val}
 	}
 	e.buildGet(b, []Expr{c})
-	if b.err == nil {
-		e.plans.storeCond(k, b.sql())
+	if b.Err == nil {
+		e.plans.storeCond(k, b.SQL())
 	}
 }
 
 // getBuilt runs the Get statement built in b and scans its first row into
 // the struct at p.
-func (e *entity) getBuilt(ctx context.Context, b *builder, p schema.Ptr) error {
+func (e *entity) getBuilt(ctx context.Context, b *sqlb.Builder, p schema.Ptr) error {
 	found := false
 	err := e.db.run(ctx, b, func(rows *sql.Rows) error {
 		if !rows.Next() {
 			return nil
 		}
 		found = true
-		b.scan.Set(e.fullPlan, p, b.d.TimeWallUTC)
-		if err := rows.Scan(b.scan.List...); err != nil {
+		b.Scan.Set(e.fullPlan, p, b.D.TimeWallUTC)
+		if err := rows.Scan(b.Scan.List...); err != nil {
 			return fmt.Errorf("orm: scanning into %v: %w", e.t.GoType, err)
 		}
 		return nil
@@ -81,7 +82,7 @@ func (e *entity) getBuilt(ctx context.Context, b *builder, p schema.Ptr) error {
 		return err
 	}
 	if !found {
-		return b.notFound(e.t)
+		return notFound(b, e.t)
 	}
 	return nil
 }
@@ -103,7 +104,7 @@ func (e *entity) pkConds(op string, pk []any) ([]Expr, error) {
 	}
 	conds := make([]Expr, len(pk))
 	for i, f := range e.t.PrimaryKey {
-		conds[i] = &cmpExpr{col: f.Column, op: opEq, val: pk[i]}
+		conds[i] = &sqlb.Cmp{Col: f.Column, Op: sqlb.OpEq, Val: pk[i]}
 	}
 	return conds, nil
 }
@@ -127,13 +128,13 @@ func (m *Model[T]) Get(ctx context.Context, conds ...Expr) (*T, error) {
 // an error matching ErrDoesNotExist, as for Get.
 func (m *Model[T]) GetByPK(ctx context.Context, pk ...any) (*T, error) {
 	if len(pk) == 1 && len(m.t.PrimaryKey) == 1 && pk[0] != nil {
-		if !isExpr(pk[0]) {
+		if !sqlb.IsExpr(pk[0]) {
 			// The usual single-column key: the cached statement, bound
 			// without making a condition.
 			row := new(T)
-			b := getBuilder(m.db.dialect)
-			defer putBuilder(b)
-			m.buildGetCond(b, m.t.PrimaryKey[0].Column, opEq, pk[0], nil)
+			b := sqlb.Get(m.db.dialect)
+			defer sqlb.Put(b)
+			m.buildGetCond(b, m.t.PrimaryKey[0].Column, sqlb.OpEq, pk[0], nil)
 			if err := m.getBuilt(ctx, b, schema.PtrOf(row)); err != nil {
 				return nil, err
 			}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/aiodb/aiodb/aio"
+	"github.com/aiodb/aiodb/orm/internal/sqlb"
 )
 
 // ClearLimit removes the query's LIMIT and OFFSET, like peewee's
@@ -85,8 +86,8 @@ func (q *SelectQuery[T]) countWith(ctx context.Context, clearLimit bool) (int64,
 // scalarTuple runs q and returns its first row as values.
 func scalarTuple(ctx context.Context, q ScalarQuery) ([]any, error) {
 	db := q.ormDB()
-	b := getBuilder(db.dialect)
-	defer putBuilder(b)
+	b := sqlb.Get(db.dialect)
+	defer sqlb.Put(b)
 	q.build(b)
 	var out []any
 	err := db.run(ctx, b, func(rows *sql.Rows) error {
@@ -98,11 +99,11 @@ func scalarTuple(ctx context.Context, q ScalarQuery) ([]any, error) {
 			return err
 		}
 		out = make([]any, len(types))
-		dest := b.scan.Sized(len(out))
+		dest := b.Scan.Sized(len(out))
 		for i := range out {
 			dest[i] = &out[i]
 		}
-		if err := rows.Scan(b.scan.List...); err != nil {
+		if err := rows.Scan(b.Scan.List...); err != nil {
 			return fmt.Errorf("orm: scalar: %w", err)
 		}
 		for i, v := range out {
@@ -116,7 +117,7 @@ func scalarTuple(ctx context.Context, q ScalarQuery) ([]any, error) {
 		return nil, err
 	}
 	if out == nil {
-		return nil, b.notFound(q.ormTable())
+		return nil, notFound(b, q.ormTable())
 	}
 	return out, nil
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 
+	"github.com/aiodb/aiodb/orm/internal/sqlb"
 	"github.com/aiodb/aiodb/orm/schema"
 )
 
@@ -54,9 +55,9 @@ func (e *entity) cachedStmt(update bool, cols *colSet, build func() (*rowStmt, e
 
 // placeholder writes the next parameter marker while a cached statement
 // is built: its arguments are bound later, so a nil stands in for each.
-func (b *builder) placeholderOnly() {
-	b.args = append(b.args, nil)
-	b.placeholder()
+func placeholderOnly(b *sqlb.Builder) {
+	b.Args = append(b.Args, nil)
+	b.Placeholder()
 }
 
 // insertStmt returns the INSERT of the row at p. Columns: every field,
@@ -92,46 +93,46 @@ func (e *entity) insertStmt(p schema.Ptr, only *colSet) (*rowStmt, error) {
 				}
 			}
 		}
-		b := getBuilder(d)
-		defer putBuilder(b)
-		b.write("INSERT INTO ")
-		b.ident(t.Name)
+		b := sqlb.Get(d)
+		defer sqlb.Put(b)
+		b.Write("INSERT INTO ")
+		b.Ident(t.Name)
 		switch {
 		case len(st.fields) > 0:
-			b.write(" (")
+			b.Write(" (")
 			for i, f := range st.fields {
 				if i > 0 {
-					b.write(", ")
+					b.Write(", ")
 				}
-				b.ident(f.Column)
+				b.Ident(f.Column)
 			}
-			b.write(") VALUES (")
+			b.Write(") VALUES (")
 			for i := range st.fields {
 				if i > 0 {
-					b.write(", ")
+					b.Write(", ")
 				}
-				b.placeholderOnly()
+				placeholderOnly(b)
 			}
-			b.writeByte(')')
+			b.WriteChar(')')
 		case d.Upsert == UpsertOnDuplicateKey:
-			b.write(" () VALUES ()") // MySQL has no DEFAULT VALUES
+			b.Write(" () VALUES ()") // MySQL has no DEFAULT VALUES
 		default:
-			b.write(" DEFAULT VALUES")
+			b.Write(" DEFAULT VALUES")
 		}
 		if len(st.returning) > 0 {
-			b.write(" RETURNING ")
+			b.Write(" RETURNING ")
 			for i, f := range st.returning {
 				if i > 0 {
-					b.write(", ")
+					b.Write(", ")
 				}
-				b.ident(f.Column)
+				b.Ident(f.Column)
 			}
 			var err error
 			if st.plan, err = e.plans.rows.Get(t, d.TimeAsText, back, false); err != nil {
 				return nil, err
 			}
 		}
-		st.sql = string(b.buf)
+		st.sql = string(b.Buf)
 		return st, nil
 	})
 }
@@ -164,34 +165,34 @@ func (e *entity) updateStmt(op string, only *colSet) (*rowStmt, error) {
 	st, err := e.cachedStmt(true, &cols, func() (*rowStmt, error) {
 		t := e.t
 		st := new(rowStmt)
-		b := getBuilder(e.db.dialect)
-		defer putBuilder(b)
-		b.write("UPDATE ")
-		b.ident(t.Name)
-		b.write(" SET ")
+		b := sqlb.Get(e.db.dialect)
+		defer sqlb.Put(b)
+		b.Write("UPDATE ")
+		b.Ident(t.Name)
+		b.Write(" SET ")
 		for i, f := range t.Fields {
 			if !cols.has(i) {
 				continue
 			}
 			if len(st.fields) > 0 {
-				b.write(", ")
+				b.Write(", ")
 			}
 			st.fields = append(st.fields, f)
-			b.ident(f.Column)
-			b.write(" = ")
-			b.placeholderOnly()
+			b.Ident(f.Column)
+			b.Write(" = ")
+			placeholderOnly(b)
 		}
-		b.write(" WHERE ")
+		b.Write(" WHERE ")
 		for i, f := range t.PrimaryKey {
 			if i > 0 {
-				b.write(" AND ")
+				b.Write(" AND ")
 			}
 			st.fields = append(st.fields, f)
-			b.ident(f.Column)
-			b.write(" = ")
-			b.placeholderOnly()
+			b.Ident(f.Column)
+			b.Write(" = ")
+			placeholderOnly(b)
 		}
-		st.sql = string(b.buf)
+		st.sql = string(b.Buf)
 		return st, nil
 	})
 	if err == nil && only == nil {
@@ -208,11 +209,11 @@ func (e *entity) insertRow(ctx context.Context, p schema.Ptr, only *colSet) (int
 		return 0, err
 	}
 	db := e.db
-	b := getBuilder(db.dialect)
-	defer putBuilder(b)
-	b.fixed = st.sql
+	b := sqlb.Get(db.dialect)
+	defer sqlb.Put(b)
+	b.Fixed = st.sql
 	for _, f := range st.fields {
-		b.fieldArg(f, p)
+		b.FieldArg(f, p)
 	}
 	if st.plan != nil {
 		err := db.run(ctx, b, func(rows *sql.Rows) error {
@@ -222,8 +223,8 @@ func (e *entity) insertRow(ctx context.Context, p schema.Ptr, only *colSet) (int
 				}
 				return fmt.Errorf("orm: insert into %s: RETURNING gave no row", e.t.Name)
 			}
-			b.scan.Set(st.plan, p, b.d.TimeWallUTC)
-			if err := rows.Scan(b.scan.List...); err != nil {
+			b.Scan.Set(st.plan, p, b.D.TimeWallUTC)
+			if err := rows.Scan(b.Scan.List...); err != nil {
 				return fmt.Errorf("orm: scanning into %v: %w", e.t.GoType, err)
 			}
 			return nil
@@ -251,11 +252,11 @@ func (e *entity) insertRow(ctx context.Context, p schema.Ptr, only *colSet) (int
 // returns the rows affected (as the driver counts them: MySQL leaves out
 // a row whose values did not change).
 func (e *entity) updateRow(ctx context.Context, p schema.Ptr, st *rowStmt) (int64, error) {
-	b := getBuilder(e.db.dialect)
-	defer putBuilder(b)
-	b.fixed = st.sql
+	b := sqlb.Get(e.db.dialect)
+	defer sqlb.Put(b)
+	b.Fixed = st.sql
 	for _, f := range st.fields {
-		b.fieldArg(f, p)
+		b.FieldArg(f, p)
 	}
 	return execCount(ctx, e.db, b)
 }

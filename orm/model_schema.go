@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	"github.com/aiodb/aiodb/orm/internal/sqlb"
 )
 
 // execDDL runs statements written by hand (DDL) on what acquire gives
@@ -66,14 +68,14 @@ func (m *Model[T]) TableExists(ctx context.Context) (bool, error) {
 // truncate a table other tables' foreign keys refer to. It is sync by
 // design, like CreateTable.
 func (m *Model[T]) Truncate(ctx context.Context) error {
-	b := getBuilder(m.db.dialect)
-	defer putBuilder(b)
+	b := sqlb.Get(m.db.dialect)
+	defer sqlb.Put(b)
 	if m.db.dialect.TruncateSQL == "" {
 		return fmt.Errorf("orm: Truncate of %v: dialect %q has no TruncateSQL", m.t.GoType, m.db.dialect.Name)
 	}
-	b.write(m.db.dialect.TruncateSQL)
-	b.ident(m.t.Name)
-	return m.db.execDDL(ctx, string(b.buf))
+	b.Write(m.db.dialect.TruncateSQL)
+	b.Ident(m.t.Name)
+	return m.db.execDDL(ctx, string(b.Buf))
 }
 
 // TableModel is a model whose table CreateTables and DropTables can

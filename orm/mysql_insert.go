@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/aiodb/aiodb/orm/internal/sqlb"
 	"github.com/aiodb/aiodb/orm/schema"
 )
 
@@ -20,37 +21,37 @@ func (db *DB) consecutiveIDs() bool {
 // LastInsertId. The columns are the multi-row statement's (fields), so
 // the rows get the same values the single statement would have written.
 // On an error nothing is kept and the keys set so far are zeroed again.
-func (q *InsertQuery[T]) execEach(ctx context.Context, multi *builder, fields []*Field) (int64, error) {
+func (q *InsertQuery[T]) execEach(ctx context.Context, multi *sqlb.Builder, fields []*Field) (int64, error) {
 	db, t := q.m.db, q.m.t
-	one := getBuilder(db.dialect)
-	defer putBuilder(one)
-	one.write("INSERT INTO ")
-	one.ident(t.Name)
-	one.write(" (")
+	one := sqlb.Get(db.dialect)
+	defer sqlb.Put(one)
+	one.Write("INSERT INTO ")
+	one.Ident(t.Name)
+	one.Write(" (")
 	for i, f := range fields {
 		if i > 0 {
-			one.write(", ")
+			one.Write(", ")
 		}
-		one.ident(f.Column)
+		one.Ident(f.Column)
 	}
-	one.write(") VALUES (")
+	one.Write(") VALUES (")
 	for i := range fields {
 		if i > 0 {
-			one.write(", ")
+			one.Write(", ")
 		}
-		one.placeholderOnly()
+		placeholderOnly(one)
 	}
-	one.writeByte(')')
-	query := string(one.buf)
+	one.WriteChar(')')
+	query := string(one.Buf)
 	// The multi-row builder's arguments are the rows' values in order,
 	// already converted (BindTime), so each row takes its slice of them.
-	args := multi.args
+	args := multi.Args
 	var n int64
 	done := 0
 	err := db.Atomic(ctx, func(ctx context.Context) error {
 		for i, r := range q.rows {
-			one.fixed = query
-			one.args = append(one.args[:0], args[i*len(fields):(i+1)*len(fields)]...)
+			one.Fixed = query
+			one.Args = append(one.Args[:0], args[i*len(fields):(i+1)*len(fields)]...)
 			res, err := db.exec(ctx, one)
 			if err != nil {
 				return err

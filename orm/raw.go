@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 
+	"github.com/aiodb/aiodb/orm/internal/sqlb"
 	"github.com/aiodb/aiodb/orm/schema"
 )
 
@@ -21,16 +22,16 @@ type RawQuery[T any] struct {
 // no field for, instead of failing.
 func (q *RawQuery[T]) IgnoreUnknownColumns() *RawQuery[T] { q.ignoreUnknown = true; return q }
 
-func (q *RawQuery[T]) build(b *builder) {
-	b.pushScope(scope{t: q.m.t, qual: q.m.t.Name})
-	b.fragment(q.query, q.args)
-	b.popScope()
+func (q *RawQuery[T]) build(b *sqlb.Builder) {
+	b.PushScope(sqlb.Scope{T: q.m.t, Qual: q.m.t.Name})
+	b.Fragment(q.query, q.args)
+	b.PopScope()
 }
 
-func (q *RawQuery[T]) appendExpr(b *builder) {
-	b.writeByte('(')
+func (q *RawQuery[T]) AppendExpr(b *sqlb.Builder) {
+	b.WriteChar('(')
 	q.build(b)
-	b.writeByte(')')
+	b.WriteChar(')')
 }
 
 func (q *RawQuery[T]) ormDB() *DB       { return q.m.db }
@@ -39,24 +40,24 @@ func (q *RawQuery[T]) ormTable() *Table { return q.m.t }
 // SQL returns the statement with the dialect's placeholders and its
 // arguments (see Query).
 func (q *RawQuery[T]) SQL() (string, []any, error) {
-	b := getBuilder(q.m.db.dialect)
-	defer putBuilder(b)
+	b := sqlb.Get(q.m.db.dialect)
+	defer sqlb.Put(b)
 	q.build(b)
-	return b.result()
+	return b.Result()
 }
 
 // Exec runs the statement and returns the number of rows affected.
 func (q *RawQuery[T]) Exec(ctx context.Context) (int64, error) {
-	b := getBuilder(q.m.db.dialect)
-	defer putBuilder(b)
+	b := sqlb.Get(q.m.db.dialect)
+	defer sqlb.Put(b)
 	q.build(b)
 	return execCount(ctx, q.m.db, b)
 }
 
 // All runs the statement and scans every row into a T.
 func (q *RawQuery[T]) All(ctx context.Context) ([]T, error) {
-	b := getBuilder(q.m.db.dialect)
-	defer putBuilder(b)
+	b := sqlb.Get(q.m.db.dialect)
+	defer sqlb.Put(b)
 	q.build(b)
 	var out []T
 	err := q.m.db.run(ctx, b, func(rows *sql.Rows) (err error) {
@@ -72,8 +73,8 @@ func (q *RawQuery[T]) All(ctx context.Context) ([]T, error) {
 // One runs the statement and returns its first row, or an error matching
 // ErrDoesNotExist.
 func (q *RawQuery[T]) One(ctx context.Context) (*T, error) {
-	b := getBuilder(q.m.db.dialect)
-	defer putBuilder(b)
+	b := sqlb.Get(q.m.db.dialect)
+	defer sqlb.Put(b)
 	q.build(b)
 	row := new(T)
 	found := false
@@ -90,8 +91,8 @@ func (q *RawQuery[T]) One(ctx context.Context) (*T, error) {
 			return nil
 		}
 		found = true
-		b.scan.Set(p, schema.PtrOf(row), b.d.TimeWallUTC)
-		if err := rows.Scan(b.scan.List...); err != nil {
+		b.Scan.Set(p, schema.PtrOf(row), b.D.TimeWallUTC)
+		if err := rows.Scan(b.Scan.List...); err != nil {
 			return fmt.Errorf("orm: scanning into %v: %w", q.m.t.GoType, err)
 		}
 		return nil
@@ -100,7 +101,7 @@ func (q *RawQuery[T]) One(ctx context.Context) (*T, error) {
 		return nil, err
 	}
 	if !found {
-		return nil, b.notFound(q.m.t)
+		return nil, notFound(b, q.m.t)
 	}
 	return row, nil
 }
@@ -108,16 +109,16 @@ func (q *RawQuery[T]) One(ctx context.Context) (*T, error) {
 // Maps runs the statement and returns each row as a map (see
 // SelectQuery.Maps).
 func (q *RawQuery[T]) Maps(ctx context.Context) ([]map[string]any, error) {
-	b := getBuilder(q.m.db.dialect)
-	defer putBuilder(b)
+	b := sqlb.Get(q.m.db.dialect)
+	defer sqlb.Put(b)
 	q.build(b)
 	return runMaps(ctx, q.m.db, b)
 }
 
 // Tuples runs the statement and returns each row as a slice of values.
 func (q *RawQuery[T]) Tuples(ctx context.Context) ([][]any, error) {
-	b := getBuilder(q.m.db.dialect)
-	defer putBuilder(b)
+	b := sqlb.Get(q.m.db.dialect)
+	defer sqlb.Put(b)
 	q.build(b)
 	return runTuples(ctx, q.m.db, b)
 }

@@ -6,45 +6,46 @@ import (
 	"fmt"
 	"reflect"
 
+	"github.com/aiodb/aiodb/orm/internal/sqlb"
 	"github.com/aiodb/aiodb/orm/schema"
 )
 
 // buildSelect writes SELECT <t's columns> FROM t WHERE cond [ORDER BY
 // its primary key] into b.
-func buildSelect(b *builder, t *Table, cond Expr, ordered bool) {
-	b.pushScope(scope{t: t, qual: t.Name})
-	defer b.popScope()
-	b.write("SELECT ")
+func buildSelect(b *sqlb.Builder, t *Table, cond Expr, ordered bool) {
+	b.PushScope(sqlb.Scope{T: t, Qual: t.Name})
+	defer b.PopScope()
+	b.Write("SELECT ")
 	for i, f := range t.Fields {
 		if i > 0 {
-			b.write(", ")
+			b.Write(", ")
 		}
-		b.ident(f.Column)
+		b.Ident(f.Column)
 	}
-	b.write(" FROM ")
-	b.ident(t.Name)
-	b.write(" WHERE ")
-	b.cond(cond)
+	b.Write(" FROM ")
+	b.Ident(t.Name)
+	b.Write(" WHERE ")
+	b.Cond(cond)
 	if ordered {
-		b.write(" ORDER BY ")
+		b.Write(" ORDER BY ")
 		for i, f := range t.PrimaryKey {
 			if i > 0 {
-				b.write(", ")
+				b.Write(", ")
 			}
-			b.ident(f.Column)
+			b.Ident(f.Column)
 		}
 	}
 }
 
 // scanTable runs the statement in b and calls fn with each row, scanned
 // into a new value of t's type (fn gets a pointer to it).
-func scanTable(ctx context.Context, db *DB, b *builder, t *Table, fn func(row reflect.Value) error) error {
+func scanTable(ctx context.Context, db *DB, b *sqlb.Builder, t *Table, fn func(row reflect.Value) error) error {
 	p := schema.RowPlan(t, db.dialect.TimeAsText)
 	return db.run(ctx, b, func(rows *sql.Rows) error {
 		for rows.Next() {
 			row := reflect.New(t.GoType)
-			b.scan.Set(p, schema.Ptr(row.UnsafePointer()), b.d.TimeWallUTC)
-			if err := rows.Scan(b.scan.List...); err != nil {
+			b.Scan.Set(p, schema.Ptr(row.UnsafePointer()), b.D.TimeWallUTC)
+			if err := rows.Scan(b.Scan.List...); err != nil {
 				return fmt.Errorf("orm: scanning into %v: %w", t.GoType, err)
 			}
 			if err := fn(row); err != nil {
@@ -113,14 +114,14 @@ func loadByKeys(ctx context.Context, db *DB, t *Table, col string, keys []any, o
 		return nil
 	}
 	for _, cond := range keyConds(db.dialect, col, keys) {
-		b := getBuilder(db.dialect)
+		b := sqlb.Get(db.dialect)
 		buildSelect(b, t, cond, ordered)
-		if b.err == nil {
+		if b.Err == nil {
 			// Not interned: IN lists vary in length with every call.
-			b.fixed = string(b.buf)
+			b.Fixed = string(b.Buf)
 		}
 		err := scanTable(ctx, db, b, t, fn)
-		putBuilder(b)
+		sqlb.Put(b)
 		if err != nil {
 			return err
 		}

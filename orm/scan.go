@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/aiodb/aiodb/orm/internal/sqlb"
 	"github.com/aiodb/aiodb/orm/schema"
 )
 
@@ -31,7 +32,7 @@ type planCache struct {
 // col <op> ? and then tail.
 type condKey struct {
 	col  string
-	op   cmpOp
+	op   sqlb.CmpOp
 	tail condTail
 }
 
@@ -94,20 +95,20 @@ func (c *planCache) selectHead(list, table string, d *Dialect) string {
 	if h := c.head.Load(); h != nil {
 		return *h
 	}
-	b := getBuilder(d)
-	b.write("SELECT ")
-	b.write(list)
-	b.write(" FROM ")
-	b.ident(table)
-	h := string(b.buf)
-	putBuilder(b)
+	b := sqlb.Get(d)
+	b.Write("SELECT ")
+	b.Write(list)
+	b.Write(" FROM ")
+	b.Ident(table)
+	h := string(b.Buf)
+	sqlb.Put(b)
 	c.head.Store(&h)
 	return h
 }
 
 // scanRows appends every row to out, scanning with the plan for the
 // result's columns.
-func scanRows[T any](m *Model[T], b *builder, rows *sql.Rows, ignore bool, out []T) ([]T, error) {
+func scanRows[T any](m *Model[T], b *sqlb.Builder, rows *sql.Rows, ignore bool, out []T) ([]T, error) {
 	cols, err := rows.Columns()
 	if err != nil {
 		return out, err
@@ -120,12 +121,12 @@ func scanRows[T any](m *Model[T], b *builder, rows *sql.Rows, ignore bool, out [
 }
 
 // scanPlanned appends every row to out with plan p.
-func scanPlanned[T any](m *Model[T], b *builder, rows *sql.Rows, p *schema.Plan, out []T) ([]T, error) {
+func scanPlanned[T any](m *Model[T], b *sqlb.Builder, rows *sql.Rows, p *schema.Plan, out []T) ([]T, error) {
 	var zero T
 	for rows.Next() {
 		out = append(out, zero)
-		b.scan.Set(p, schema.PtrOf(&out[len(out)-1]), b.d.TimeWallUTC)
-		if err := rows.Scan(b.scan.List...); err != nil {
+		b.Scan.Set(p, schema.PtrOf(&out[len(out)-1]), b.D.TimeWallUTC)
+		if err := rows.Scan(b.Scan.List...); err != nil {
 			return out, fmt.Errorf("orm: scanning into %v: %w", m.t.GoType, err)
 		}
 	}
@@ -134,7 +135,7 @@ func scanPlanned[T any](m *Model[T], b *builder, rows *sql.Rows, p *schema.Plan,
 
 // scanInto scans the current row into the given structs' fields, one per
 // row in order; used by RETURNING to fill inserted rows.
-func scanInto[T any](m *Model[T], b *builder, rows *sql.Rows, dst []*T) (int, error) {
+func scanInto[T any](m *Model[T], b *sqlb.Builder, rows *sql.Rows, dst []*T) (int, error) {
 	cols, err := rows.Columns()
 	if err != nil {
 		return 0, err
@@ -148,8 +149,8 @@ func scanInto[T any](m *Model[T], b *builder, rows *sql.Rows, dst []*T) (int, er
 		if n >= len(dst) {
 			return n, fmt.Errorf("orm: RETURNING gave more rows than the %d inserted into %s", len(dst), m.t.Name)
 		}
-		b.scan.Set(p, schema.PtrOf(dst[n]), b.d.TimeWallUTC)
-		if err := rows.Scan(b.scan.List...); err != nil {
+		b.Scan.Set(p, schema.PtrOf(dst[n]), b.D.TimeWallUTC)
+		if err := rows.Scan(b.Scan.List...); err != nil {
 			return n, fmt.Errorf("orm: scanning into %v: %w", m.t.GoType, err)
 		}
 		n++
@@ -166,7 +167,7 @@ func binaryType(name string) bool {
 }
 
 // scanValues scans each row as []any, bytes of text columns as strings.
-func scanValues(b *builder, rows *sql.Rows, fn func(cols []string, vals []any) error) error {
+func scanValues(b *sqlb.Builder, rows *sql.Rows, fn func(cols []string, vals []any) error) error {
 	cols, err := rows.Columns()
 	if err != nil {
 		return err
@@ -179,13 +180,13 @@ func scanValues(b *builder, rows *sql.Rows, fn func(cols []string, vals []any) e
 	for i, t := range types {
 		text[i] = !binaryType(t.DatabaseTypeName())
 	}
-	dest := b.scan.Sized(len(cols))
+	dest := b.Scan.Sized(len(cols))
 	for rows.Next() {
 		vals := make([]any, len(cols))
 		for i := range vals {
 			dest[i] = &vals[i]
 		}
-		if err := rows.Scan(b.scan.List...); err != nil {
+		if err := rows.Scan(b.Scan.List...); err != nil {
 			return fmt.Errorf("orm: %w", err)
 		}
 		for i, v := range vals {
@@ -206,7 +207,7 @@ type ScalarQuery interface {
 	Query
 	ormDB() *DB
 	ormTable() *Table
-	build(b *builder)
+	build(b *sqlb.Builder)
 }
 
 // ScalarAs runs q and scans the first column of its first row into a V,
@@ -217,8 +218,8 @@ type ScalarQuery interface {
 func ScalarAs[V any](ctx context.Context, q ScalarQuery) (V, error) {
 	var v V
 	db := q.ormDB()
-	b := getBuilder(db.dialect)
-	defer putBuilder(b)
+	b := sqlb.Get(db.dialect)
+	defer sqlb.Put(b)
 	q.build(b)
 	found := false
 	err := db.run(ctx, b, func(rows *sql.Rows) error {
@@ -230,16 +231,16 @@ func ScalarAs[V any](ctx context.Context, q ScalarQuery) (V, error) {
 		if err != nil {
 			return err
 		}
-		dest := b.scan.Sized(len(cols))
+		dest := b.Scan.Sized(len(cols))
 		for i := range dest {
-			dest[i] = b.scan.Discard()
+			dest[i] = b.Scan.Discard()
 		}
 		var dst any = &v
 		if tp, ok := dst.(*time.Time); ok && db.dialect.TimeAsText {
 			dst = schema.TimeDest(cols[0], tp, db.dialect.TimeWallUTC)
 		}
 		dest[0] = dst
-		if err := rows.Scan(b.scan.List...); err != nil {
+		if err := rows.Scan(b.Scan.List...); err != nil {
 			return fmt.Errorf("orm: scalar: %w", err)
 		}
 		if p, ok := dst.(*any); ok {
@@ -256,12 +257,12 @@ func ScalarAs[V any](ctx context.Context, q ScalarQuery) (V, error) {
 		return v, err
 	}
 	if !found {
-		return v, b.notFound(q.ormTable())
+		return v, notFound(b, q.ormTable())
 	}
 	return v, nil
 }
 
-func runMaps(ctx context.Context, db *DB, b *builder) ([]map[string]any, error) {
+func runMaps(ctx context.Context, db *DB, b *sqlb.Builder) ([]map[string]any, error) {
 	var out []map[string]any
 	err := db.run(ctx, b, func(rows *sql.Rows) error {
 		return scanValues(b, rows, func(cols []string, vals []any) error {
@@ -279,7 +280,7 @@ func runMaps(ctx context.Context, db *DB, b *builder) ([]map[string]any, error) 
 	return out, nil
 }
 
-func runTuples(ctx context.Context, db *DB, b *builder) ([][]any, error) {
+func runTuples(ctx context.Context, db *DB, b *sqlb.Builder) ([][]any, error) {
 	var out [][]any
 	err := db.run(ctx, b, func(rows *sql.Rows) error {
 		return scanValues(b, rows, func(_ []string, vals []any) error {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/aiodb/aiodb/orm/dialect/pgdialect"
+	"github.com/aiodb/aiodb/orm/internal/sqlb"
 	"github.com/aiodb/aiodb/orm/schema"
 )
 
@@ -21,7 +22,7 @@ func (asIsRow[V]) TableName() string { return "as_is_row" }
 // checkAsIs reports whether the column of type V binds as is (Field.AsIs)
 // and, if so, checks that its Value, for the zero value and for set, is
 // what the builder's value check would pass unchanged.
-func checkAsIs[V any](t *testing.T, b *builder, set V) bool {
+func checkAsIs[V any](t *testing.T, b *sqlb.Builder, set V) bool {
 	t.Helper()
 	tbl, err := schema.Of(reflect.TypeFor[asIsRow[V]]())
 	if err != nil {
@@ -33,7 +34,7 @@ func checkAsIs[V any](t *testing.T, b *builder, set V) bool {
 	}
 	for _, row := range []*asIsRow[V]{{}, {V: set}} {
 		got := f.Value(schema.PtrOf(row))
-		checked, err := b.checkValue(got)
+		checked, err := b.CheckValue(got)
 		if err != nil || reflect.TypeOf(checked) != reflect.TypeOf(got) || !reflect.DeepEqual(checked, got) {
 			t.Errorf("%T (%#v): Value gives %#v, checkValue %#v, %v: not bound as is", row.V, row.V, got, checked, err)
 		}
@@ -45,8 +46,8 @@ func checkAsIs[V any](t *testing.T, b *builder, set V) bool {
 // builder's value check, so its Value must be what checkValue would pass
 // unchanged, for a zero value and a set one.
 func TestAsIsFieldsBindUnchanged(t *testing.T) {
-	b := getBuilder(pgdialect.New())
-	defer putBuilder(b)
+	b := sqlb.Get(pgdialect.New())
+	defer sqlb.Put(b)
 	s, n := "x", int64(7)
 	var common []bool
 	common = append(common, checkAsIs(t, b, int64(7)), checkAsIs(t, b, 7), checkAsIs(t, b, int32(7)),

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 
+	"github.com/aiodb/aiodb/orm/internal/sqlb"
 	"github.com/aiodb/aiodb/orm/schema"
 )
 
@@ -15,7 +16,7 @@ type SelectQuery[T any] struct {
 	m             *Model[T]
 	*selectExtra           // never nil: the shared empty one until a rare clause is added
 	cols          []string // nil: every model column
-	where         whereList
+	where         sqlb.Where
 	limit         int64 // -1: none
 	offset        int64
 	distinct      bool
@@ -27,10 +28,10 @@ type SelectQuery[T any] struct {
 // common query stays small.
 type selectExtra struct {
 	orderBy   []string
-	exprs     []selExpr
+	exprs     []sqlb.SelExpr
 	alias     string
 	from      Query
-	joins     []join
+	joins     []sqlb.Join
 	groupBy   []string
 	having    []Expr
 	compounds []compound
@@ -47,25 +48,6 @@ func (q *SelectQuery[T]) more() *selectExtra {
 	return q.selectExtra
 }
 
-type selExpr struct {
-	e     Expr
-	alias string
-}
-
-type join struct {
-	kind  string // "JOIN", "LEFT JOIN"
-	t     *Table
-	alias string
-	on    Expr
-}
-
-func (j *join) qual() string {
-	if j.alias != "" {
-		return j.alias
-	}
-	return j.t.Name
-}
-
 type compound struct {
 	op string
 	q  selectCore
@@ -75,7 +57,7 @@ type compound struct {
 // any model.
 type selectCore interface {
 	Query
-	appendCore(b *builder)
+	appendCore(b *sqlb.Builder)
 	hasTail() bool
 }
 
@@ -97,7 +79,7 @@ func (q *SelectQuery[T]) Column(cols ...string) *SelectQuery[T] {
 // Having, and is the result column's name.
 func (q *SelectQuery[T]) ColumnExpr(e Expr, alias string) *SelectQuery[T] {
 	x := q.more()
-	x.exprs = append(x.exprs, selExpr{e, alias})
+	x.exprs = append(x.exprs, sqlb.SelExpr{E: e, Alias: alias})
 	return q
 }
 
@@ -113,20 +95,20 @@ func (q *SelectQuery[T]) FromSubquery(sub Query, alias string) *SelectQuery[T] {
 // alias ("" for its name); its columns are then "alias.col".
 func (q *SelectQuery[T]) Join(t *Table, alias string, on Expr) *SelectQuery[T] {
 	x := q.more()
-	x.joins = append(x.joins, join{"JOIN", t, alias, on})
+	x.joins = append(x.joins, sqlb.Join{Kind: "JOIN", T: t, Alias: alias, On: on})
 	return q
 }
 
 // LeftJoin adds a LEFT JOIN, like Join.
 func (q *SelectQuery[T]) LeftJoin(t *Table, alias string, on Expr) *SelectQuery[T] {
 	x := q.more()
-	x.joins = append(x.joins, join{"LEFT JOIN", t, alias, on})
+	x.joins = append(x.joins, sqlb.Join{Kind: "LEFT JOIN", T: t, Alias: alias, On: on})
 	return q
 }
 
 // Where adds conditions, joined with AND to the previous ones.
 func (q *SelectQuery[T]) Where(exprs ...Expr) *SelectQuery[T] {
-	q.where.add(exprs)
+	q.where.Add(exprs)
 	return q
 }
 
@@ -212,175 +194,175 @@ func (q *SelectQuery[T]) hasTail() bool {
 	return len(q.orderBy) > 0 || q.limit >= 0 || q.offset > 0 || q.forUpdate || len(q.compounds) > 0
 }
 
-func (q *SelectQuery[T]) scope() scope {
-	s := scope{t: q.m.t, qual: q.m.t.Name, joins: q.joins, qualify: len(q.joins) > 0}
+func (q *SelectQuery[T]) scope() sqlb.Scope {
+	s := sqlb.Scope{T: q.m.t, Qual: q.m.t.Name, Joins: q.joins, Qualify: len(q.joins) > 0}
 	if q.alias != "" {
-		s.qual = q.alias
+		s.Qual = q.alias
 	}
 	return s
 }
 
 // appendCore writes SELECT ... FROM ... WHERE ... GROUP BY ... HAVING.
-func (q *SelectQuery[T]) appendCore(b *builder) {
+func (q *SelectQuery[T]) appendCore(b *sqlb.Builder) {
 	s := q.scope()
 	for _, e := range q.exprs {
-		b.checkAlias("column", e.alias)
+		b.CheckAlias("column", e.Alias)
 	}
-	s.aliases = q.exprs
-	b.pushScope(s)
-	defer b.popScope()
+	s.Aliases = q.exprs
+	b.PushScope(s)
+	defer b.PopScope()
 	if q.cols == nil && q.selectExtra == &noExtra && !q.distinct {
 		// The commonest head, SELECT <every column> FROM <table>, is
 		// written once per model.
-		b.write(q.m.plans.selectHead(q.m.selectList, q.m.t.Name, b.d))
+		b.Write(q.m.plans.selectHead(q.m.selectList, q.m.t.Name, b.D))
 		q.appendWhere(b)
 		return
 	}
-	b.write("SELECT ")
+	b.Write("SELECT ")
 	if q.distinct {
-		b.write("DISTINCT ")
+		b.Write("DISTINCT ")
 	}
 	q.appendColumns(b, &s)
 	q.appendFrom(b)
 }
 
-func (q *SelectQuery[T]) appendColumns(b *builder, s *scope) {
+func (q *SelectQuery[T]) appendColumns(b *sqlb.Builder, s *sqlb.Scope) {
 	n := 0
 	switch {
 	case q.cols == nil && len(q.exprs) > 0:
-	case q.cols == nil && !s.qualify:
-		b.write(q.m.selectList)
+	case q.cols == nil && !s.Qualify:
+		b.Write(q.m.selectList)
 		n++
 	case q.cols == nil:
 		for _, c := range q.m.columns {
 			if n > 0 {
-				b.write(", ")
+				b.Write(", ")
 			}
-			b.column(c)
+			b.Column(c)
 			n++
 		}
 	default:
 		for _, c := range q.cols {
 			if n > 0 {
-				b.write(", ")
+				b.Write(", ")
 			}
-			b.column(c)
+			b.Column(c)
 			n++
 		}
 	}
 	for _, e := range q.exprs {
 		if n > 0 {
-			b.write(", ")
+			b.Write(", ")
 		}
-		e.e.appendExpr(b)
-		b.write(" AS ")
-		b.ident(e.alias)
+		e.E.AppendExpr(b)
+		b.Write(" AS ")
+		b.Ident(e.Alias)
 		n++
 	}
 }
 
-// appendFrom writes FROM, joins, WHERE, GROUP BY and HAVING; the scope is
+// appendFrom writes FROM, joins, WHERE, GROUP BY and HAVING; the sqlb.Scope is
 // already pushed.
-func (q *SelectQuery[T]) appendFrom(b *builder) {
-	b.write(" FROM ")
+func (q *SelectQuery[T]) appendFrom(b *sqlb.Builder) {
+	b.Write(" FROM ")
 	if q.from != nil {
-		q.from.appendExpr(b)
-		b.write(" AS ")
-		if b.checkAlias("subquery", q.alias) {
-			b.ident(q.alias)
+		q.from.AppendExpr(b)
+		b.Write(" AS ")
+		if b.CheckAlias("subquery", q.alias) {
+			b.Ident(q.alias)
 		}
 	} else {
-		b.ident(q.m.t.Name)
-		if q.alias != "" && b.checkAlias("table", q.alias) {
-			b.write(" AS ")
-			b.ident(q.alias)
+		b.Ident(q.m.t.Name)
+		if q.alias != "" && b.CheckAlias("table", q.alias) {
+			b.Write(" AS ")
+			b.Ident(q.alias)
 		}
 	}
 	for i := range q.joins {
 		j := &q.joins[i]
-		if j.t == nil {
-			b.failf("orm: join of a nil table in a query on %v", q.m.t.GoType)
+		if j.T == nil {
+			b.Failf("orm: join of a nil table in a query on %v", q.m.t.GoType)
 			continue
 		}
-		b.writeByte(' ')
-		b.write(j.kind)
-		b.writeByte(' ')
-		b.ident(j.t.Name)
-		if j.alias != "" && b.checkAlias("join", j.alias) {
-			b.write(" AS ")
-			b.ident(j.alias)
+		b.WriteChar(' ')
+		b.Write(j.Kind)
+		b.WriteChar(' ')
+		b.Ident(j.T.Name)
+		if j.Alias != "" && b.CheckAlias("join", j.Alias) {
+			b.Write(" AS ")
+			b.Ident(j.Alias)
 		}
-		if j.on != nil {
-			b.write(" ON ")
-			b.cond(j.on)
+		if j.On != nil {
+			b.Write(" ON ")
+			b.Cond(j.On)
 		}
 	}
 	q.appendWhere(b)
 }
 
 // appendWhere writes WHERE, GROUP BY and HAVING.
-func (q *SelectQuery[T]) appendWhere(b *builder) {
-	q.where.write(b, nil, 0)
+func (q *SelectQuery[T]) appendWhere(b *sqlb.Builder) {
+	q.where.Write(b, nil, 0)
 	if len(q.groupBy) > 0 {
-		b.write(" GROUP BY ")
+		b.Write(" GROUP BY ")
 		for i, c := range q.groupBy {
 			if i > 0 {
-				b.write(", ")
+				b.Write(", ")
 			}
-			b.column(c)
+			b.Column(c)
 		}
 	}
 	if len(q.having) > 0 {
-		b.write(" HAVING ")
-		b.aliasMode = aliasExpand
-		b.conds(q.having)
-		b.aliasMode = aliasNone
+		b.Write(" HAVING ")
+		b.AliasMode = sqlb.AliasExpand
+		b.Conds(q.having)
+		b.AliasMode = sqlb.AliasNone
 	}
 }
 
 // build writes the whole statement.
-func (q *SelectQuery[T]) build(b *builder) {
+func (q *SelectQuery[T]) build(b *sqlb.Builder) {
 	q.appendCore(b)
 	for _, c := range q.compounds {
 		if c.q.hasTail() {
-			b.failf("orm: %s member has ORDER BY, LIMIT, OFFSET, FOR UPDATE or its own compound; put them on the first query", c.op)
+			b.Failf("orm: %s member has ORDER BY, LIMIT, OFFSET, FOR UPDATE or its own compound; put them on the first query", c.op)
 		}
-		b.writeByte(' ')
-		b.write(c.op)
-		b.writeByte(' ')
+		b.WriteChar(' ')
+		b.Write(c.op)
+		b.WriteChar(' ')
 		c.q.appendCore(b)
 	}
 	q.appendTail(b)
 }
 
-func (q *SelectQuery[T]) appendTail(b *builder) {
+func (q *SelectQuery[T]) appendTail(b *sqlb.Builder) {
 	if len(q.orderBy) > 0 {
 		s := q.scope()
-		s.aliases = q.exprs
+		s.Aliases = q.exprs
 		if len(q.compounds) > 0 {
-			s.qualify = false // a compound's ORDER BY names output columns
+			s.Qualify = false // a compound's ORDER BY names output columns
 		}
-		b.pushScope(s)
-		b.aliasMode = aliasName
-		b.write(" ORDER BY ")
+		b.PushScope(s)
+		b.AliasMode = sqlb.AliasName
+		b.Write(" ORDER BY ")
 		for i, c := range q.orderBy {
 			if i > 0 {
-				b.write(", ")
+				b.Write(", ")
 			}
 			if len(c) > 1 && c[0] == '-' {
-				b.column(c[1:])
-				b.write(" DESC")
+				b.Column(c[1:])
+				b.Write(" DESC")
 			} else {
-				b.column(c)
+				b.Column(c)
 			}
 		}
-		b.aliasMode = aliasNone
-		b.popScope()
+		b.AliasMode = sqlb.AliasNone
+		b.PopScope()
 	}
-	b.limitOffset(q.limit, q.offset)
-	if q.forUpdate && b.d.ForUpdate != "" {
-		b.writeByte(' ')
-		b.write(b.d.ForUpdate)
+	b.LimitOffset(q.limit, q.offset)
+	if q.forUpdate && b.D.ForUpdate != "" {
+		b.WriteChar(' ')
+		b.Write(b.D.ForUpdate)
 	}
 }
 
@@ -388,63 +370,63 @@ func (q *SelectQuery[T]) appendTail(b *builder) {
 // commonest query, every column WHERE one comparison with an optional
 // LIMIT, takes its text from the model's cache and only binds its values:
 // the same text and arguments build would give.
-func (q *SelectQuery[T]) buildTop(b *builder) {
-	c := simpleCond(q.where.only())
+func (q *SelectQuery[T]) buildTop(b *sqlb.Builder) {
+	c := simpleCond(q.where.Only())
 	if c == nil || q.selectExtra != &noExtra || q.cols != nil || q.distinct || q.forUpdate || q.offset > 0 {
 		q.build(b)
 		return
 	}
-	k := condKey{col: c.col, op: c.op}
+	k := condKey{col: c.Col, op: c.Op}
 	if q.limit >= 0 {
 		k.tail = tailLimit
 	}
 	if sql, ok := q.m.plans.condSQL(k); ok {
-		b.fixed = sql
-		b.arg(c.val)
+		b.Fixed = sql
+		b.Arg(c.Val)
 		if q.limit >= 0 {
-			b.arg(q.limit)
+			b.Arg(q.limit)
 		}
 		return
 	}
 	q.build(b)
-	if b.err == nil {
-		q.m.plans.storeCond(k, b.sql())
+	if b.Err == nil {
+		q.m.plans.storeCond(k, b.SQL())
 	}
 }
 
 // simpleCond returns where, a query's lone condition, when it is a comparison
 // with a bound value (not NULL, not an Expr, not ILIKE, whose text depends
 // on the dialect), or nil.
-func simpleCond(where Expr) *cmpExpr {
-	c, ok := where.(*cmpExpr)
-	if !ok || c.val == nil || c.op > opLike {
+func simpleCond(where Expr) *sqlb.Cmp {
+	c, ok := where.(*sqlb.Cmp)
+	if !ok || c.Val == nil || c.Op > sqlb.OpLike {
 		return nil
 	}
-	if isExpr(c.val) {
+	if sqlb.IsExpr(c.Val) {
 		return nil
 	}
 	return c
 }
 
 // appendExpr writes the query as a parenthesised subquery.
-func (q *SelectQuery[T]) appendExpr(b *builder) {
-	b.writeByte('(')
+func (q *SelectQuery[T]) AppendExpr(b *sqlb.Builder) {
+	b.WriteChar('(')
 	q.build(b)
-	b.writeByte(')')
+	b.WriteChar(')')
 }
 
 // SQL returns the statement and its arguments (see Query).
 func (q *SelectQuery[T]) SQL() (string, []any, error) {
-	b := getBuilder(q.m.db.dialect)
-	defer putBuilder(b)
+	b := sqlb.Get(q.m.db.dialect)
+	defer sqlb.Put(b)
 	q.buildTop(b)
-	return b.result()
+	return b.Result()
 }
 
 // All runs the query and returns its rows.
 func (q *SelectQuery[T]) All(ctx context.Context) ([]T, error) {
-	b := getBuilder(q.m.db.dialect)
-	defer putBuilder(b)
+	b := sqlb.Get(q.m.db.dialect)
+	defer sqlb.Put(b)
 	q.buildTop(b)
 	var out []T
 	err := q.m.db.run(ctx, b, func(rows *sql.Rows) error {
@@ -465,8 +447,8 @@ func (q *SelectQuery[T]) All(ctx context.Context) ([]T, error) {
 // ErrDoesNotExist when there is none. It does not add LIMIT 1: add
 // Limit(1) when many rows may match.
 func (q *SelectQuery[T]) One(ctx context.Context) (*T, error) {
-	b := getBuilder(q.m.db.dialect)
-	defer putBuilder(b)
+	b := sqlb.Get(q.m.db.dialect)
+	defer sqlb.Put(b)
 	q.buildTop(b)
 	row := new(T)
 	found := false
@@ -479,8 +461,8 @@ func (q *SelectQuery[T]) One(ctx context.Context) (*T, error) {
 			return nil
 		}
 		found = true
-		b.scan.Set(p, schema.PtrOf(row), b.d.TimeWallUTC)
-		if err := rows.Scan(b.scan.List...); err != nil {
+		b.Scan.Set(p, schema.PtrOf(row), b.D.TimeWallUTC)
+		if err := rows.Scan(b.Scan.List...); err != nil {
 			return fmt.Errorf("orm: scanning into %v: %w", q.m.t.GoType, err)
 		}
 		return nil
@@ -489,7 +471,7 @@ func (q *SelectQuery[T]) One(ctx context.Context) (*T, error) {
 		return nil, err
 	}
 	if !found {
-		return nil, b.notFound(q.m.t)
+		return nil, notFound(b, q.m.t)
 	}
 	return row, nil
 }
@@ -499,8 +481,8 @@ func (q *SelectQuery[T]) One(ctx context.Context) (*T, error) {
 // transaction, if ctx has one), so it must not run statements in the same
 // transaction.
 func (q *SelectQuery[T]) Each(ctx context.Context, fn func(*T) error) error {
-	b := getBuilder(q.m.db.dialect)
-	defer putBuilder(b)
+	b := sqlb.Get(q.m.db.dialect)
+	defer sqlb.Put(b)
 	q.buildTop(b)
 	return q.m.db.run(ctx, b, func(rows *sql.Rows) error {
 		p, err := q.plan(rows)
@@ -509,8 +491,8 @@ func (q *SelectQuery[T]) Each(ctx context.Context, fn func(*T) error) error {
 		}
 		for rows.Next() {
 			row := new(T)
-			b.scan.Set(p, schema.PtrOf(row), b.d.TimeWallUTC)
-			if err := rows.Scan(b.scan.List...); err != nil {
+			b.Scan.Set(p, schema.PtrOf(row), b.D.TimeWallUTC)
+			if err := rows.Scan(b.Scan.List...); err != nil {
 				return fmt.Errorf("orm: scanning into %v: %w", q.m.t.GoType, err)
 			}
 			if err := fn(row); err != nil {
@@ -525,8 +507,8 @@ func (q *SelectQuery[T]) Each(ctx context.Context, fn func(*T) error) error {
 // value. Values are what the driver returns, except that bytes of
 // non-binary columns become strings.
 func (q *SelectQuery[T]) Maps(ctx context.Context) ([]map[string]any, error) {
-	b := getBuilder(q.m.db.dialect)
-	defer putBuilder(b)
+	b := sqlb.Get(q.m.db.dialect)
+	defer sqlb.Put(b)
 	q.buildTop(b)
 	return runMaps(ctx, q.m.db, b)
 }
@@ -534,8 +516,8 @@ func (q *SelectQuery[T]) Maps(ctx context.Context) ([]map[string]any, error) {
 // Tuples runs the query and returns each row as a slice of values, like
 // Maps.
 func (q *SelectQuery[T]) Tuples(ctx context.Context) ([][]any, error) {
-	b := getBuilder(q.m.db.dialect)
-	defer putBuilder(b)
+	b := sqlb.Get(q.m.db.dialect)
+	defer sqlb.Put(b)
 	q.buildTop(b)
 	return runTuples(ctx, q.m.db, b)
 }
@@ -554,18 +536,18 @@ func (q *SelectQuery[T]) ormTable() *Table { return q.m.t }
 // COUNT(*) with the same FROM and WHERE, or over the query as a subquery
 // when it has DISTINCT, GROUP BY, LIMIT, OFFSET or a compound.
 func (q *SelectQuery[T]) Count(ctx context.Context) (int64, error) {
-	b := getBuilder(q.m.db.dialect)
-	defer putBuilder(b)
+	b := sqlb.Get(q.m.db.dialect)
+	defer sqlb.Put(b)
 	if q.distinct || len(q.groupBy) > 0 || len(q.having) > 0 || q.limit >= 0 || q.offset > 0 || len(q.compounds) > 0 || len(q.exprs) > 0 {
-		b.write("SELECT COUNT(*) FROM (")
+		b.Write("SELECT COUNT(*) FROM (")
 		q.build(b)
-		b.write(") AS ")
-		b.ident("count_subquery")
+		b.Write(") AS ")
+		b.Ident("count_subquery")
 	} else {
-		b.pushScope(q.scope())
-		b.write("SELECT COUNT(*)")
+		b.PushScope(q.scope())
+		b.Write("SELECT COUNT(*)")
 		q.appendFrom(b)
-		b.popScope()
+		b.PopScope()
 	}
 	var n int64
 	err := q.m.db.run(ctx, b, func(rows *sql.Rows) error {
@@ -579,10 +561,10 @@ func (q *SelectQuery[T]) Count(ctx context.Context) (int64, error) {
 
 // Exists reports whether the query returns any row: SELECT EXISTS (query).
 func (q *SelectQuery[T]) Exists(ctx context.Context) (bool, error) {
-	b := getBuilder(q.m.db.dialect)
-	defer putBuilder(b)
-	b.write("SELECT EXISTS ")
-	q.appendExpr(b)
+	b := sqlb.Get(q.m.db.dialect)
+	defer sqlb.Put(b)
+	b.Write("SELECT EXISTS ")
+	q.AppendExpr(b)
 	var ok bool
 	err := q.m.db.run(ctx, b, func(rows *sql.Rows) error {
 		if !rows.Next() {
@@ -608,20 +590,20 @@ func (q *SelectQuery[T]) plan(rows *sql.Rows) (*schema.Plan, error) {
 }
 
 // notFound is the ErrDoesNotExist error of the statement in b.
-func (b *builder) notFound(t *Table) error {
-	return &DoesNotExistError{Model: t.GoType.String(), SQL: b.sql(), Args: append([]any(nil), b.args...)}
+func notFound(b *sqlb.Builder, t *Table) error {
+	return &DoesNotExistError{Model: t.GoType.String(), SQL: b.SQL(), Args: append([]any(nil), b.Args...)}
 }
 
 // errExpr carries an error found while a condition was made (WherePK of a
 // nil row) to the terminal method.
 type errExpr struct{ err error }
 
-func (e errExpr) appendExpr(b *builder) { b.fail(e.err) }
+func (e errExpr) AppendExpr(b *sqlb.Builder) { b.Fail(e.err) }
 
 // errCore is a compound member that was not a select query.
 type errCore struct{ err error }
 
-func (e errCore) appendExpr(b *builder)       { b.fail(e.err) }
-func (e errCore) appendCore(b *builder)       { b.fail(e.err) }
+func (e errCore) AppendExpr(b *sqlb.Builder)  { b.Fail(e.err) }
+func (e errCore) appendCore(b *sqlb.Builder)  { b.Fail(e.err) }
 func (e errCore) hasTail() bool               { return false }
 func (e errCore) SQL() (string, []any, error) { return "", nil, e.err }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"slices"
 
+	"github.com/aiodb/aiodb/orm/internal/sqlb"
 	"github.com/aiodb/aiodb/orm/schema"
 )
 
@@ -13,7 +14,7 @@ import (
 type UpdateQuery[T any] struct {
 	m         *Model[T]
 	set       []assignment
-	where     whereList
+	where     sqlb.Where
 	returning []string
 	rowErr    error
 
@@ -25,7 +26,7 @@ type UpdateQuery[T any] struct {
 	// among the conditions. Neither is a pointer into the query itself,
 	// so a query built and run in one expression stays on the stack.
 	from  *T
-	pk    cmpExpr
+	pk    sqlb.Cmp
 	pkSet bool
 	pkPos int
 }
@@ -75,7 +76,7 @@ func (q *UpdateQuery[T]) SetFrom(row *T, cols ...string) *UpdateQuery[T] {
 
 // Where adds conditions, joined with AND.
 func (q *UpdateQuery[T]) Where(exprs ...Expr) *UpdateQuery[T] {
-	q.where.add(exprs)
+	q.where.Add(exprs)
 	return q
 }
 
@@ -83,8 +84,8 @@ func (q *UpdateQuery[T]) Where(exprs ...Expr) *UpdateQuery[T] {
 func (q *UpdateQuery[T]) WherePK(row *T) *UpdateQuery[T] {
 	if row != nil && len(q.m.t.PrimaryKey) == 1 && !q.pkSet {
 		f := q.m.t.PrimaryKey[0]
-		q.pk = cmpExpr{col: f.Column, op: opEq, val: f.Value(schema.PtrOf(row))}
-		q.pkSet, q.pkPos = true, q.where.n
+		q.pk = sqlb.Cmp{Col: f.Column, Op: sqlb.OpEq, Val: f.Value(schema.PtrOf(row))}
+		q.pkSet, q.pkPos = true, q.where.Len()
 		return q
 	}
 	e, err := q.m.pkWhere(row)
@@ -105,19 +106,19 @@ func (q *UpdateQuery[T]) Returning(cols ...string) *UpdateQuery[T] {
 	return q
 }
 
-func (q *UpdateQuery[T]) build(b *builder) {
+func (q *UpdateQuery[T]) build(b *sqlb.Builder) {
 	t := q.m.t
 	if q.rowErr != nil {
-		b.fail(q.rowErr)
+		b.Fail(q.rowErr)
 	}
 	if len(q.set) == 0 && (q.from == nil || len(t.Fields) == len(t.PrimaryKey)) {
-		b.failf("orm: Update of %s sets no column", t.Name)
+		b.Failf("orm: Update of %s sets no column", t.Name)
 	}
-	b.pushScope(scope{t: t, qual: t.Name})
-	defer b.popScope()
-	b.write("UPDATE ")
-	b.ident(t.Name)
-	b.write(" SET ")
+	b.PushScope(sqlb.Scope{T: t, Qual: t.Name})
+	defer b.PopScope()
+	b.Write("UPDATE ")
+	b.Ident(t.Name)
+	b.Write(" SET ")
 	n := 0
 	if q.from != nil {
 		base := schema.PtrOf(q.from)
@@ -126,32 +127,32 @@ func (q *UpdateQuery[T]) build(b *builder) {
 				continue
 			}
 			if n > 0 {
-				b.write(", ")
+				b.Write(", ")
 			}
-			b.ident(f.Column) // a field's column: no need to look it up
-			b.write(" = ")
-			b.bind(f.Value(base))
+			b.Ident(f.Column) // a field's column: no need to look it up
+			b.Write(" = ")
+			b.Bind(f.Value(base))
 			n++
 		}
 	}
 	for _, a := range q.set {
 		if n > 0 {
-			b.write(", ")
+			b.Write(", ")
 		}
-		b.plainColumn(a.col)
-		b.write(" = ")
-		b.bind(a.val)
+		b.PlainColumn(a.col)
+		b.Write(" = ")
+		b.Bind(a.val)
 		n++
 	}
 	if q.pkSet {
 		pk := q.pk
-		q.where.write(b, &pk, q.pkPos)
+		q.where.Write(b, &pk, q.pkPos)
 	} else {
-		q.where.write(b, nil, 0)
+		q.where.Write(b, nil, 0)
 	}
 	if len(q.returning) > 0 {
-		if !b.d.UpdateReturning {
-			b.failf("orm: Update of %s: the %s dialect has no UPDATE ... RETURNING", t.Name, b.d.Name)
+		if !b.D.UpdateReturning {
+			b.Failf("orm: Update of %s: the %s dialect has no UPDATE ... RETURNING", t.Name, b.D.Name)
 		}
 		appendReturning(b, q.returning)
 	}
@@ -162,13 +163,13 @@ func (q *UpdateQuery[T]) build(b *builder) {
 // nothing else) takes the model's cached statement, the one Save runs,
 // and only binds its values: the same text and arguments build would
 // give.
-func (q *UpdateQuery[T]) buildTop(b *builder) {
-	if q.from == nil || len(q.set) > 0 || q.where.n != 0 || !q.pkSet ||
-		q.pk.val == nil || len(q.returning) > 0 || q.rowErr != nil {
+func (q *UpdateQuery[T]) buildTop(b *sqlb.Builder) {
+	if q.from == nil || len(q.set) > 0 || q.where.Len() != 0 || !q.pkSet ||
+		q.pk.Val == nil || len(q.returning) > 0 || q.rowErr != nil {
 		q.build(b)
 		return
 	}
-	if isExpr(q.pk.val) {
+	if sqlb.IsExpr(q.pk.Val) {
 		q.build(b)
 		return
 	}
@@ -181,44 +182,44 @@ func (q *UpdateQuery[T]) buildTop(b *builder) {
 	keys := len(st.fields) - 1 // the one key column is bound last
 	for _, f := range st.fields[:keys] {
 		if f.AsIs() {
-			b.fieldArg(f, base)
+			b.FieldArg(f, base)
 			continue
 		}
 		v := f.Value(base)
-		if isExpr(v) {
-			b.args = b.args[:0]
+		if sqlb.IsExpr(v) {
+			b.Args = b.Args[:0]
 			q.build(b)
 			return
 		}
-		b.arg(v)
+		b.Arg(v)
 	}
-	b.arg(q.pk.val)
-	b.fixed = st.sql
+	b.Arg(q.pk.Val)
+	b.Fixed = st.sql
 }
 
 // appendReturning writes RETURNING with checked columns.
-func appendReturning(b *builder, cols []string) {
-	b.write(" RETURNING ")
+func appendReturning(b *sqlb.Builder, cols []string) {
+	b.Write(" RETURNING ")
 	for i, c := range cols {
 		if i > 0 {
-			b.write(", ")
+			b.Write(", ")
 		}
-		b.column(c)
+		b.Column(c)
 	}
 }
 
-func (q *UpdateQuery[T]) appendExpr(b *builder) {
-	b.writeByte('(')
+func (q *UpdateQuery[T]) AppendExpr(b *sqlb.Builder) {
+	b.WriteChar('(')
 	q.build(b)
-	b.writeByte(')')
+	b.WriteChar(')')
 }
 
 // SQL returns the statement and its arguments (see Query).
 func (q *UpdateQuery[T]) SQL() (string, []any, error) {
-	b := getBuilder(q.m.db.dialect)
-	defer putBuilder(b)
+	b := sqlb.Get(q.m.db.dialect)
+	defer sqlb.Put(b)
 	q.buildTop(b)
-	return b.result()
+	return b.Result()
 }
 
 // Exec runs the update and returns the number of rows it changed (as the
@@ -228,8 +229,8 @@ func (q *UpdateQuery[T]) Exec(ctx context.Context) (int64, error) {
 		rows, err := q.All(ctx)
 		return int64(len(rows)), err
 	}
-	b := getBuilder(q.m.db.dialect)
-	defer putBuilder(b)
+	b := sqlb.Get(q.m.db.dialect)
+	defer sqlb.Put(b)
 	q.buildTop(b)
 	return execCount(ctx, q.m.db, b)
 }
@@ -240,14 +241,14 @@ func (q *UpdateQuery[T]) All(ctx context.Context) ([]T, error) {
 	if len(q.returning) == 0 {
 		q.Returning()
 	}
-	b := getBuilder(q.m.db.dialect)
-	defer putBuilder(b)
+	b := sqlb.Get(q.m.db.dialect)
+	defer sqlb.Put(b)
 	q.build(b)
 	return allRows(ctx, q.m, b)
 }
 
 // execCount runs the statement in b and returns the rows affected.
-func execCount(ctx context.Context, db *DB, b *builder) (int64, error) {
+func execCount(ctx context.Context, db *DB, b *sqlb.Builder) (int64, error) {
 	res, err := db.exec(ctx, b)
 	if err != nil {
 		return 0, err
@@ -256,7 +257,7 @@ func execCount(ctx context.Context, db *DB, b *builder) (int64, error) {
 }
 
 // allRows runs the query in b and scans every row into a T.
-func allRows[T any](ctx context.Context, m *Model[T], b *builder) ([]T, error) {
+func allRows[T any](ctx context.Context, m *Model[T], b *sqlb.Builder) ([]T, error) {
 	var out []T
 	err := m.db.run(ctx, b, func(rows *sql.Rows) (err error) {
 		out, err = scanRows(m, b, rows, false, out)

@@ -40,13 +40,14 @@ var floors = map[string]int{
 	"orm/dialect/mysqldialect":  5,
 	"orm/dialect/sqlitedialect": 5,
 	"orm/schema":                5,
-	"orm":                       6,
-	"orm/ormtest":               7,
-	"examples/quickstart":       8,
-	"sqlmock_test":              8,
-	"reliability":               8,
-	"cluster":                   8,
-	"cluster/galera":            8,
+	"orm/internal/sqlb":         6,
+	"orm":                       7,
+	"orm/ormtest":               8,
+	"examples/quickstart":       9,
+	"sqlmock_test":              9,
+	"reliability":               9,
+	"cluster":                   9,
+	"cluster/galera":            9,
 }
 
 func TestImportsRunOneWay(t *testing.T) {
