@@ -15,6 +15,7 @@ import (
 	"github.com/aiodb/aiodb/driver"
 	"github.com/aiodb/aiodb/hooks"
 	"github.com/aiodb/aiodb/orm/dialect"
+	"github.com/aiodb/aiodb/orm/internal/route"
 )
 
 // The guard names the caller of a sync call: the first frame outside
@@ -39,7 +40,7 @@ type DB struct {
 	server *dialect.Server // what the dialect's ProbeServer learned (nil: nothing)
 	// replicas take reads outside transactions (see Replicas); nil
 	// without them.
-	replicas *replicaSet
+	replicas *route.Set
 	// hstore is RegisterHStore: CreateTable creates the extension.
 	hstore bool
 }
@@ -118,10 +119,13 @@ func Open(driverName, dsn string, opts ...Option) (*DB, error) {
 		}
 		mode = o.Sync
 	}
-	cons := newConsistency(&cfg)
+	var cons *route.Consistency
+	if len(cfg.replicas) > 0 { // else there is nothing to route around
+		cons = route.NewConsistency(cfg.readYourWrites, cfg.stickyPrimary)
+	}
 	configurePrimary := configure
 	if cons != nil {
-		configurePrimary = func(o *driver.Options) { configure(o); cons.install(o) }
+		configurePrimary = func(o *driver.Options) { configure(o); cons.Install(o) }
 	}
 	connector, err := driver.OpenConnector(driverName, dsn, configurePrimary)
 	if err != nil {
@@ -157,7 +161,11 @@ func Open(driverName, dsn string, opts ...Option) (*DB, error) {
 			return nil, err
 		}
 		if cons != nil {
-			if err := cons.open(db, &cfg, driverName, dsn); err != nil {
+			err := db.replicas.Attach(cons, driverName, dsn, cfg.maxConns)
+			if err == nil && cons.WaitsForPositions() && db.dialect.Name != driver.DialectPostgres {
+				err = fmt.Errorf("orm: ReadYourWrites needs PostgreSQL (it waits for WAL positions); the dialect is %q: use StickyPrimary", db.dialect.Name)
+			}
+			if err != nil {
 				db.Close()
 				return nil, err
 			}
@@ -226,7 +234,7 @@ func (db *DB) Close() error {
 	db.closed.Store(true)
 	var rerr error
 	if db.replicas != nil {
-		rerr = db.replicas.close()
+		rerr = db.replicas.Close()
 	}
 	if db.ownsDB {
 		return errors.Join(db.sqlDB.Close(), rerr)
@@ -288,7 +296,7 @@ func (db *DB) suspend() error {
 		return db.sqlDB.Close()
 	}
 	if db.replicas != nil {
-		db.replicas.suspend()
+		db.replicas.Suspend()
 	}
 	if db.gate.closed.Swap(true) {
 		return nil
@@ -312,7 +320,13 @@ func (db *DB) resume(ctx context.Context) error {
 		return fmt.Errorf("orm: Manager.Connect: %w", err)
 	}
 	if db.replicas != nil {
-		db.replicas.resume(ctx, db.idle)
+		db.replicas.Resume(ctx, db.idle)
 	}
 	return nil
 }
+
+// Shut closes the gate; it reports whether it was open (route.Gate).
+func (g *gateConnector) Shut() bool { return !g.closed.Swap(true) }
+
+// Reopen opens the gate; it reports whether it was closed (route.Gate).
+func (g *gateConnector) Reopen() bool { return g.closed.Swap(false) }

@@ -36,6 +36,7 @@ var floors = map[string]int{
 	"aio":                       3,
 	"orm/dialect":               4,
 	"orm/types":                 4,
+	"orm/internal/route":        4,
 	"orm/dialect/pgdialect":     5,
 	"orm/dialect/mysqldialect":  5,
 	"orm/dialect/sqlitedialect": 5,

@@ -1,4 +1,4 @@
-package orm
+package route
 
 import "testing"
 
@@ -26,15 +26,15 @@ func TestIsReadQuery(t *testing.T) {
 		"-- x\nSELECT 1": false, // conservative: the primary
 	}
 	for q, want := range cases {
-		if got := isReadQuery(q); got != want {
-			t.Errorf("isReadQuery(%q) = %v, want %v", q, got, want)
+		if got := IsRead(q); got != want {
+			t.Errorf("IsRead(%q) = %v, want %v", q, got, want)
 		}
 	}
 }
 
 func TestIsReadQueryDoesNotAllocate(t *testing.T) {
 	q := `SELECT "id", "name" FROM "authors" WHERE "id" = $1 LIMIT 1`
-	if n := testing.AllocsPerRun(100, func() { isReadQuery(q) }); n != 0 {
+	if n := testing.AllocsPerRun(100, func() { IsRead(q) }); n != 0 {
 		t.Fatalf("%v allocations", n)
 	}
 }
@@ -44,7 +44,7 @@ func TestIsReadQueryDoesNotAllocate(t *testing.T) {
 func BenchmarkIsReadQuery(b *testing.B) {
 	q := `SELECT "id", "author_id", "title", "hits", "price", "published" FROM "books" WHERE "id" = $1 LIMIT 1`
 	for b.Loop() {
-		if !isReadQuery(q) {
+		if !IsRead(q) {
 			b.Fatal("not a read")
 		}
 	}
