@@ -40,46 +40,51 @@ type txBackend struct {
 	deferredTable func(name string) (ddl string, violation []string)
 }
 
+// txBackends are aiosqlite, aiopg and aiomysql, named after their
+// servers, with what the suite needs to know about each server.
 func txBackends() []txBackend {
-	open := func(driverName string, dsn func(t *testing.T) string) func(*testing.T, ...orm.Option) *orm.DB {
-		return func(t *testing.T, opts ...orm.Option) *orm.DB {
-			t.Helper()
-			db, err := orm.Open(driverName, dsn(t), opts...)
-			if err != nil {
-				t.Fatalf("orm.Open(%q): %v", driverName, err)
-			}
-			t.Cleanup(func() { db.Close() })
-			return db
-		}
-	}
-	return []txBackend{
-		{
-			name: "sqlite",
-			// foreign_keys(1) makes the deferred foreign key checked.
-			open: open("aiosqlite", func(t *testing.T) string { return testenv.SQLiteDSN(t, "_pragma=foreign_keys(1)") }),
-			deferredTable: func(name string) (string, []string) {
+	var out []txBackend
+	for _, b := range testenv.SelectBackends(testenv.Named("aiosqlite", "aiopg", "aiomysql")) {
+		tb := txBackend{name: b.Server, open: txOpener(b)}
+		switch b.Server {
+		case testenv.SQLite:
+			tb.deferredTable = func(name string) (string, []string) {
 				return "CREATE TABLE " + name + " (id INTEGER PRIMARY KEY, v INTEGER NOT NULL REFERENCES " + name + "(id) DEFERRABLE INITIALLY DEFERRED)",
 					[]string{"INSERT INTO " + name + " (id, v) VALUES (1, 999)"}
-			},
-		},
-		{
-			name:           "postgres",
-			dollar:         true,
-			open:           open("aiopg", func(t *testing.T) string { return testenv.PostgresDSN(t) }),
-			readOnly:       true,
-			badIsolation:   true,
-			isolationQuery: "SHOW transaction_isolation",
-			deferredTable: func(name string) (string, []string) {
+			}
+		case testenv.Postgres:
+			tb.dollar = true
+			tb.readOnly = true
+			tb.badIsolation = true
+			tb.isolationQuery = "SHOW transaction_isolation"
+			tb.deferredTable = func(name string) (string, []string) {
 				return "CREATE TABLE " + name + " (id INTEGER PRIMARY KEY, v INTEGER NOT NULL, CONSTRAINT " + name + "_v UNIQUE (v) DEFERRABLE INITIALLY DEFERRED)",
 					[]string{"INSERT INTO " + name + " (id, v) VALUES (1, 7)", "INSERT INTO " + name + " (id, v) VALUES (2, 7)"}
-			},
-		},
-		{
-			name:         "mysql",
-			open:         open("aiomysql", func(t *testing.T) string { return testenv.MySQLDSN(t) }),
-			readOnly:     true,
-			badIsolation: true,
-		},
+			}
+		case testenv.MySQL:
+			tb.readOnly = true
+			tb.badIsolation = true
+		}
+		out = append(out, tb)
+	}
+	return out
+}
+
+// txOpener opens b with the suite's options; on SQLite foreign_keys(1)
+// makes the deferred foreign key checked.
+func txOpener(b testenv.Backend) func(*testing.T, ...orm.Option) *orm.DB {
+	return func(t *testing.T, opts ...orm.Option) *orm.DB {
+		t.Helper()
+		var dsnOpts string
+		if b.Server == testenv.SQLite {
+			dsnOpts = "_pragma=foreign_keys(1)"
+		}
+		db, err := orm.Open(b.Driver, b.DSNWith(t, dsnOpts), opts...)
+		if err != nil {
+			t.Fatalf("orm.Open(%q): %v", b.Driver, err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
 	}
 }
 
