@@ -92,18 +92,14 @@ func relInsert[T any](t *testing.T, ctx context.Context, m *orm.Model[T], rows [
 // not happen within a few seconds (a leak).
 func relSettle(t *testing.T, db *orm.DB, base int) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		n, inUse := runtime.NumGoroutine(), db.SQLDB().Stats().InUse
-		if n <= base && inUse == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<16)
-			buf = buf[:runtime.Stack(buf, true)]
-			t.Fatalf("not settled: %d goroutines (want <= %d), %d connections in use\n%s", n, base, inUse, buf)
-		}
-		time.Sleep(5 * time.Millisecond)
+	var n, inUse int
+	if !testenv.Poll(5*time.Second, func() bool {
+		n, inUse = runtime.NumGoroutine(), db.SQLDB().Stats().InUse
+		return n <= base && inUse == 0
+	}) {
+		buf := make([]byte, 1<<16)
+		buf = buf[:runtime.Stack(buf, true)]
+		t.Fatalf("not settled: %d goroutines (want <= %d), %d connections in use\n%s", n, base, inUse, buf)
 	}
 }
 

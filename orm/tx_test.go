@@ -247,16 +247,9 @@ func (e *txEnv) value(id int) int {
 // context runs in its own goroutine).
 func txWantNoConnInUse(t *testing.T, db *orm.DB) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		n := db.SQLDB().Stats().InUse
-		if n == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d connection(s) still in use", n)
-		}
-		time.Sleep(5 * time.Millisecond)
+	var n int
+	if !testenv.Poll(5*time.Second, func() bool { n = db.SQLDB().Stats().InUse; return n == 0 }) {
+		t.Fatalf("%d connection(s) still in use", n)
 	}
 }
 
@@ -266,14 +259,10 @@ func txWantNoConnInUse(t *testing.T, db *orm.DB) {
 func txCheckGoroutines(t *testing.T) {
 	before := runtime.NumGoroutine()
 	t.Cleanup(func() {
-		deadline := time.Now().Add(5 * time.Second)
-		for runtime.NumGoroutine() > before {
-			if time.Now().After(deadline) {
-				buf := make([]byte, 1<<20)
-				buf = buf[:runtime.Stack(buf, true)]
-				t.Fatalf("%d goroutines left (had %d):\n%s", runtime.NumGoroutine(), before, buf)
-			}
-			time.Sleep(5 * time.Millisecond)
+		if !testenv.Poll(5*time.Second, func() bool { return runtime.NumGoroutine() <= before }) {
+			buf := make([]byte, 1<<20)
+			buf = buf[:runtime.Stack(buf, true)]
+			t.Fatalf("%d goroutines left (had %d):\n%s", runtime.NumGoroutine(), before, buf)
 		}
 	})
 }
@@ -654,6 +643,9 @@ func testSavepointWaits(t *testing.T, b txBackend) {
 	rec := &txRecorder{}
 	e := newTxEnv(t, b, orm.WithHooks(rec))
 	// quiet is how long a command that does not wait would need at most.
+	// The test sleeps it out twice: what it proves is that a statement is
+	// NOT sent while the connection is held, and an absence has no event
+	// to wait for.
 	const quiet = 50 * time.Millisecond
 	err := e.db.Atomic(txSetup, func(ctx context.Context) error {
 		// SAVEPOINT waits while another operation holds the connection.
@@ -662,7 +654,7 @@ func testSavepointWaits(t *testing.T, b txBackend) {
 			return err
 		}
 		sp := e.db.AioSavepoint(ctx, func(ctx context.Context) error { return e.insert(ctx, 1, 1) })
-		time.Sleep(quiet)
+		time.Sleep(quiet) // the window in which SAVEPOINT must not be sent
 		if rec.has("savepoint aiodb_sp_1") {
 			t.Error("SAVEPOINT was sent while another operation held the connection")
 		}
@@ -687,7 +679,7 @@ func testSavepointWaits(t *testing.T, b txBackend) {
 			return nil
 		})
 		<-held
-		time.Sleep(quiet)
+		time.Sleep(quiet) // the window in which RELEASE must not be sent
 		if rec.has("release savepoint aiodb_sp_2") {
 			t.Error("RELEASE SAVEPOINT was sent while another operation held the connection")
 		}
