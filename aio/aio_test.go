@@ -13,19 +13,15 @@ import (
 	"time"
 
 	"github.com/aiodb/aiodb/aio"
+	"github.com/aiodb/aiodb/internal/testenv"
 )
 
 // settle waits up to 2s for the number of goroutines to fall to base and
 // returns the last count.
 func settle(base int) int {
-	deadline := time.Now().Add(2 * time.Second)
-	for {
-		n := runtime.NumGoroutine()
-		if n <= base || time.Now().After(deadline) {
-			return n
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	var n int
+	testenv.Poll(2*time.Second, func() bool { n = runtime.NumGoroutine(); return n <= base })
+	return n
 }
 
 func requireSettled(t *testing.T, base int) {
@@ -283,7 +279,9 @@ func TestStreamCancelStopsProducer(t *testing.T) {
 		exited := make(chan struct{})
 		var stopped atomic.Bool
 		_ = aio.Stream(ctx, 1, forever(exited, &stopped)) // never read
-		time.Sleep(10 * time.Millisecond)                 // let the producer block on a full channel
+		// The window in which the producer, blocked on the full channel,
+		// must not end on its own: an absence has no event to wait for.
+		time.Sleep(10 * time.Millisecond)
 		select {
 		case <-exited:
 			t.Fatal("producer ended although nobody cancelled")
@@ -408,14 +406,16 @@ func TestGatherReturnsValuesInOrder(t *testing.T) {
 	ctx := context.Background()
 	gates := []chan struct{}{make(chan struct{}), make(chan struct{}), make(chan struct{})}
 	chs := make([]<-chan aio.Result[string], len(gates))
+	done := make([]*atomic.Bool, len(gates))
 	for i, g := range gates {
-		chs[i], _ = gated(ctx, g, fmt.Sprint("v", i), nil)
+		chs[i], done[i] = gated(ctx, g, fmt.Sprint("v", i), nil)
 	}
-	// Finish in reverse order.
+	// Finish in reverse order: each operation has ended before the one
+	// before it is let go.
 	go func() {
 		for i := len(gates) - 1; i >= 0; i-- {
 			close(gates[i])
-			time.Sleep(2 * time.Millisecond)
+			testenv.Poll(2*time.Second, done[i].Load)
 		}
 	}()
 	got, err := aio.Gather(ctx, chs...)
@@ -488,12 +488,16 @@ func TestGatherFuncCancelsOthersAndWaits(t *testing.T) {
 	ctx := context.Background()
 	var ended [2]atomic.Bool
 	var causes [2]atomic.Value
+	var running sync.WaitGroup // the waiters have started
+	running.Add(2)
 	waiter := func(i int) func(context.Context) <-chan aio.Result[int] {
 		return func(ctx context.Context) <-chan aio.Result[int] {
 			return aio.Go(ctx, func(ctx context.Context) (int, error) {
+				running.Done()
 				<-ctx.Done() // runs until cancelled
 				causes[i].Store(context.Cause(ctx))
-				time.Sleep(20 * time.Millisecond) // slow to clean up
+				// Slow to clean up, on purpose: GatherFunc must wait it out.
+				time.Sleep(20 * time.Millisecond)
 				ended[i].Store(true)
 				return 0, ctx.Err()
 			})
@@ -501,7 +505,7 @@ func TestGatherFuncCancelsOthersAndWaits(t *testing.T) {
 	}
 	failing := func(ctx context.Context) <-chan aio.Result[int] {
 		return aio.Go(ctx, func(context.Context) (int, error) {
-			time.Sleep(5 * time.Millisecond)
+			running.Wait() // fail only once the others are running
 			return 0, errBoom
 		})
 	}

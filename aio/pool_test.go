@@ -5,7 +5,8 @@ import (
 	"errors"
 	"sync"
 	"testing"
-	"time"
+
+	"github.com/aiodb/aiodb/internal/testenv"
 )
 
 // TestPool: Go and Stream mark the context async, deliver results and
@@ -61,15 +62,9 @@ func TestPool(t *testing.T) {
 
 	// The pool empties by its own clock (two janitor ticks); poll it,
 	// bounded, since there is no event to wait for.
-	deadline := time.Now().Add(10 * idleTimeout)
-	for {
-		idle, janitor := idleGoroutines()
-		if idle == 0 && !janitor {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after %v: %d idle goroutines, janitor running %v", 10*idleTimeout, idle, janitor)
-		}
-		time.Sleep(idleTimeout / 4)
+	var idle int
+	var janitor bool
+	if !testenv.Poll(10*idleTimeout, func() bool { idle, janitor = idleGoroutines(); return idle == 0 && !janitor }) {
+		t.Fatalf("after %v: %d idle goroutines, janitor running %v", 10*idleTimeout, idle, janitor)
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	aiodriver "github.com/aiodb/aiodb/driver"
 	"github.com/aiodb/aiodb/hooks"
+	"github.com/aiodb/aiodb/internal/testenv"
 )
 
 // slowSQL is, per target, a statement that runs for about 10 s (or far
@@ -250,13 +251,8 @@ func TestCancelErrorMatchesContext(t *testing.T) {
 // waitPoolIdle fails t unless db has no connection in use within 5 s.
 func waitPoolIdle(t *testing.T, db *sql.DB) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for db.Stats().InUse != 0 {
-		if time.Now().After(deadline) {
-			t.Errorf("%d connection(s) still in use 5s after the calls ended", db.Stats().InUse)
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
+	if !testenv.Poll(5*time.Second, func() bool { return db.Stats().InUse == 0 }) {
+		t.Errorf("%d connection(s) still in use 5s after the calls ended", db.Stats().InUse)
 	}
 }
 

@@ -9,6 +9,8 @@ import (
 	"net"
 	"testing"
 	"time"
+
+	"github.com/aiodb/aiodb/internal/testenv"
 )
 
 // TestPQConnectHonoursDeadline connects aiopg to a server that accepts the
@@ -139,13 +141,9 @@ func TestConnAlive(t *testing.T) {
 			if c.close {
 				srv.Close()
 			}
-			deadline := time.Now().Add(5 * time.Second)
-			got := connAlive(client)
-			for got != c.alive && time.Now().Before(deadline) { // the bytes or the FIN may still be in flight
-				time.Sleep(time.Millisecond)
-				got = connAlive(client)
-			}
-			if got != c.alive {
+			// The bytes or the FIN may still be in flight.
+			var got bool
+			if !testenv.Poll(5*time.Second, func() bool { got = connAlive(client); return got == c.alive }) {
 				t.Fatalf("connAlive = %v; want %v", got, c.alive)
 			}
 			if len(c.send) > 0 {

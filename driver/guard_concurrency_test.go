@@ -11,6 +11,7 @@ import (
 	"time"
 
 	aiodriver "github.com/aiodb/aiodb/driver"
+	"github.com/aiodb/aiodb/internal/testenv"
 )
 
 // guardCtxKind is how a call's context was made.
@@ -119,7 +120,7 @@ func TestGuardConcurrentContextsGetTheirOwnVerdict(t *testing.T) {
 	forEachTarget(t, func(t *testing.T, tg target, dsn string) {
 		for _, mode := range []string{"error", "panic"} {
 			t.Run(mode, func(t *testing.T) {
-				db, err := sql.Open(tg.name, withOption(dsn, "aio_sync="+mode))
+				db, err := sql.Open(tg.name, testenv.WithOptions(dsn, "aio_sync="+mode))
 				if err != nil {
 					t.Fatal(err)
 				}

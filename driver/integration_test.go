@@ -32,35 +32,24 @@ type target struct {
 	name    string // the aiodb driver
 	bare    string // the wrapped driver's own registered name
 	dialect string
-	dsn     func(t testing.TB) string
 }
 
-var targets = []target{
-	{"aiopg", "postgres", aiodriver.DialectPostgres, testenv.PostgresDSN},
-	{"aiopgx", "pgx", aiodriver.DialectPostgres, testenv.PostgresDSN},
-	{"aiomysql", "mysql", aiodriver.DialectMySQL, testenv.MySQLDSN},
-	{"aiosqlite", "sqlite", aiodriver.DialectSQLite, func(t testing.TB) string { return testenv.SQLiteDSN(t, "") }},
+// The wrapped driver of each aiodb driver, and the dialect of each server.
+var (
+	bareDrivers = map[string]string{"aiopg": "postgres", "aiopgx": "pgx", "aiomysql": "mysql", "aiosqlite": "sqlite"}
+	dialects    = map[string]string{testenv.Postgres: aiodriver.DialectPostgres, testenv.MySQL: aiodriver.DialectMySQL, testenv.SQLite: aiodriver.DialectSQLite}
+)
+
+func targetOf(b testenv.Backend) target {
+	return target{name: b.Driver, bare: bareDrivers[b.Driver], dialect: dialects[b.Server]}
 }
 
-// forEachTarget runs fn as a subtest per target; a target whose server is
-// not configured skips (or fails under AIODB_REQUIRE_DB=1).
+// forEachTarget runs fn as a subtest per backend (the orm's dialect
+// variants left out: the driver has no dialects to vary); a backend
+// whose server is not configured skips (or fails under
+// AIODB_REQUIRE_DB=1).
 func forEachTarget(t *testing.T, fn func(t *testing.T, tg target, dsn string)) {
-	for _, tg := range targets {
-		t.Run(tg.name, func(t *testing.T) { fn(t, tg, tg.dsn(t)) })
-	}
-}
-
-// withOption appends a DSN option in the DSN's own form.
-func withOption(dsn, kv string) string {
-	switch {
-	case strings.Contains(dsn, "://") || strings.Contains(dsn, "@") || strings.HasPrefix(dsn, "file:") || !strings.Contains(dsn, "="):
-		if strings.Contains(dsn, "?") {
-			return dsn + "&" + kv
-		}
-		return dsn + "?" + kv
-	default: // libpq key=value
-		return dsn + " " + kv
-	}
+	testenv.EachBackend(t, func(t *testing.T, b testenv.Backend) { fn(t, targetOf(b), b.DSN(t)) }, testenv.NoVariants)
 }
 
 // ph returns the i-th (1-based) placeholder of the dialect.
@@ -145,7 +134,7 @@ func TestIntegrationModes(t *testing.T) {
 		for _, mode := range []string{"allow", "warn", "error", "panic"} {
 			t.Run(mode, func(t *testing.T) {
 				logs := &syncBuffer{}
-				db := openDB(t, tg.name, withOption(dsn, "aio_sync="+mode), func(o *aiodriver.Options) {
+				db := openDB(t, tg.name, testenv.WithOptions(dsn, "aio_sync="+mode), func(o *aiodriver.Options) {
 					o.Logger = slog.New(slog.NewTextHandler(logs, nil))
 				})
 				before := current()
@@ -206,7 +195,7 @@ func TestIntegrationModes(t *testing.T) {
 // normal query gets a connection at once.
 func TestIntegrationPanicKeepsPool(t *testing.T) {
 	forEachTarget(t, func(t *testing.T, tg target, dsn string) {
-		db := openDB(t, tg.name, withOption(dsn, "aio_sync=panic"), nil)
+		db := openDB(t, tg.name, testenv.WithOptions(dsn, "aio_sync=panic"), nil)
 		db.SetMaxOpenConns(2)
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
@@ -383,7 +372,7 @@ func TestIntegrationPostgresArrays(t *testing.T) {
 
 func TestIntegrationPostgresCopyIn(t *testing.T) {
 	rec := &countingHook{}
-	db := openDB(t, "aiopg", withOption(testenv.PostgresDSN(t), "aio_sync=panic"), func(o *aiodriver.Options) { o.Hooks = rec })
+	db := openDB(t, "aiopg", testenv.WithOptions(testenv.PostgresDSN(t), "aio_sync=panic"), func(o *aiodriver.Options) { o.Hooks = rec })
 	table := tableName("copy")
 	mustExec(t, db, "CREATE TABLE "+table+" (id int, name text)")
 	dropLater(t, db, table)
@@ -458,7 +447,7 @@ func TestIntegrationMySQLErrSkipOneEvent(t *testing.T) {
 		t.Skip("the DSN turns interpolateParams on")
 	}
 	rec := &countingHook{}
-	db := openDB(t, "aiomysql", withOption(dsn, "multiStatements=true"), func(o *aiodriver.Options) { o.Hooks = rec })
+	db := openDB(t, "aiomysql", testenv.WithOptions(dsn, "multiStatements=true"), func(o *aiodriver.Options) { o.Hooks = rec })
 	var n int
 	if err := db.QueryRowContext(allow, "SELECT ? + 1", 41).Scan(&n); err != nil || n != 42 {
 		t.Fatalf("%d %v", n, err)
@@ -535,7 +524,7 @@ func TestIntegrationRawInnerConn(t *testing.T) {
 func TestIntegrationConcurrent(t *testing.T) {
 	forEachTarget(t, func(t *testing.T, tg target, dsn string) {
 		rec := &countingHook{}
-		db := openDB(t, tg.name, withOption(dsn, "aio_sync=error"), func(o *aiodriver.Options) { o.Hooks = rec })
+		db := openDB(t, tg.name, testenv.WithOptions(dsn, "aio_sync=error"), func(o *aiodriver.Options) { o.Hooks = rec })
 		db.SetMaxOpenConns(8)
 		table := tableName("conc")
 		mustExec(t, db, "CREATE TABLE "+table+" (g INTEGER, i INTEGER)")

@@ -155,7 +155,7 @@ func benchTable(b *testing.B, driverName, dsn string) string {
 func benchOpen(b *testing.B, driverName, dsn, option string) *sql.DB {
 	b.Helper()
 	if option != "" {
-		dsn = withOption(dsn, option)
+		dsn = testenv.WithOptions(dsn, option)
 	}
 	db, err := sql.Open(driverName, dsn)
 	if err != nil {

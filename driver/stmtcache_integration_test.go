@@ -19,30 +19,25 @@ import (
 	"github.com/aiodb/aiodb/internal/testenv"
 )
 
-// cacheTargets are the targets with the wrapper's statement cache on:
-// the registered defaults, and aiopgx with the cache turned on (pgx has
-// its own, so the wrapper's is off there by default).
-var cacheTargets = []target{
-	targets[0],
-	{"aiopgx", "pgx", aiodriver.DialectPostgres, func(t testing.TB) string {
-		return withOption(testenv.PostgresDSN(t), "aio_stmt_cache=100")
-	}},
-	targets[2],
-	targets[3],
-}
-
 // withCacheSize sets aio_stmt_cache in dsn.
 func withCacheSize(dsn string, n int) string {
 	if i := strings.Index(dsn, "aio_stmt_cache="); i >= 0 {
 		return dsn[:i] + fmt.Sprintf("aio_stmt_cache=%d", n) + strings.TrimLeft(dsn[i+len("aio_stmt_cache="):], "0123456789")
 	}
-	return withOption(dsn, fmt.Sprintf("aio_stmt_cache=%d", n))
+	return testenv.WithOptions(dsn, fmt.Sprintf("aio_stmt_cache=%d", n))
 }
 
+// forEachCacheTarget runs fn on the targets with the wrapper's statement
+// cache on: the registered defaults, and aiopgx with the cache turned on
+// (pgx has its own, so the wrapper's is off there by default).
 func forEachCacheTarget(t *testing.T, fn func(t *testing.T, tg target, dsn string)) {
-	for _, tg := range cacheTargets {
-		t.Run(tg.name, func(t *testing.T) { fn(t, tg, tg.dsn(t)) })
-	}
+	testenv.EachBackend(t, func(t *testing.T, b testenv.Backend) {
+		dsn := b.DSN(t)
+		if b.Driver == "aiopgx" {
+			dsn = testenv.WithOptions(dsn, "aio_stmt_cache=100")
+		}
+		fn(t, targetOf(b), dsn)
+	}, testenv.NoVariants)
 }
 
 type stmtEnd struct {
@@ -377,18 +372,18 @@ func TestIntegrationStmtCacheKilledConn(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for deadline := time.Now().Add(10 * time.Second); ; {
+		// The server drops the session on its own time.
+		var qerr error
+		gone := testenv.Poll(10*time.Second, func() bool {
 			var n int
-			if err := killer.QueryRow(alive, id).Scan(&n); err != nil {
-				t.Fatal(err)
-			}
-			if n == 0 {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatal("the killed session is still there")
-			}
-			time.Sleep(10 * time.Millisecond)
+			qerr = killer.QueryRow(alive, id).Scan(&n)
+			return qerr != nil || n == 0
+		})
+		if qerr != nil {
+			t.Fatal(qerr)
+		}
+		if !gone {
+			t.Fatal("the killed session is still there")
 		}
 		firstErr := read()
 		if firstErr != nil {
@@ -483,7 +478,7 @@ func TestIntegrationStmtCacheConcurrent(t *testing.T) {
 // statement the rows read from stays usable.
 func TestIntegrationStmtCacheRowsOpenSQLite(t *testing.T) {
 	rec := &endRecorder{}
-	db := openDB(t, "aiosqlite", withOption(testenv.SQLiteDSN(t, ""), "aio_stmt_cache=1"), func(o *aiodriver.Options) { o.Hooks = rec })
+	db := openDB(t, "aiosqlite", testenv.WithOptions(testenv.SQLiteDSN(t, ""), "aio_stmt_cache=1"), func(o *aiodriver.Options) { o.Hooks = rec })
 	table, sel := readTable(t, db, aiodriver.DialectSQLite)
 	written := tableName("written")
 	mustExec(t, db, "CREATE TABLE "+written+" (id INTEGER PRIMARY KEY, a INTEGER)")

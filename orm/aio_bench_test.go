@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
-	"os"
 	"runtime"
 	"slices"
 	"testing"
@@ -105,9 +104,11 @@ func aioFakeDB(b *testing.B) (*orm.DB, *orm.Model[aioBenchRow], func(n int)) {
 // aioBenchBackends are fakedb, aiosqlite, and PostgreSQL (pgx and lib/pq)
 // when its DSN is set.
 func aioBenchBackends(b *testing.B) [][2]string {
-	backends := [][2]string{{"fakedb", ""}, {"aiosqlite", testenv.SQLiteDSN(b, "")}}
-	if dsn := os.Getenv(testenv.PostgresEnv); dsn != "" {
-		backends = append(backends, [2]string{"aiopgx", dsn}, [2]string{"aiopg", dsn})
+	backends := [][2]string{{"fakedb", ""}}
+	for _, be := range testenv.SelectBackends(testenv.OnServer(testenv.SQLite, testenv.Postgres)) {
+		if be.Configured() {
+			backends = append(backends, [2]string{be.Driver, be.DSN(b)})
+		}
 	}
 	return backends
 }

@@ -21,53 +21,33 @@ import (
 	"github.com/aiodb/aiodb/orm/dialect/mysqldialect"
 )
 
-// coreBackend is one real database the integration tests run on.
-type coreBackend struct {
-	name    string
-	driver  string
-	dsn     func(t *testing.T) string
-	dialect *orm.Dialect // nil: the driver's
-}
-
-func coreMySQLDSN(t *testing.T, opts string) string {
-	dsn := testenv.MySQLDSN(t)
-	if opts == "" {
-		return dsn
+// coreOpen opens backend b the way the core tests use it: SQLite with
+// foreign keys on, MySQL times read into time.Time (parseTime) except on
+// the MariaDB variant, which reads them as text and has the MariaDB
+// dialect (RETURNING on INSERT and DELETE).
+func coreOpen(t *testing.T, b testenv.Backend) *orm.DB {
+	t.Helper()
+	var opts []orm.Option
+	var dsnOpts string
+	switch {
+	case b.Server == testenv.SQLite:
+		dsnOpts = "_pragma=foreign_keys(1)"
+	case b.MariaDB:
+		opts = append(opts, orm.WithDialect(mysqldialect.MariaDB()))
+	case b.Server == testenv.MySQL:
+		dsnOpts = "parseTime=true"
 	}
-	if strings.Contains(dsn, "?") {
-		return dsn + "&" + opts
+	db, err := orm.Open(b.Driver, b.DSNWith(t, dsnOpts), opts...)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return dsn + "?" + opts
-}
-
-func coreBackends() []coreBackend {
-	return []coreBackend{
-		{name: "aiosqlite", driver: "aiosqlite", dsn: func(t *testing.T) string { return testenv.SQLiteDSN(t, "_pragma=foreign_keys(1)") }},
-		{name: "aiopg", driver: "aiopg", dsn: func(t *testing.T) string { return testenv.PostgresDSN(t) }},
-		{name: "aiopgx", driver: "aiopgx", dsn: func(t *testing.T) string { return testenv.PostgresDSN(t) }},
-		{name: "aiomysql", driver: "aiomysql", dsn: func(t *testing.T) string { return coreMySQLDSN(t, "parseTime=true") }},
-		// The MariaDB dialect (RETURNING on INSERT and DELETE), and times
-		// read as text (no parseTime).
-		{name: "aiomysql-mariadb", driver: "aiomysql", dsn: func(t *testing.T) string { return coreMySQLDSN(t, "") }, dialect: mysqldialect.MariaDB()},
-	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }
 
 // coreEach runs fn on every backend, each with its own DB.
 func coreEach(t *testing.T, fn func(t *testing.T, db *orm.DB)) {
-	for _, b := range coreBackends() {
-		t.Run(b.name, func(t *testing.T) {
-			var opts []orm.Option
-			if b.dialect != nil {
-				opts = append(opts, orm.WithDialect(b.dialect))
-			}
-			db, err := orm.Open(b.driver, b.dsn(t), opts...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { db.Close() })
-			fn(t, db)
-		})
-	}
+	testenv.EachBackend(t, func(t *testing.T, b testenv.Backend) { fn(t, coreOpen(t, b)) })
 }
 
 // coreCreate creates the tables of the given CreateTableSQL functions

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -83,21 +82,10 @@ func TestGuardConcurrentModelCalls(t *testing.T) {
 	const goroutines, calls = 100, 20
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
-	backends := []struct {
-		name string
-		dsn  func(t *testing.T, mode string) string
-	}{
-		{"aiosqlite", func(t *testing.T, mode string) string { return testenv.SQLiteDSN(t, "aio_sync="+mode) }},
-		{"aiopgx", func(t *testing.T, mode string) string { return testenv.PostgresDSN(t) + "&aio_sync=" + mode }},
-	}
-	for _, be := range backends {
+	for _, be := range testenv.SelectBackends(testenv.Named("aiosqlite", "aiopgx")) {
 		for _, mode := range []string{"error", "panic"} {
-			t.Run(be.name+"/"+mode, func(t *testing.T) {
-				dsn := be.dsn(t, mode)
-				if !strings.Contains(dsn, "?") {
-					dsn = strings.Replace(dsn, "&aio_sync", "?aio_sync", 1)
-				}
-				db, err := orm.Open(be.name, dsn, orm.MaxConnections(4))
+			t.Run(be.Name+"/"+mode, func(t *testing.T) {
+				db, err := orm.Open(be.Driver, be.DSNWith(t, "aio_sync="+mode), orm.MaxConnections(4))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -154,7 +142,7 @@ func TestGuardConcurrentModelCalls(t *testing.T) {
 				for err := range errs {
 					t.Error(err)
 				}
-				t.Logf("%s %s: %v over %d calls (rows: lax creates)", be.name, mode, counts, goroutines*calls)
+				t.Logf("%s %s: %v over %d calls (rows: lax creates)", be.Name, mode, counts, goroutines*calls)
 				if counts["ran"] == 0 || counts[mode] == 0 {
 					t.Errorf("verdicts %v: the mix did not exercise both outcomes", counts)
 				}

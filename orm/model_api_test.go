@@ -182,16 +182,27 @@ var maSeq atomic.Int64
 
 func maName() string { return fmt.Sprintf("ma_%d_%d", os.Getpid(), maSeq.Add(1)) }
 
+// maBackends are every backend but aiopgx (aiopg covers its server):
+// each in a database of its own, the MariaDB variant with its dialect
+// (RETURNING on INSERT and DELETE).
 func maBackends() []maBackend {
-	return []maBackend{
-		{name: "aiosqlite", open: func(t *testing.T) (string, string) {
-			return "aiosqlite", testenv.SQLiteDSN(t, "_pragma=foreign_keys(1)")
-		}},
-		{name: "aiopg", open: func(t *testing.T) (string, string) { return "aiopg", maPostgres(t) }},
-		{name: "aiomysql", open: func(t *testing.T) (string, string) { return "aiomysql", maMySQL(t) }},
-		// MariaDB's RETURNING on INSERT and DELETE.
-		{name: "aiomysql-mariadb", open: func(t *testing.T) (string, string) { return "aiomysql", maMySQL(t) }, dialect: mysqldialect.MariaDB()},
+	var out []maBackend
+	for _, b := range testenv.SelectBackends(func(b testenv.Backend) bool { return b.Name != "aiopgx" }) {
+		mb := maBackend{name: b.Name}
+		switch b.Server {
+		case testenv.SQLite:
+			mb.open = func(t *testing.T) (string, string) { return b.Driver, b.DSNWith(t, "_pragma=foreign_keys(1)") }
+		case testenv.Postgres:
+			mb.open = func(t *testing.T) (string, string) { return b.Driver, maPostgres(t) }
+		case testenv.MySQL:
+			mb.open = func(t *testing.T) (string, string) { return b.Driver, maMySQL(t) }
+		}
+		if b.MariaDB {
+			mb.dialect = mysqldialect.MariaDB()
+		}
+		out = append(out, mb)
 	}
+	return out
 }
 
 // maPostgres creates a schema of the test's own and returns a DSN whose

@@ -3,7 +3,6 @@ package orm_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -89,19 +88,16 @@ func maRound(b *testing.B, round int, get func(id int64) (*maItem, error)) {
 
 // BenchmarkModelGet64 compares AioGet and Get from 64 goroutines.
 func BenchmarkModelGet64(b *testing.B) {
-	backends := []struct{ name, driver, dsn string }{
-		{"aiosqlite", "aiosqlite", ""},
-	}
-	if os.Getenv(testenv.PostgresEnv) != "" {
-		backends = append(backends, struct{ name, driver, dsn string }{"aiopg", "aiopg", ""})
-	}
-	for _, be := range backends {
-		b.Run(be.name, func(b *testing.B) {
+	for _, be := range testenv.SelectBackends(testenv.Named("aiosqlite", "aiopg")) {
+		if !be.Configured() {
+			continue
+		}
+		b.Run(be.Name, func(b *testing.B) {
 			dsn := testenv.SQLiteDSN(b, "")
-			if be.driver == "aiopg" {
+			if be.Server == testenv.Postgres {
 				dsn = maPostgres(b)
 			}
-			items := maBenchDB(b, be.driver, dsn)
+			items := maBenchDB(b, be.Driver, dsn)
 			ctx := context.Background()
 			blocking := func(id int64) (*maItem, error) { return items.Get(ctx, orm.Eq("id", id)) }
 			async := func(id int64) (*maItem, error) { return aio.Await(ctx, items.AioGet(ctx, orm.Eq("id", id))) }

@@ -30,7 +30,7 @@ func myTable(name string) string { return fmt.Sprintf("my_%s_%d", name, os.Getpi
 // myOpen opens aiomysql on the test server with extra DSN parameters.
 func myOpen(t *testing.T, params string, opts ...orm.Option) *orm.DB {
 	t.Helper()
-	db, err := orm.Open("aiomysql", coreMySQLDSN(t, params), opts...)
+	db, err := orm.Open("aiomysql", testenv.WithOptions(testenv.MySQLDSN(t), params), opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +97,7 @@ func TestMySQLDialectDetected(t *testing.T) {
 	if db := myOpen(t, "", orm.WithDialect(mysqldialect.New())); db.Dialect().String() != "mysql" {
 		t.Errorf("WithDialect(MySQL) lost to the probe: InsertReturning %v", db.Dialect().InsertReturning)
 	}
-	sqlDB, err := sql.Open("aiomysql", coreMySQLDSN(t, "aio_sync=error"))
+	sqlDB, err := sql.Open("aiomysql", testenv.WithOptions(testenv.MySQLDSN(t), "aio_sync=error"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -256,7 +256,7 @@ func TestMySQLTimesAnyDSN(t *testing.T) {
 	ms := make([]*orm.Model[myTime], len(myTimeDSNs))
 	for i, p := range myTimeDSNs {
 		if rest, ok := strings.CutPrefix(p, "new:"); ok {
-			sqlDB, err := sql.Open("aiomysql", coreMySQLDSN(t, rest))
+			sqlDB, err := sql.Open("aiomysql", testenv.WithOptions(testenv.MySQLDSN(t), rest))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -703,7 +703,7 @@ func TestMySQLJSON(t *testing.T) {
 // the hour it skips.
 func TestMySQLReplicaTimes(t *testing.T) {
 	params := "parseTime=true&loc=America%2FNew_York"
-	dsn := coreMySQLDSN(t, params)
+	dsn := testenv.WithOptions(testenv.MySQLDSN(t), params)
 	db := myOpen(t, params, orm.Replicas(dsn))
 	m := orm.MustModel[myTime](db)
 	coreCreate(t, db, m)

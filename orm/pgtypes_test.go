@@ -17,16 +17,14 @@ import (
 // with RegisterHStore (CreateTableSQL of a model with an HStore field
 // then creates the extension).
 func pgtEach(t *testing.T, fn func(t *testing.T, db *orm.DB)) {
-	for _, drv := range []string{"aiopg", "aiopgx"} {
-		t.Run(drv, func(t *testing.T) {
-			db, err := orm.Open(drv, testenv.PostgresDSN(t), orm.RegisterHStore())
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { db.Close() })
-			fn(t, db)
-		})
-	}
+	testenv.EachBackend(t, func(t *testing.T, b testenv.Backend) {
+		db, err := orm.Open(b.Driver, b.DSN(t), orm.RegisterHStore())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		fn(t, db)
+	}, testenv.OnServer(testenv.Postgres))
 }
 
 type pgtRow struct {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/aiodb/aiodb/aio"
 	"github.com/aiodb/aiodb/driver"
+	"github.com/aiodb/aiodb/internal/testenv"
 	"github.com/aiodb/aiodb/orm"
 	"github.com/aiodb/aiodb/orm/dialect/sqlitedialect"
 )
@@ -218,7 +219,7 @@ func TestPrefetchTenThousandParents(t *testing.T) {
 	t.Run("aiosqlite-chunked", func(t *testing.T) {
 		small := *sqlitedialect.New()
 		small.MaxParams = 999
-		db, err := orm.Open("aiosqlite", relBackends()[0].dsn(t), orm.WithDialect(&small), orm.WithHooks(counter))
+		db, err := orm.Open("aiosqlite", testenv.SQLiteDSN(t, "_pragma=foreign_keys(1)"), orm.WithDialect(&small), orm.WithHooks(counter))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -18,46 +18,28 @@ import (
 	"github.com/aiodb/aiodb/orm/dialect/mysqldialect"
 )
 
-// relBackend is one database the relation and async-query tests run on.
-type relBackend struct {
-	name    string
-	driver  string
-	dsn     func(t *testing.T) string
-	dialect *orm.Dialect // nil: the driver's
-}
-
-func relBackends() []relBackend {
-	mysqlDSN := func(t *testing.T) string {
-		dsn := testenv.MySQLDSN(t)
-		if strings.Contains(dsn, "?") {
-			return dsn + "&parseTime=true"
-		}
-		return dsn + "?parseTime=true"
-	}
-	return []relBackend{
-		{name: "aiosqlite", driver: "aiosqlite", dsn: func(t *testing.T) string { return testenv.SQLiteDSN(t, "_pragma=foreign_keys(1)") }},
-		{name: "aiopg", driver: "aiopg", dsn: func(t *testing.T) string { return testenv.PostgresDSN(t) }},
-		{name: "aiopgx", driver: "aiopgx", dsn: func(t *testing.T) string { return testenv.PostgresDSN(t) }},
-		{name: "aiomysql", driver: "aiomysql", dsn: mysqlDSN, dialect: mysqldialect.MariaDB()},
-	}
-}
-
-// relEach runs fn on every backend with a DB opened with opts.
+// relEach runs fn on every backend with a DB opened with opts: SQLite
+// with foreign keys on, and MySQL with parseTime and the MariaDB dialect
+// (the suite needs RETURNING), under the name "aiomysql" it has always
+// had in CI logs.
 func relEach(t *testing.T, fn func(t *testing.T, db *orm.DB), opts ...orm.Option) {
-	for _, b := range relBackends() {
-		t.Run(b.name, func(t *testing.T) {
-			o := append([]orm.Option(nil), opts...)
-			if b.dialect != nil {
-				o = append(o, orm.WithDialect(b.dialect))
-			}
-			db, err := orm.Open(b.driver, b.dsn(t), o...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { db.Close() })
-			fn(t, db)
-		})
-	}
+	testenv.EachBackend(t, func(t *testing.T, b testenv.Backend) {
+		o := append([]orm.Option(nil), opts...)
+		var dsnOpts string
+		switch b.Server {
+		case testenv.SQLite:
+			dsnOpts = "_pragma=foreign_keys(1)"
+		case testenv.MySQL:
+			dsnOpts = "parseTime=true"
+			o = append(o, orm.WithDialect(mysqldialect.MariaDB()))
+		}
+		db, err := orm.Open(b.Driver, b.DSNWith(t, dsnOpts), o...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		fn(t, db)
+	}, testenv.NoVariants)
 }
 
 type relDDL interface {
@@ -110,18 +92,14 @@ func relInsert[T any](t *testing.T, ctx context.Context, m *orm.Model[T], rows [
 // not happen within a few seconds (a leak).
 func relSettle(t *testing.T, db *orm.DB, base int) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		n, inUse := runtime.NumGoroutine(), db.SQLDB().Stats().InUse
-		if n <= base && inUse == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<16)
-			buf = buf[:runtime.Stack(buf, true)]
-			t.Fatalf("not settled: %d goroutines (want <= %d), %d connections in use\n%s", n, base, inUse, buf)
-		}
-		time.Sleep(5 * time.Millisecond)
+	var n, inUse int
+	if !testenv.Poll(5*time.Second, func() bool {
+		n, inUse = runtime.NumGoroutine(), db.SQLDB().Stats().InUse
+		return n <= base && inUse == 0
+	}) {
+		buf := make([]byte, 1<<16)
+		buf = buf[:runtime.Stack(buf, true)]
+		t.Fatalf("not settled: %d goroutines (want <= %d), %d connections in use\n%s", n, base, inUse, buf)
 	}
 }
 

@@ -154,47 +154,45 @@ func TestReadYourWritesNotAStandby(t *testing.T) {
 	rdsn := rywDatabase(t, base, "_ryw_replica")
 	rywFill(t, "aiopg", base, "primary")
 	rywFill(t, "aiopg", rdsn, "replica")
-	for _, drv := range []string{"aiopg", "aiopgx"} {
-		t.Run(drv, func(t *testing.T) {
-			db, places := rywOpen(t, drv, base, orm.Replicas(rdsn), orm.ReadYourWrites(5*time.Second))
-			ctx := aio.AllowSync(context.Background())
-			if src := rywWhere(t, ctx, places); src != "replica" {
-				t.Fatalf("a read before any write went to the %s", src)
-			}
-			if _, err := places.Update().Set("src", "primary").Where(orm.Eq("id", 1)).Exec(ctx); err != nil {
-				t.Fatal(err)
-			}
-			start := time.Now()
-			if src := rywWhere(t, ctx, places); src != "primary" {
-				t.Fatalf("a read after the write went to the %s", src)
-			}
-			if d := time.Since(start); d > 2*time.Second {
-				t.Fatalf("the read waited %v for a replica that cannot tell its position", d)
-			}
-			st := db.ConsistencyStats()
-			if st.Writes != 1 || st.PositionErrors != 0 || st.Checked != 1 || st.Waited != 0 || st.Primary != 1 {
-				t.Fatalf("ConsistencyStats = %+v", st)
-			}
+	testenv.EachBackend(t, func(t *testing.T, b testenv.Backend) {
+		db, places := rywOpen(t, b.Driver, base, orm.Replicas(rdsn), orm.ReadYourWrites(5*time.Second))
+		ctx := aio.AllowSync(context.Background())
+		if src := rywWhere(t, ctx, places); src != "replica" {
+			t.Fatalf("a read before any write went to the %s", src)
+		}
+		if _, err := places.Update().Set("src", "primary").Where(orm.Eq("id", 1)).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		if src := rywWhere(t, ctx, places); src != "primary" {
+			t.Fatalf("a read after the write went to the %s", src)
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Fatalf("the read waited %v for a replica that cannot tell its position", d)
+		}
+		st := db.ConsistencyStats()
+		if st.Writes != 1 || st.PositionErrors != 0 || st.Checked != 1 || st.Waited != 0 || st.Primary != 1 {
+			t.Fatalf("ConsistencyStats = %+v", st)
+		}
 
-			// Manager.Close and Connect cover the position pool too.
-			m := orm.NewManager(db)
-			if err := m.Close(); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := aio.Await(ctx, m.Connect(ctx)); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := places.Update().Set("src", "primary").Where(orm.Eq("id", 1)).Exec(ctx); err != nil {
-				t.Fatal(err)
-			}
-			if src := rywWhere(t, ctx, places); src != "primary" {
-				t.Fatalf("after Manager.Connect a read after a write went to the %s", src)
-			}
-			if st := db.ConsistencyStats(); st.Writes != 2 || st.PositionErrors != 0 {
-				t.Fatalf("after Manager.Connect: %+v", st)
-			}
-		})
-	}
+		// Manager.Close and Connect cover the position pool too.
+		m := orm.NewManager(db)
+		if err := m.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := aio.Await(ctx, m.Connect(ctx)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := places.Update().Set("src", "primary").Where(orm.Eq("id", 1)).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if src := rywWhere(t, ctx, places); src != "primary" {
+			t.Fatalf("after Manager.Connect a read after a write went to the %s", src)
+		}
+		if st := db.ConsistencyStats(); st.Writes != 2 || st.PositionErrors != 0 {
+			t.Fatalf("after Manager.Connect: %+v", st)
+		}
+	}, testenv.OnServer(testenv.Postgres))
 }
 
 // rywDatabase returns base's DSN for the database named base's database

@@ -295,7 +295,7 @@ func TestIntegrationReplicasRoundRobinAndStoppedReplica(t *testing.T) {
 
 	// Back after the cooldown: a read probes it and it takes reads again.
 	startProxy(t, proxy.Addr(), u.Host)
-	time.Sleep(400 * time.Millisecond)
+	time.Sleep(400 * time.Millisecond) // the point: past ReplicaCooldown(300ms), which is a time, not an event
 	if seen := count(6); seen["replica2"] < 2 {
 		t.Fatalf("after replica2 came back, reads landed %v; want it in the rotation again", seen)
 	}

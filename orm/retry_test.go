@@ -241,18 +241,34 @@ func sqliteCode(err error) string {
 	return ""
 }
 
+// retryBackends are SQLite, PostgreSQL through both drivers, and MariaDB
+// with its dialect, under the subtest names the suite has always had.
 func retryBackends() []retryBackend {
-	return []retryBackend{
-		// SQLite in WAL mode with deferred transactions (aiosqlite's
-		// default BEGIN IMMEDIATE serialises writers, so they never
-		// conflict): the loser's write fails with SQLITE_BUSY
-		// (BUSY_SNAPSHOT: its snapshot is older than the winner's commit).
-		{name: "sqlite", driver: "aiosqlite", dsn: func(t *testing.T) string { return testenv.SQLiteDSN(t, "_txlock=deferred") }, conflictCode: sqliteCode},
-		{name: "aiopg", driver: "aiopg", dsn: func(t *testing.T) string { return testenv.PostgresDSN(t) }, conflictCode: pgCode},
-		{name: "aiopgx", driver: "aiopgx", dsn: func(t *testing.T) string { return testenv.PostgresDSN(t) }, conflictCode: pgCode},
-		{name: "mariadb", driver: "aiomysql", dsn: func(t *testing.T) string { return testenv.MySQLDSN(t) },
-			opts: []orm.Option{orm.WithDialect(mysqldialect.MariaDB())}, conflictCode: myCode},
+	var out []retryBackend
+	for _, b := range testenv.SelectBackends(func(b testenv.Backend) bool { return b.Name != "aiomysql" }) {
+		rb := retryBackend{name: b.Name, driver: b.Driver}
+		switch b.Server {
+		case testenv.SQLite:
+			// SQLite in WAL mode with deferred transactions (aiosqlite's
+			// default BEGIN IMMEDIATE serialises writers, so they never
+			// conflict): the loser's write fails with SQLITE_BUSY
+			// (BUSY_SNAPSHOT: its snapshot is older than the winner's
+			// commit).
+			rb.name = "sqlite"
+			rb.dsn = func(t *testing.T) string { return b.DSNWith(t, "_txlock=deferred") }
+			rb.conflictCode = sqliteCode
+		case testenv.Postgres:
+			rb.dsn = func(t *testing.T) string { return b.DSN(t) }
+			rb.conflictCode = pgCode
+		case testenv.MySQL:
+			rb.name = "mariadb"
+			rb.dsn = func(t *testing.T) string { return b.DSN(t) }
+			rb.opts = []orm.Option{orm.WithDialect(mysqldialect.MariaDB())}
+			rb.conflictCode = myCode
+		}
+		out = append(out, rb)
 	}
+	return out
 }
 
 // rrCounter is the row the conflicting transactions both change.

@@ -40,46 +40,51 @@ type txBackend struct {
 	deferredTable func(name string) (ddl string, violation []string)
 }
 
+// txBackends are aiosqlite, aiopg and aiomysql, named after their
+// servers, with what the suite needs to know about each server.
 func txBackends() []txBackend {
-	open := func(driverName string, dsn func(t *testing.T) string) func(*testing.T, ...orm.Option) *orm.DB {
-		return func(t *testing.T, opts ...orm.Option) *orm.DB {
-			t.Helper()
-			db, err := orm.Open(driverName, dsn(t), opts...)
-			if err != nil {
-				t.Fatalf("orm.Open(%q): %v", driverName, err)
-			}
-			t.Cleanup(func() { db.Close() })
-			return db
-		}
-	}
-	return []txBackend{
-		{
-			name: "sqlite",
-			// foreign_keys(1) makes the deferred foreign key checked.
-			open: open("aiosqlite", func(t *testing.T) string { return testenv.SQLiteDSN(t, "_pragma=foreign_keys(1)") }),
-			deferredTable: func(name string) (string, []string) {
+	var out []txBackend
+	for _, b := range testenv.SelectBackends(testenv.Named("aiosqlite", "aiopg", "aiomysql")) {
+		tb := txBackend{name: b.Server, open: txOpener(b)}
+		switch b.Server {
+		case testenv.SQLite:
+			tb.deferredTable = func(name string) (string, []string) {
 				return "CREATE TABLE " + name + " (id INTEGER PRIMARY KEY, v INTEGER NOT NULL REFERENCES " + name + "(id) DEFERRABLE INITIALLY DEFERRED)",
 					[]string{"INSERT INTO " + name + " (id, v) VALUES (1, 999)"}
-			},
-		},
-		{
-			name:           "postgres",
-			dollar:         true,
-			open:           open("aiopg", func(t *testing.T) string { return testenv.PostgresDSN(t) }),
-			readOnly:       true,
-			badIsolation:   true,
-			isolationQuery: "SHOW transaction_isolation",
-			deferredTable: func(name string) (string, []string) {
+			}
+		case testenv.Postgres:
+			tb.dollar = true
+			tb.readOnly = true
+			tb.badIsolation = true
+			tb.isolationQuery = "SHOW transaction_isolation"
+			tb.deferredTable = func(name string) (string, []string) {
 				return "CREATE TABLE " + name + " (id INTEGER PRIMARY KEY, v INTEGER NOT NULL, CONSTRAINT " + name + "_v UNIQUE (v) DEFERRABLE INITIALLY DEFERRED)",
 					[]string{"INSERT INTO " + name + " (id, v) VALUES (1, 7)", "INSERT INTO " + name + " (id, v) VALUES (2, 7)"}
-			},
-		},
-		{
-			name:         "mysql",
-			open:         open("aiomysql", func(t *testing.T) string { return testenv.MySQLDSN(t) }),
-			readOnly:     true,
-			badIsolation: true,
-		},
+			}
+		case testenv.MySQL:
+			tb.readOnly = true
+			tb.badIsolation = true
+		}
+		out = append(out, tb)
+	}
+	return out
+}
+
+// txOpener opens b with the suite's options; on SQLite foreign_keys(1)
+// makes the deferred foreign key checked.
+func txOpener(b testenv.Backend) func(*testing.T, ...orm.Option) *orm.DB {
+	return func(t *testing.T, opts ...orm.Option) *orm.DB {
+		t.Helper()
+		var dsnOpts string
+		if b.Server == testenv.SQLite {
+			dsnOpts = "_pragma=foreign_keys(1)"
+		}
+		db, err := orm.Open(b.Driver, b.DSNWith(t, dsnOpts), opts...)
+		if err != nil {
+			t.Fatalf("orm.Open(%q): %v", b.Driver, err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
 	}
 }
 
@@ -242,16 +247,9 @@ func (e *txEnv) value(id int) int {
 // context runs in its own goroutine).
 func txWantNoConnInUse(t *testing.T, db *orm.DB) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		n := db.SQLDB().Stats().InUse
-		if n == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d connection(s) still in use", n)
-		}
-		time.Sleep(5 * time.Millisecond)
+	var n int
+	if !testenv.Poll(5*time.Second, func() bool { n = db.SQLDB().Stats().InUse; return n == 0 }) {
+		t.Fatalf("%d connection(s) still in use", n)
 	}
 }
 
@@ -261,14 +259,10 @@ func txWantNoConnInUse(t *testing.T, db *orm.DB) {
 func txCheckGoroutines(t *testing.T) {
 	before := runtime.NumGoroutine()
 	t.Cleanup(func() {
-		deadline := time.Now().Add(5 * time.Second)
-		for runtime.NumGoroutine() > before {
-			if time.Now().After(deadline) {
-				buf := make([]byte, 1<<20)
-				buf = buf[:runtime.Stack(buf, true)]
-				t.Fatalf("%d goroutines left (had %d):\n%s", runtime.NumGoroutine(), before, buf)
-			}
-			time.Sleep(5 * time.Millisecond)
+		if !testenv.Poll(5*time.Second, func() bool { return runtime.NumGoroutine() <= before }) {
+			buf := make([]byte, 1<<20)
+			buf = buf[:runtime.Stack(buf, true)]
+			t.Fatalf("%d goroutines left (had %d):\n%s", runtime.NumGoroutine(), before, buf)
 		}
 	})
 }
@@ -649,6 +643,9 @@ func testSavepointWaits(t *testing.T, b txBackend) {
 	rec := &txRecorder{}
 	e := newTxEnv(t, b, orm.WithHooks(rec))
 	// quiet is how long a command that does not wait would need at most.
+	// The test sleeps it out twice: what it proves is that a statement is
+	// NOT sent while the connection is held, and an absence has no event
+	// to wait for.
 	const quiet = 50 * time.Millisecond
 	err := e.db.Atomic(txSetup, func(ctx context.Context) error {
 		// SAVEPOINT waits while another operation holds the connection.
@@ -657,7 +654,7 @@ func testSavepointWaits(t *testing.T, b txBackend) {
 			return err
 		}
 		sp := e.db.AioSavepoint(ctx, func(ctx context.Context) error { return e.insert(ctx, 1, 1) })
-		time.Sleep(quiet)
+		time.Sleep(quiet) // the window in which SAVEPOINT must not be sent
 		if rec.has("savepoint aiodb_sp_1") {
 			t.Error("SAVEPOINT was sent while another operation held the connection")
 		}
@@ -682,7 +679,7 @@ func testSavepointWaits(t *testing.T, b txBackend) {
 			return nil
 		})
 		<-held
-		time.Sleep(quiet)
+		time.Sleep(quiet) // the window in which RELEASE must not be sent
 		if rec.has("release savepoint aiodb_sp_2") {
 			t.Error("RELEASE SAVEPOINT was sent while another operation held the connection")
 		}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/aiodb/aiodb/aio"
+	"github.com/aiodb/aiodb/internal/testenv"
 	"github.com/aiodb/aiodb/orm"
 	"github.com/aiodb/aiodb/orm/dialect/mysqldialect"
 	"github.com/aiodb/aiodb/orm/dialect/pgdialect"
@@ -133,20 +134,14 @@ func TestCancelMidQuery(t *testing.T) {
 			}
 			if s.driver != "aiomysql" {
 				// The server must not go on running it for the full 10 s.
-				deadline := time.Now().Add(5 * time.Second)
-				for {
+				if !testenv.Poll(5*time.Second, func() bool {
 					var n int
 					if err := admin.QueryRow("SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%' || $1 || '%' AND pid <> pg_backend_pid()", marker).Scan(&n); err != nil {
 						t.Fatal(err)
 					}
-					if n == 0 {
-						break
-					}
-					if time.Now().After(deadline) {
-						t.Errorf("%s: the cancelled statement still runs on the server 5s later", s.name)
-						break
-					}
-					time.Sleep(20 * time.Millisecond)
+					return n == 0
+				}) {
+					t.Errorf("%s: the cancelled statement still runs on the server 5s later", s.name)
 				}
 			}
 			next(t, s, db)

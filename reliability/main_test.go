@@ -12,6 +12,7 @@ import (
 	"github.com/aiodb/aiodb/aio"
 	_ "github.com/aiodb/aiodb/driver"
 	"github.com/aiodb/aiodb/internal/leakcheck"
+	"github.com/aiodb/aiodb/internal/testenv"
 	"github.com/aiodb/aiodb/orm"
 )
 
@@ -135,7 +136,7 @@ func (s server) killWhenRunning(t testing.TB, admin *sql.DB, id int64, marker st
 			s.killSession(t, admin, id)
 			return
 		}
-		time.Sleep(5 * time.Millisecond)
+		time.Sleep(5 * time.Millisecond) // a poll: the server tells no event when a statement starts
 	}
 	t.Errorf("%s: session %d never ran %q", s.name, id, marker)
 }
@@ -144,17 +145,9 @@ func (s server) killWhenRunning(t testing.TB, admin *sql.DB, id int64, marker st
 // within 5 s: a fault must not leave one checked out.
 func waitIdle(t testing.TB, what string, db *sql.DB) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		st := db.Stats()
-		if st.InUse == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Errorf("%s: %d connection(s) still in use 5s later (stats %+v)", what, st.InUse, st)
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
+	var st sql.DBStats
+	if !testenv.Poll(5*time.Second, func() bool { st = db.Stats(); return st.InUse == 0 }) {
+		t.Errorf("%s: %d connection(s) still in use 5s later (stats %+v)", what, st.InUse, st)
 	}
 }
 

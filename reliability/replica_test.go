@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aiodb/aiodb/aio"
+	"github.com/aiodb/aiodb/internal/testenv"
 	"github.com/aiodb/aiodb/internal/testserver"
 	"github.com/aiodb/aiodb/orm"
 )
@@ -70,16 +71,10 @@ func TestReplicaFailover(t *testing.T) {
 				seeds = append(seeds, it)
 			}
 			// Wait for the standby to replay the seeds.
-			deadline := time.Now().Add(30 * time.Second)
-			for {
-				n, err := items.Count(bg)
-				if err == nil && n == 20 {
-					break
-				}
-				if time.Now().After(deadline) {
-					t.Fatalf("the replica did not catch up in 30s: %d rows (%v)", n, err)
-				}
-				time.Sleep(20 * time.Millisecond)
+			var n int64
+			var cerr error
+			if !testenv.Poll(30*time.Second, func() bool { n, cerr = items.Count(bg); return cerr == nil && n == 20 }) {
+				t.Fatalf("the replica did not catch up in 30s: %d rows (%v)", n, cerr)
 			}
 			whoAnswers := func(ctx context.Context) (int, error) {
 				r, err := served.Raw("SELECT inet_server_port() AS port").One(ctx)
@@ -91,6 +86,7 @@ func TestReplicaFailover(t *testing.T) {
 
 			var phase atomic.Int32 // 0 up, 1 down, 2 back
 			var tried, ok, wrong, late atomic.Int64
+			warm := make(chan struct{}) // closed by the 200th call
 			var onReplica [3]atomic.Int64
 			var onPrimary [3]atomic.Int64
 			var mu sync.Mutex
@@ -124,7 +120,9 @@ func TestReplicaFailover(t *testing.T) {
 							_, err = items.Create(ctx, &relReplicaItem{Key: fmt.Sprintf("w-%d-%d", w, j)})
 						}
 						cancel()
-						tried.Add(1)
+						if tried.Add(1) == 200 {
+							close(warm)
+						}
 						if time.Since(start) > 5*time.Second {
 							late.Add(1)
 						}
@@ -135,17 +133,17 @@ func TestReplicaFailover(t *testing.T) {
 						} else {
 							ok.Add(1)
 						}
-						time.Sleep(5 * time.Millisecond)
+						time.Sleep(5 * time.Millisecond) // the load's pace: calls spread over the outage
 					}
 				})
 			}
-			for tried.Load() < 200 {
-				time.Sleep(5 * time.Millisecond)
-			}
+			<-warm // 200 calls done with the replica up
 			phase.Store(1)
 			if err := replica.Stop(); err != nil {
 				t.Error(err)
 			}
+			// The outage lasts 150 calls: the count paces the fault, so
+			// the sleep is the poll of a pace, not a wait for an event.
 			for start := tried.Load(); tried.Load() < start+150; {
 				time.Sleep(5 * time.Millisecond)
 			}

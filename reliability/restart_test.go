@@ -89,6 +89,7 @@ func restartUnderLoad(t *testing.T, s server, restart func(t *testing.T)) {
 
 	const workers, calls, timeout = 32, 100, 5 * time.Second
 	var st restartStats
+	tenth := make(chan struct{}) // closed by the call that makes a tenth
 	var mu sync.Mutex
 	acked := map[string]int{} // key -> rows it wrote, for every acknowledged call
 	var txKeys []string       // every transaction tried, acknowledged or not
@@ -123,7 +124,9 @@ func restartUnderLoad(t *testing.T, s server, restart func(t *testing.T)) {
 				}
 				took := time.Since(start)
 				cancel()
-				st.tried.Add(1)
+				if st.tried.Add(1) == workers*calls/10 {
+					close(tenth)
+				}
 				if took > time.Duration(st.maxTook.Load()) {
 					st.maxTook.Store(int64(took)) // racy max: good enough for a log line
 				}
@@ -144,14 +147,12 @@ func restartUnderLoad(t *testing.T, s server, restart func(t *testing.T)) {
 					acked[key] = rows
 					mu.Unlock()
 				}
-				time.Sleep(10 * time.Millisecond)
+				time.Sleep(10 * time.Millisecond) // the load's pace: calls spread over the restart
 			}
 		})
 	}
 	// Restart once a tenth of the calls are done, while the rest run.
-	for st.tried.Load() < workers*calls/10 {
-		time.Sleep(5 * time.Millisecond)
-	}
+	<-tenth
 	restartStart := time.Now()
 	restart(t)
 	restartTook := time.Since(restartStart)

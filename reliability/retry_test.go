@@ -67,6 +67,7 @@ func retryUnderRestart(t *testing.T, s server, restart func(t *testing.T)) {
 		}
 	}
 	var retries, acked, failed, late, tried atomic.Int64
+	warm := make(chan struct{}) // closed by the 80th call
 	var mu sync.Mutex
 	kinds := map[string]int{}
 	policy := orm.RetryPolicy{MaxAttempts: 10, BaseDelay: 2 * time.Millisecond, MaxDelay: 50 * time.Millisecond,
@@ -88,7 +89,9 @@ func retryUnderRestart(t *testing.T, s server, restart func(t *testing.T)) {
 					return err
 				}, orm.Isolation(sql.LevelSerializable), orm.Retry(policy))
 				cancel()
-				tried.Add(1)
+				if tried.Add(1) == 80 {
+					close(warm)
+				}
 				if time.Since(start) > 12*time.Second {
 					late.Add(1)
 				}
@@ -109,9 +112,7 @@ func retryUnderRestart(t *testing.T, s server, restart func(t *testing.T)) {
 			}
 		})
 	}
-	for tried.Load() < 80 {
-		time.Sleep(5 * time.Millisecond)
-	}
+	<-warm // 80 calls done: restart while the rest run
 	restart(t)
 	wg.Wait()
 

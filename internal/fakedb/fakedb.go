@@ -18,12 +18,28 @@ import (
 
 // Driver is a fake driver. Its methods are safe for concurrent use.
 type Driver struct {
-	res atomic.Pointer[resultSet]
+	res  atomic.Pointer[resultSet]
+	opts Options
+}
+
+// Options changes how a Driver behaves; the zero value is New's.
+type Options struct {
+	// AnyArgs makes the connections accept every argument as it is
+	// (driver.NamedValueChecker), as pgx's stdlib does since it encodes
+	// Go values itself: database/sql then takes its fast path and skips
+	// its default conversion (and its errors for other types).
+	AnyArgs bool
+	// FreshRows allocates the Rows of each query, as a real driver does,
+	// instead of reusing pooled ones: allocation counts then compare with
+	// those over a real driver.
+	FreshRows bool
 }
 
 type resultSet struct {
 	cols []string
 	rows [][]driver.Value
+	// fresh: Options.FreshRows, kept here so that Rows stay two words.
+	fresh bool
 }
 
 var (
@@ -35,7 +51,12 @@ var (
 // slices are kept, not copied: do not change them afterwards (use
 // SetResult). Each row must have len(cols) values of driver.Value types.
 func New(cols []string, rows [][]driver.Value) *Driver {
-	d := &Driver{}
+	return NewWith(cols, rows, Options{})
+}
+
+// NewWith is New with options.
+func NewWith(cols []string, rows [][]driver.Value, opts Options) *Driver {
+	d := &Driver{opts: opts}
 	d.SetResult(cols, rows)
 	return d
 }
@@ -43,11 +64,18 @@ func New(cols []string, rows [][]driver.Value) *Driver {
 // SetResult changes the answer of the queries started after it; rows being
 // read keep the answer they started with.
 func (d *Driver) SetResult(cols []string, rows [][]driver.Value) {
-	d.res.Store(&resultSet{cols: cols, rows: rows})
+	d.res.Store(&resultSet{cols: cols, rows: rows, fresh: d.opts.FreshRows})
 }
 
 // Open returns a new connection; name is ignored.
-func (d *Driver) Open(name string) (driver.Conn, error) { return &Conn{d: d}, nil }
+func (d *Driver) Open(name string) (driver.Conn, error) { return d.conn(), nil }
+
+func (d *Driver) conn() driver.Conn {
+	if d.opts.AnyArgs {
+		return &anyArgsConn{Conn{d: d}}
+	}
+	return &Conn{d: d}
+}
 
 // OpenConnector returns d.Connector(); name is ignored.
 func (d *Driver) OpenConnector(name string) (driver.Connector, error) { return d.Connector(), nil }
@@ -57,7 +85,7 @@ func (d *Driver) Connector() driver.Connector { return connector{d} }
 
 type connector struct{ d *Driver }
 
-func (c connector) Connect(context.Context) (driver.Conn, error) { return &Conn{d: c.d}, nil }
+func (c connector) Connect(context.Context) (driver.Conn, error) { return c.d.conn(), nil }
 func (c connector) Driver() driver.Driver                        { return c.d }
 
 // Conn is a fake connection.
@@ -113,6 +141,15 @@ func (c *Conn) ResetSession(context.Context) error { return nil }
 // IsValid reports whether the connection is still open.
 func (c *Conn) IsValid() bool { return !c.closed }
 
+// anyArgsConn is a Conn of Options.AnyArgs. database/sql asks the
+// connection when the statement has no CheckNamedValue, so prepared
+// statements accept every argument too.
+type anyArgsConn struct{ Conn }
+
+var _ driver.NamedValueChecker = (*anyArgsConn)(nil)
+
+func (*anyArgsConn) CheckNamedValue(*driver.NamedValue) error { return nil }
+
 // Stmt is a fake prepared statement.
 type Stmt struct{ c *Conn }
 
@@ -157,6 +194,9 @@ func (result) RowsAffected() (int64, error) { return 1, nil }
 var rowsPool = sync.Pool{New: func() any { return new(Rows) }}
 
 func (d *Driver) rows() *Rows {
+	if d.opts.FreshRows {
+		return &Rows{set: d.res.Load()}
+	}
 	r := rowsPool.Get().(*Rows)
 	r.set = d.res.Load()
 	r.i = 0
@@ -182,11 +222,14 @@ func (r *Rows) Next(dest []driver.Value) error {
 	return nil
 }
 
-// Close recycles the rows.
+// Close recycles the rows, unless they are Options.FreshRows ones.
 func (r *Rows) Close() error {
 	if r.set != nil {
+		pooled := !r.set.fresh
 		r.set = nil
-		rowsPool.Put(r)
+		if pooled {
+			rowsPool.Put(r)
+		}
 	}
 	return nil
 }

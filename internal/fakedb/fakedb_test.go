@@ -142,3 +142,46 @@ func TestNoDriverAllocations(t *testing.T) {
 		t.Fatalf("%v allocations per query+exec", allocs)
 	}
 }
+
+// AnyArgs passes every argument through, in queries and prepared
+// statements; without it database/sql rejects types it cannot convert.
+func TestAnyArgs(t *testing.T) {
+	odd := []int{1, 2} // not a driver.Value, no Valuer
+	plain := sql.OpenDB(fakedb.New(nil, nil).Connector())
+	defer plain.Close()
+	if _, err := plain.Exec("UPDATE", odd); err == nil {
+		t.Fatal("without AnyArgs a []int argument was accepted")
+	}
+	db := sql.OpenDB(fakedb.NewWith(nil, nil, fakedb.Options{AnyArgs: true}).Connector())
+	defer db.Close()
+	if _, err := db.Exec("UPDATE", odd); err != nil {
+		t.Fatalf("AnyArgs exec: %v", err)
+	}
+	st, err := db.Prepare("UPDATE")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.Exec(odd); err != nil {
+		t.Fatalf("AnyArgs prepared exec: %v", err)
+	}
+}
+
+// FreshRows allocates one Rows per query, like a real driver, and
+// nothing per row.
+func TestFreshRowsAllocations(t *testing.T) {
+	d := fakedb.NewWith([]string{"n"}, [][]driver.Value{{int64(1)}, {int64(2)}}, fakedb.Options{FreshRows: true})
+	c, _ := d.Connector().Connect(context.Background())
+	q := c.(driver.QueryerContext)
+	dest := make([]driver.Value, 1)
+	ctx := context.Background()
+	allocs := testing.AllocsPerRun(100, func() {
+		r, _ := q.QueryContext(ctx, "SELECT", nil)
+		for r.Next(dest) == nil {
+		}
+		r.Close()
+	})
+	if allocs != 1 {
+		t.Fatalf("%v allocations per query, want 1 (its Rows)", allocs)
+	}
+}

@@ -36,6 +36,8 @@ func TestLeakedFindsABlockedGoroutineAndForgetsItOnceItEnds(t *testing.T) {
 
 func TestLeakedWaitsForGoroutinesThatAreEnding(t *testing.T) {
 	before := leakcheck.Take()
+	// The goroutine under test: one that ends by itself, 100 ms on,
+	// within Leaked's wait.
 	go time.Sleep(100 * time.Millisecond)
 	if left := leakcheck.Leaked(before, 2*time.Second); len(left) != 0 {
 		t.Fatalf("a goroutine ending within the wait was reported: %+v", left)

@@ -55,17 +55,10 @@ func open(t *testing.T, driverName, dsn string) (*orm.DB, *orm.Model[probe]) {
 }
 
 func TestTxRollsBack(t *testing.T) {
-	backends := []struct {
-		name, driver string
-		dsn          func(t *testing.T) string
-	}{
-		{"sqlite", "aiosqlite", func(t *testing.T) string { return testenv.SQLiteDSN(t, "") }},
-		{"postgres", "aiopg", func(t *testing.T) string { return testenv.PostgresDSN(t) }},
-		{"mysql", "aiomysql", func(t *testing.T) string { return testenv.MySQLDSN(t) }},
-	}
-	for _, b := range backends {
-		t.Run(b.name, func(t *testing.T) {
-			db, m := open(t, b.driver, b.dsn(t))
+	// One driver per server, named after the server.
+	for _, b := range testenv.SelectBackends(testenv.Named("aiosqlite", "aiopg", "aiomysql")) {
+		t.Run(b.Server, func(t *testing.T) {
+			db, m := open(t, b.Driver, b.DSN(t))
 			outside := aio.AllowSync(context.Background())
 			t.Run("test", func(t *testing.T) {
 				ctx := ormtest.Tx(t, db)
