@@ -63,7 +63,7 @@ func (e *entity) dependencies(p schema.Ptr, deleteNullable bool) ([]dependency, 
 		seen[n.t] = true
 		for _, br := range backrefs(n.t) {
 			child, fk := br[0].(*Table), br[1].(*Field)
-			ref, err := resolveFK(child, fk)
+			ref, err := schema.ResolveFK(child, fk)
 			if err != nil {
 				return nil, err
 			}

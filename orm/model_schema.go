@@ -24,6 +24,23 @@ func (db *DB) execDDL(ctx context.Context, stmts ...string) error {
 	return nil
 }
 
+// CreateTableSQL returns the statements that create T's table in the DB's
+// dialect: CREATE TABLE with its columns, primary key, unique constraints
+// and foreign keys, then one CREATE INDEX per index (inside CREATE TABLE
+// on MySQL). With ifNotExists every statement is guarded by IF NOT
+// EXISTS. Column types come from the Go types (see Dialect.Types) unless a
+// field's tag says type:...; an fk:table without a column references the
+// primary key of the model whose table that is, which must have been
+// loaded with NewModel first. Errors name the model and the field.
+func (m *Model[T]) CreateTableSQL(ifNotExists bool) ([]string, error) {
+	return sqlb.CreateTable(m.db.dialect, m.t, ifNotExists, m.db.hstore)
+}
+
+// DropTableSQL returns DROP TABLE [IF EXISTS] for T's table.
+func (m *Model[T]) DropTableSQL(ifExists bool) string {
+	return sqlb.DropTable(m.db.dialect, m.t, ifExists)
+}
+
 // CreateTable creates T's table and its indexes (see CreateTableSQL), like
 // peewee's create_table; with ifNotExists, one that exists is left as it
 // is. It is sync by design, as in peewee-async: it runs with the caller's

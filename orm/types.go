@@ -36,13 +36,6 @@ func ParseUUID(s string) (UUID, error) { return types.ParseUUID(s) }
 // MustParseUUID is types.MustParseUUID.
 func MustParseUUID(s string) UUID { return types.MustParseUUID(s) }
 
-var (
-	decimalType = reflect.TypeFor[Decimal]()
-	uuidType    = reflect.TypeFor[UUID]()
-)
-
-var hstoreType = reflect.TypeFor[HStore]()
-
 // RegisterHStore is the seed's register_hstore for a PostgreSQL DB:
 // CreateTable and CreateTableSQL of a model with an HStore field then
 // begin with CREATE EXTENSION IF NOT EXISTS hstore (which needs the
@@ -50,16 +43,6 @@ var hstoreType = reflect.TypeFor[HStore]()
 // per-connection registration is needed: HStore speaks the text form.
 // Without it, the extension must already exist. Other dialects ignore it.
 func RegisterHStore() Option { return func(c *config) { c.hstore = true } }
-
-// hasHStore reports whether t has an HStore (or *HStore) column.
-func hasHStore(t *Table) bool {
-	for _, f := range t.Fields {
-		if f.Type == hstoreType || f.Type == reflect.PointerTo(hstoreType) {
-			return true
-		}
-	}
-	return false
-}
 
 // PGArray wraps a slice ([]int64, []string, []*float64, []UUID, ...) as an
 // argument bound as a PostgreSQL array in text form, which both aiopg and

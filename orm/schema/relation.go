@@ -269,3 +269,19 @@ func ValueType(t reflect.Type) reflect.Type {
 	}
 	return t
 }
+
+// ResolveFK returns the column f's foreign key references: its
+// fk:table.column, or the primary key of the model built for that table.
+func ResolveFK(t *Table, f *Field) (string, error) {
+	if f.FK.Column != "" {
+		return f.FK.Column, nil
+	}
+	ref, ok := ByName(f.FK.Table)
+	if !ok {
+		return "", fmt.Errorf("orm: model %v, field %s: fk:%s: no model for table %s is loaded; call NewModel for it first or write fk:%s.column", t.GoType, f.GoName, f.FK.Table, f.FK.Table, f.FK.Table)
+	}
+	if len(ref.PrimaryKey) != 1 {
+		return "", fmt.Errorf("orm: model %v, field %s: fk:%s: table %s has a composite primary key; write fk:%s.column", t.GoType, f.GoName, f.FK.Table, f.FK.Table, f.FK.Table)
+	}
+	return ref.PrimaryKey[0].Column, nil
+}

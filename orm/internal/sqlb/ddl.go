@@ -1,27 +1,21 @@
-package orm
+package sqlb
 
 import (
 	"fmt"
 	"reflect"
 	"time"
 
-	"github.com/aiodb/aiodb/orm/internal/sqlb"
+	"github.com/aiodb/aiodb/orm/dialect"
 	"github.com/aiodb/aiodb/orm/schema"
 	"github.com/aiodb/aiodb/orm/types"
 )
 
-// CreateTableSQL returns the statements that create T's table in the DB's
-// dialect: CREATE TABLE with its columns, primary key, unique constraints
-// and foreign keys, then one CREATE INDEX per index (inside CREATE TABLE
-// on MySQL). With ifNotExists every statement is guarded by IF NOT
-// EXISTS. Column types come from the Go types (see Dialect.Types) unless a
-// field's tag says type:...; an fk:table without a column references the
-// primary key of the model whose table that is, which must have been
-// loaded with NewModel first. Errors name the model and the field.
-func (m *Model[T]) CreateTableSQL(ifNotExists bool) ([]string, error) {
-	t, d := m.t, m.db.dialect
-	b := sqlb.Get(d)
-	defer sqlb.Put(b)
+// CreateTable returns the statements that create t's table in dialect d
+// (see orm's Model.CreateTableSQL). hstore prepends CREATE EXTENSION
+// hstore when t has an HStore column and d has the type.
+func CreateTable(d *dialect.Dialect, t *schema.Table, ifNotExists, hstore bool) ([]string, error) {
+	b := Get(d)
+	defer Put(b)
 	b.Write("CREATE TABLE ")
 	if ifNotExists {
 		b.Write("IF NOT EXISTS ")
@@ -89,7 +83,7 @@ func (m *Model[T]) CreateTableSQL(ifNotExists bool) ([]string, error) {
 		if f.FK == nil {
 			continue
 		}
-		refCol, err := resolveFK(t, f)
+		refCol, err := schema.ResolveFK(t, f)
 		if err != nil {
 			return nil, err
 		}
@@ -131,25 +125,25 @@ func (m *Model[T]) CreateTableSQL(ifNotExists bool) ([]string, error) {
 			stmts = append(stmts, string(b.Buf))
 		}
 	}
-	if m.db.hstore && d.Types.HStore != "" && hasHStore(t) {
+	if hstore && d.Types.HStore != "" && hasHStore(t) {
 		stmts = append([]string{"CREATE EXTENSION IF NOT EXISTS hstore"}, stmts...) // RegisterHStore
 	}
 	return stmts, nil
 }
 
-// DropTableSQL returns DROP TABLE [IF EXISTS] for T's table.
-func (m *Model[T]) DropTableSQL(ifExists bool) string {
-	b := sqlb.Get(m.db.dialect)
-	defer sqlb.Put(b)
+// DropTable returns DROP TABLE [IF EXISTS] for t in dialect d.
+func DropTable(d *dialect.Dialect, t *schema.Table, ifExists bool) string {
+	b := Get(d)
+	defer Put(b)
 	b.Write("DROP TABLE ")
 	if ifExists {
 		b.Write("IF EXISTS ")
 	}
-	b.Ident(m.t.Name)
+	b.Ident(t.Name)
 	return string(b.Buf)
 }
 
-func identList(b *sqlb.Builder, cols []string) {
+func identList(b *Builder, cols []string) {
 	b.WriteChar('(')
 	for i, c := range cols {
 		if i > 0 {
@@ -160,25 +154,10 @@ func identList(b *sqlb.Builder, cols []string) {
 	b.WriteChar(')')
 }
 
-// resolveFK returns the referenced column of f's foreign key.
-func resolveFK(t *Table, f *Field) (string, error) {
-	if f.FK.Column != "" {
-		return f.FK.Column, nil
-	}
-	ref, ok := schema.ByName(f.FK.Table)
-	if !ok {
-		return "", fmt.Errorf("orm: model %v, field %s: fk:%s: no model for table %s is loaded; call NewModel for it first or write fk:%s.column", t.GoType, f.GoName, f.FK.Table, f.FK.Table, f.FK.Table)
-	}
-	if len(ref.PrimaryKey) != 1 {
-		return "", fmt.Errorf("orm: model %v, field %s: fk:%s: table %s has a composite primary key; write fk:%s.column", t.GoType, f.GoName, f.FK.Table, f.FK.Table, f.FK.Table)
-	}
-	return ref.PrimaryKey[0].Column, nil
-}
-
 var timeType = reflect.TypeFor[time.Time]()
 
 // columnType returns the DDL type of f in dialect d.
-func columnType(f *Field, t *Table, d *Dialect) (string, error) {
+func columnType(f *schema.Field, t *schema.Table, d *dialect.Dialect) (string, error) {
 	if f.SQLType != "" {
 		return f.SQLType, nil
 	}
@@ -248,7 +227,7 @@ func columnType(f *Field, t *Table, d *Dialect) (string, error) {
 
 // isKey reports whether f is in the primary key, an index, a unique
 // constraint or a foreign key (MySQL cannot index an unsized TEXT).
-func isKey(f *Field, t *Table) bool {
+func isKey(f *schema.Field, t *schema.Table) bool {
 	if f.PK || f.FK != nil {
 		return true
 	}
@@ -264,7 +243,7 @@ func isKey(f *Field, t *Table) bool {
 
 // arrayElemDDL returns the column type of an array's elements in ty (""
 // when there is none).
-func arrayElemDDL(e *types.ArrayElem, ty *DDLTypes) string {
+func arrayElemDDL(e *types.ArrayElem, ty *dialect.DDLTypes) string {
 	if e.Base == uuidType {
 		return ty.UUID
 	}
@@ -285,4 +264,20 @@ func arrayElemDDL(e *types.ArrayElem, ty *DDLTypes) string {
 		return ty.String
 	}
 	return ""
+}
+
+var (
+	uuidType    = reflect.TypeFor[types.UUID]()
+	decimalType = reflect.TypeFor[types.Decimal]()
+	hstoreType  = reflect.TypeFor[types.HStore]()
+)
+
+// hasHStore reports whether t has an HStore (or *HStore) column.
+func hasHStore(t *schema.Table) bool {
+	for _, f := range t.Fields {
+		if f.Type == hstoreType || f.Type == reflect.PointerTo(hstoreType) {
+			return true
+		}
+	}
+	return false
 }
