@@ -194,11 +194,7 @@ func streamRows[T any](ctx context.Context, m *Model[T], b *sqlb.Builder, known,
 			if known {
 				return m.fullPlan, nil
 			}
-			cols, err := rows.Columns()
-			if err != nil {
-				return nil, err
-			}
-			return m.plans.rows.Get(m.t, db.dialect.TimeAsText, cols, ignore)
+			return m.planOf(rows, ignore)
 		}
 		scan := func(rows *sql.Rows, p *schema.Plan) (*T, error) {
 			row := new(T)

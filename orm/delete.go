@@ -51,7 +51,7 @@ func (q *DeleteQuery[T]) build(b *sqlb.Builder) {
 		if !b.D.DeleteReturning {
 			b.Failf("orm: Delete from %s: the %s dialect has no DELETE ... RETURNING", t.Name, b.D.Name)
 		}
-		appendReturning(b, q.returning)
+		b.ReturningColumns(q.returning)
 	}
 }
 

@@ -234,43 +234,16 @@ func (q *InsertQuery[T]) build(b *sqlb.Builder) insertPlan {
 			}
 		}()
 	}
-	if q.conflict != nil && q.conflict.doNothing && d.Upsert == UpsertOnDuplicateKey {
-		b.Write("INSERT IGNORE INTO ")
-	} else {
-		b.Write("INSERT INTO ")
-	}
-	b.Ident(t.Name)
-	b.Write(" (")
-	for i, f := range p.fields {
-		if i > 0 {
-			b.Write(", ")
-		}
-		b.Ident(f.Column)
-	}
-	b.Write(") VALUES ")
+	b.InsertInto(t.Name, p.fields, q.conflict != nil && q.conflict.doNothing && d.Upsert == UpsertOnDuplicateKey)
 	for i, r := range q.rows {
 		if i > 0 {
 			b.Write(", ")
 		}
-		b.WriteChar('(')
-		base := schema.PtrOf(r)
-		for k, f := range p.fields {
-			if k > 0 {
-				b.Write(", ")
-			}
-			b.BindValue(f.Value(base))
-		}
-		b.WriteChar(')')
+		b.ValuesRow(p.fields, schema.PtrOf(r))
 	}
 	q.appendConflict(b)
 	if len(p.returning) > 0 {
-		b.Write(" RETURNING ")
-		for i, f := range p.returning {
-			if i > 0 {
-				b.Write(", ")
-			}
-			b.Ident(f.Column)
-		}
+		b.ReturningFields(p.returning)
 	}
 	return p
 }

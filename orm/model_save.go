@@ -53,13 +53,6 @@ func (e *entity) cachedStmt(update bool, cols *colSet, build func() (*rowStmt, e
 	return st, nil
 }
 
-// placeholder writes the next parameter marker while a cached statement
-// is built: its arguments are bound later, so a nil stands in for each.
-func placeholderOnly(b *sqlb.Builder) {
-	b.Args = append(b.Args, nil)
-	b.Placeholder()
-}
-
 // insertStmt returns the INSERT of the row at p. Columns: every field,
 // except that a zero auto key and a zero field with a default: tag are
 // left to the database and read back (RETURNING, or LastInsertId for the
@@ -95,38 +88,11 @@ func (e *entity) insertStmt(p schema.Ptr, only *colSet) (*rowStmt, error) {
 		}
 		b := sqlb.Get(d)
 		defer sqlb.Put(b)
-		b.Write("INSERT INTO ")
-		b.Ident(t.Name)
-		switch {
-		case len(st.fields) > 0:
-			b.Write(" (")
-			for i, f := range st.fields {
-				if i > 0 {
-					b.Write(", ")
-				}
-				b.Ident(f.Column)
-			}
-			b.Write(") VALUES (")
-			for i := range st.fields {
-				if i > 0 {
-					b.Write(", ")
-				}
-				placeholderOnly(b)
-			}
-			b.WriteChar(')')
-		case d.Upsert == UpsertOnDuplicateKey:
-			b.Write(" () VALUES ()") // MySQL has no DEFAULT VALUES
-		default:
-			b.Write(" DEFAULT VALUES")
+		if b.InsertInto(t.Name, st.fields, false) {
+			b.ValuesRow(st.fields, nil)
 		}
 		if len(st.returning) > 0 {
-			b.Write(" RETURNING ")
-			for i, f := range st.returning {
-				if i > 0 {
-					b.Write(", ")
-				}
-				b.Ident(f.Column)
-			}
+			b.ReturningFields(st.returning)
 			var err error
 			if st.plan, err = e.plans.rows.Get(t, d.TimeAsText, back, false); err != nil {
 				return nil, err
@@ -167,21 +133,15 @@ func (e *entity) updateStmt(op string, only *colSet) (*rowStmt, error) {
 		st := new(rowStmt)
 		b := sqlb.Get(e.db.dialect)
 		defer sqlb.Put(b)
+		for i, f := range t.Fields {
+			if cols.has(i) {
+				st.fields = append(st.fields, f)
+			}
+		}
 		b.Write("UPDATE ")
 		b.Ident(t.Name)
 		b.Write(" SET ")
-		for i, f := range t.Fields {
-			if !cols.has(i) {
-				continue
-			}
-			if len(st.fields) > 0 {
-				b.Write(", ")
-			}
-			st.fields = append(st.fields, f)
-			b.Ident(f.Column)
-			b.Write(" = ")
-			placeholderOnly(b)
-		}
+		b.SetFields(st.fields, nil, 0)
 		b.Write(" WHERE ")
 		for i, f := range t.PrimaryKey {
 			if i > 0 {
@@ -190,7 +150,7 @@ func (e *entity) updateStmt(op string, only *colSet) (*rowStmt, error) {
 			st.fields = append(st.fields, f)
 			b.Ident(f.Column)
 			b.Write(" = ")
-			placeholderOnly(b)
+			b.Param()
 		}
 		st.sql = string(b.Buf)
 		return st, nil

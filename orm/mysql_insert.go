@@ -39,7 +39,7 @@ func (q *InsertQuery[T]) execEach(ctx context.Context, multi *sqlb.Builder, fiel
 		if i > 0 {
 			one.Write(", ")
 		}
-		placeholderOnly(one)
+		one.Param()
 	}
 	one.WriteChar(')')
 	query := string(one.Buf)

@@ -3,7 +3,6 @@ package orm
 import (
 	"context"
 	"database/sql"
-	"fmt"
 
 	"github.com/aiodb/aiodb/orm/internal/sqlb"
 	"github.com/aiodb/aiodb/orm/schema"
@@ -59,15 +58,7 @@ func (q *RawQuery[T]) All(ctx context.Context) ([]T, error) {
 	b := sqlb.Get(q.m.db.dialect)
 	defer sqlb.Put(b)
 	q.build(b)
-	var out []T
-	err := q.m.db.run(ctx, b, func(rows *sql.Rows) (err error) {
-		out, err = scanRows(q.m, b, rows, q.ignoreUnknown, out)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	return allPlanned(ctx, q.m, b, q.plan)
 }
 
 // One runs the statement and returns its first row, or an error matching
@@ -76,34 +67,12 @@ func (q *RawQuery[T]) One(ctx context.Context) (*T, error) {
 	b := sqlb.Get(q.m.db.dialect)
 	defer sqlb.Put(b)
 	q.build(b)
-	row := new(T)
-	found := false
-	err := q.m.db.run(ctx, b, func(rows *sql.Rows) error {
-		cols, err := rows.Columns()
-		if err != nil {
-			return err
-		}
-		p, err := q.m.plans.rows.Get(q.m.t, q.m.db.dialect.TimeAsText, cols, q.ignoreUnknown)
-		if err != nil {
-			return err
-		}
-		if !rows.Next() {
-			return nil
-		}
-		found = true
-		b.Scan.Set(p, schema.PtrOf(row), b.D.TimeWallUTC)
-		if err := rows.Scan(b.Scan.List...); err != nil {
-			return fmt.Errorf("orm: scanning into %v: %w", q.m.t.GoType, err)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	if !found {
-		return nil, notFound(b, q.m.t)
-	}
-	return row, nil
+	return onePlanned(ctx, q.m, b, q.plan)
+}
+
+// plan returns the scan plan of the statement's result.
+func (q *RawQuery[T]) plan(rows *sql.Rows) (*schema.Plan, error) {
+	return q.m.planOf(rows, q.ignoreUnknown)
 }
 
 // Maps runs the statement and returns each row as a map (see

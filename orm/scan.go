@@ -106,20 +106,6 @@ func (c *planCache) selectHead(list, table string, d *Dialect) string {
 	return h
 }
 
-// scanRows appends every row to out, scanning with the plan for the
-// result's columns.
-func scanRows[T any](m *Model[T], b *sqlb.Builder, rows *sql.Rows, ignore bool, out []T) ([]T, error) {
-	cols, err := rows.Columns()
-	if err != nil {
-		return out, err
-	}
-	p, err := m.plans.rows.Get(m.t, m.db.dialect.TimeAsText, cols, ignore)
-	if err != nil {
-		return out, err
-	}
-	return scanPlanned(m, b, rows, p, out)
-}
-
 // scanPlanned appends every row to out with plan p.
 func scanPlanned[T any](m *Model[T], b *sqlb.Builder, rows *sql.Rows, p *schema.Plan, out []T) ([]T, error) {
 	var zero T
@@ -136,11 +122,7 @@ func scanPlanned[T any](m *Model[T], b *sqlb.Builder, rows *sql.Rows, p *schema.
 // scanInto scans the current row into the given structs' fields, one per
 // row in order; used by RETURNING to fill inserted rows.
 func scanInto[T any](m *Model[T], b *sqlb.Builder, rows *sql.Rows, dst []*T) (int, error) {
-	cols, err := rows.Columns()
-	if err != nil {
-		return 0, err
-	}
-	p, err := m.plans.rows.Get(m.t, m.db.dialect.TimeAsText, cols, false)
+	p, err := m.resultPlan(rows)
 	if err != nil {
 		return 0, err
 	}

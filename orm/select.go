@@ -428,19 +428,7 @@ func (q *SelectQuery[T]) All(ctx context.Context) ([]T, error) {
 	b := sqlb.Get(q.m.db.dialect)
 	defer sqlb.Put(b)
 	q.buildTop(b)
-	var out []T
-	err := q.m.db.run(ctx, b, func(rows *sql.Rows) error {
-		p, err := q.plan(rows)
-		if err != nil {
-			return err
-		}
-		out, err = scanPlanned(q.m, b, rows, p, out)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	return allPlanned(ctx, q.m, b, q.plan)
 }
 
 // One runs the query and returns its first row, or an error matching
@@ -450,30 +438,7 @@ func (q *SelectQuery[T]) One(ctx context.Context) (*T, error) {
 	b := sqlb.Get(q.m.db.dialect)
 	defer sqlb.Put(b)
 	q.buildTop(b)
-	row := new(T)
-	found := false
-	err := q.m.db.run(ctx, b, func(rows *sql.Rows) error {
-		p, err := q.plan(rows)
-		if err != nil {
-			return err
-		}
-		if !rows.Next() {
-			return nil
-		}
-		found = true
-		b.Scan.Set(p, schema.PtrOf(row), b.D.TimeWallUTC)
-		if err := rows.Scan(b.Scan.List...); err != nil {
-			return fmt.Errorf("orm: scanning into %v: %w", q.m.t.GoType, err)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	if !found {
-		return nil, notFound(b, q.m.t)
-	}
-	return row, nil
+	return onePlanned(ctx, q.m, b, q.plan)
 }
 
 // Each runs the query and calls fn with each row, stopping at fn's first
@@ -582,11 +547,7 @@ func (q *SelectQuery[T]) plan(rows *sql.Rows) (*schema.Plan, error) {
 	if q.cols == nil && len(q.exprs) == 0 && !q.ignoreUnknown {
 		return q.m.fullPlan, nil
 	}
-	cols, err := rows.Columns()
-	if err != nil {
-		return nil, err
-	}
-	return q.m.plans.rows.Get(q.m.t, q.m.db.dialect.TimeAsText, cols, q.ignoreUnknown)
+	return q.m.planOf(rows, q.ignoreUnknown)
 }
 
 // notFound is the ErrDoesNotExist error of the statement in b.

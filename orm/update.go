@@ -2,7 +2,6 @@ package orm
 
 import (
 	"context"
-	"database/sql"
 	"slices"
 
 	"github.com/aiodb/aiodb/orm/internal/sqlb"
@@ -154,7 +153,7 @@ func (q *UpdateQuery[T]) build(b *sqlb.Builder) {
 		if !b.D.UpdateReturning {
 			b.Failf("orm: Update of %s: the %s dialect has no UPDATE ... RETURNING", t.Name, b.D.Name)
 		}
-		appendReturning(b, q.returning)
+		b.ReturningColumns(q.returning)
 	}
 }
 
@@ -197,17 +196,6 @@ func (q *UpdateQuery[T]) buildTop(b *sqlb.Builder) {
 	b.Fixed = st.sql
 }
 
-// appendReturning writes RETURNING with checked columns.
-func appendReturning(b *sqlb.Builder, cols []string) {
-	b.Write(" RETURNING ")
-	for i, c := range cols {
-		if i > 0 {
-			b.Write(", ")
-		}
-		b.Column(c)
-	}
-}
-
 func (q *UpdateQuery[T]) AppendExpr(b *sqlb.Builder) {
 	b.WriteChar('(')
 	q.build(b)
@@ -245,26 +233,4 @@ func (q *UpdateQuery[T]) All(ctx context.Context) ([]T, error) {
 	defer sqlb.Put(b)
 	q.build(b)
 	return allRows(ctx, q.m, b)
-}
-
-// execCount runs the statement in b and returns the rows affected.
-func execCount(ctx context.Context, db *DB, b *sqlb.Builder) (int64, error) {
-	res, err := db.exec(ctx, b)
-	if err != nil {
-		return 0, err
-	}
-	return res.RowsAffected()
-}
-
-// allRows runs the query in b and scans every row into a T.
-func allRows[T any](ctx context.Context, m *Model[T], b *sqlb.Builder) ([]T, error) {
-	var out []T
-	err := m.db.run(ctx, b, func(rows *sql.Rows) (err error) {
-		out, err = scanRows(m, b, rows, false, out)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
