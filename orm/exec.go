@@ -115,3 +115,43 @@ func (db *DB) exec(ctx context.Context, b *sqlb.Builder) (sql.Result, error) {
 	}
 	return res, nil
 }
+
+// Executor is what hand-written SQL runs on: the methods *sql.DB and
+// *sql.Tx share, which sqlc's generated DBTX interface, sqlx's helpers
+// and most query libraries accept.
+type Executor interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Executor returns what SQL written by hand and run with ctx must use to
+// join the ORM's work: the *sql.Tx of the transaction of db that ctx
+// carries (Atomic, Transaction, BeginContext; inside a Savepoint it is the
+// same transaction, so rolling back to the savepoint undoes the raw
+// statements too), or else db's *sql.DB. Hand it to sqlc's New, to sqlx, or
+// call its methods with ctx:
+//
+//	err := db.Atomic(ctx, func(ctx context.Context) error {
+//		if err := books.Create(ctx, &b); err != nil {
+//			return err
+//		}
+//		_, err := db.Executor(ctx).ExecContext(ctx, "UPDATE stock SET n = n - 1 WHERE id = $1", b.StockID)
+//		return err // an error rolls back both
+//	})
+//
+// Its statements are the driver's own: placeholders are $1 on PostgreSQL
+// and ? elsewhere.
+// The guard and hooks see its statements as they see the ORM's. They do
+// not take turns with ORM statements of the same transaction run by other
+// goroutines (the ORM's own statements do): use it from the goroutine
+// that runs the transaction's function, and not while rows of the same
+// transaction are still being read. After the transaction ended, its
+// statements fail with an error matching sql.ErrTxDone.
+func (db *DB) Executor(ctx context.Context) Executor {
+	if tx := db.txFrom(ctx); tx != nil {
+		return tx.sqlTx
+	}
+	return db.sqlDB
+}

@@ -120,6 +120,10 @@ func (tx *Tx) lock(ctx context.Context) error {
 
 func (tx *Tx) unlock() { <-tx.sem }
 
+// SQLTx returns the *sql.Tx underneath, for SQL written by hand (see
+// DB.Executor, which finds it from the context).
+func (tx *Tx) SQLTx() *sql.Tx { return tx.sqlTx }
+
 // Commit commits the transaction. It waits for statements running in it to
 // finish first; statements started after it fail with an error matching
 // sql.ErrTxDone. When the COMMIT fails, Commit rolls back (so the

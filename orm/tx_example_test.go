@@ -197,3 +197,29 @@ func ExampleDB_BeginContext() {
 	// alice: 150
 	// bob: 0
 }
+
+// SQL written by hand (sqlc's generated code, sqlx, a raw statement) joins
+// the ORM's transaction through Executor: here the raw UPDATE is rolled
+// back with the ORM's, so both accounts keep their balances.
+func ExampleDB_Executor() {
+	db, accounts, cleanup := openBank()
+	defer cleanup()
+	ctx := context.Background()
+
+	err := db.Atomic(ctx, func(ctx context.Context) error {
+		if _, err := accounts.Update().Set("balance", 0).Where(orm.Eq("owner", "alice")).Exec(ctx); err != nil {
+			return err
+		}
+		// sqlc would be: queries := dbgen.New(db.Executor(ctx))
+		if _, err := db.Executor(ctx).ExecContext(ctx, "UPDATE bank_account SET balance = 0 WHERE owner = ?", "bob"); err != nil {
+			return err
+		}
+		return errors.New("audit failed")
+	})
+	fmt.Println("atomic:", err)
+	printBank(ctx, accounts)
+	// Output:
+	// atomic: audit failed
+	// alice: 100
+	// bob: 50
+}
