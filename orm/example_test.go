@@ -91,8 +91,8 @@ func ExampleSelectQuery_SQL() {
 	_, _, err = pages.Select("nope").SQL()
 	fmt.Println(err)
 	// Output:
-	// SELECT "key" FROM "page_block" WHERE ("id" IN (?, ?, ?) OR LOWER("text") LIKE LOWER(?)) ORDER BY "id" DESC LIMIT ?
-	// [1 2 3 %go% 10] <nil>
+	// SELECT "key" FROM "page_block" WHERE ("id" IN (?, ?, ?) OR LOWER("text") LIKE LOWER(?)) ORDER BY "id" DESC LIMIT 10
+	// [1 2 3 %go%] <nil>
 	// orm: unknown column "nope" in model orm_test.PageBlock (table page_block)
 }
 

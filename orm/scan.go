@@ -31,16 +31,17 @@ type planCache struct {
 // condKey is a statement shape: SELECT <every column> FROM <table> WHERE
 // col <op> ? and then tail.
 type condKey struct {
-	col  string
-	op   sqlb.CmpOp
-	tail condTail
+	col   string
+	op    sqlb.CmpOp
+	tail  condTail
+	limit int64 // tailLimit's value, written as a literal
 }
 
 type condTail uint8
 
 const (
 	tailNone   condTail = iota
-	tailLimit           // LIMIT ?, bound (SelectQuery.Limit)
+	tailLimit           // LIMIT n, n in condKey.limit (SelectQuery.Limit)
 	tailLimit1          // LIMIT 1 written as text (Get)
 )
 
@@ -57,7 +58,7 @@ func (c *planCache) condSQL(k condKey) (string, bool) {
 	if es := c.conds.Load(); es != nil {
 		for i := range *es {
 			e := &(*es)[i]
-			if e.key.op == k.op && e.key.tail == k.tail && e.key.col == k.col {
+			if e.key.op == k.op && e.key.tail == k.tail && e.key.limit == k.limit && e.key.col == k.col {
 				return e.sql, true
 			}
 		}

@@ -378,14 +378,11 @@ func (q *SelectQuery[T]) buildTop(b *sqlb.Builder) {
 	}
 	k := condKey{col: c.Col, op: c.Op}
 	if q.limit >= 0 {
-		k.tail = tailLimit
+		k.tail, k.limit = tailLimit, q.limit
 	}
 	if sql, ok := q.m.plans.condSQL(k); ok {
 		b.Fixed = sql
 		b.Arg(c.Val)
-		if q.limit >= 0 {
-			b.Arg(q.limit)
-		}
 		return
 	}
 	q.build(b)

@@ -185,11 +185,11 @@ var ormCases = []ormCase{
 			return a.Select("name").Distinct().OrderBy("-id", orm.Desc("email"), orm.Asc("name")).Limit(10).Offset(20)
 		},
 		want: map[string]string{
-			pg:  `SELECT DISTINCT "name" FROM "authors" ORDER BY "id" DESC, "email" DESC, "name" LIMIT $1 OFFSET $2`,
-			my:  "SELECT DISTINCT `name` FROM `authors` ORDER BY `id` DESC, `email` DESC, `name` LIMIT ? OFFSET ?",
-			lit: `SELECT DISTINCT "name" FROM "authors" ORDER BY "id" DESC, "email" DESC, "name" LIMIT ? OFFSET ?`,
+			pg:  `SELECT DISTINCT "name" FROM "authors" ORDER BY "id" DESC, "email" DESC, "name" LIMIT 10 OFFSET $1`,
+			my:  "SELECT DISTINCT `name` FROM `authors` ORDER BY `id` DESC, `email` DESC, `name` LIMIT 10 OFFSET ?",
+			lit: `SELECT DISTINCT "name" FROM "authors" ORDER BY "id" DESC, "email" DESC, "name" LIMIT 10 OFFSET ?`,
 		},
-		args: []any{int64(10), int64(20)},
+		args: []any{int64(20)}, // LIMIT is a literal, OFFSET is bound
 	},
 	{
 		name: "offset without limit",
@@ -238,11 +238,11 @@ var ormCases = []ormCase{
 				OrderBy("-id").Limit(3)
 		},
 		want: map[string]string{
-			pg:  `SELECT "id" FROM "authors" WHERE "id" < $1 UNION SELECT "author_id" FROM "books" WHERE "hits" > $2 UNION ALL SELECT "id" FROM "authors" WHERE "name" = $3 INTERSECT SELECT "id" FROM "authors" EXCEPT SELECT "author_id" FROM "books" WHERE "price" = $4 ORDER BY "id" DESC LIMIT $5`,
-			my:  "SELECT `id` FROM `authors` WHERE `id` < ? UNION SELECT `author_id` FROM `books` WHERE `hits` > ? UNION ALL SELECT `id` FROM `authors` WHERE `name` = ? INTERSECT SELECT `id` FROM `authors` EXCEPT SELECT `author_id` FROM `books` WHERE `price` = ? ORDER BY `id` DESC LIMIT ?",
-			lit: `SELECT "id" FROM "authors" WHERE "id" < ? UNION SELECT "author_id" FROM "books" WHERE "hits" > ? UNION ALL SELECT "id" FROM "authors" WHERE "name" = ? INTERSECT SELECT "id" FROM "authors" EXCEPT SELECT "author_id" FROM "books" WHERE "price" = ? ORDER BY "id" DESC LIMIT ?`,
+			pg:  `SELECT "id" FROM "authors" WHERE "id" < $1 UNION SELECT "author_id" FROM "books" WHERE "hits" > $2 UNION ALL SELECT "id" FROM "authors" WHERE "name" = $3 INTERSECT SELECT "id" FROM "authors" EXCEPT SELECT "author_id" FROM "books" WHERE "price" = $4 ORDER BY "id" DESC LIMIT 3`,
+			my:  "SELECT `id` FROM `authors` WHERE `id` < ? UNION SELECT `author_id` FROM `books` WHERE `hits` > ? UNION ALL SELECT `id` FROM `authors` WHERE `name` = ? INTERSECT SELECT `id` FROM `authors` EXCEPT SELECT `author_id` FROM `books` WHERE `price` = ? ORDER BY `id` DESC LIMIT 3",
+			lit: `SELECT "id" FROM "authors" WHERE "id" < ? UNION SELECT "author_id" FROM "books" WHERE "hits" > ? UNION ALL SELECT "id" FROM "authors" WHERE "name" = ? INTERSECT SELECT "id" FROM "authors" EXCEPT SELECT "author_id" FROM "books" WHERE "price" = ? ORDER BY "id" DESC LIMIT 3`,
 		},
-		args: []any{10, 1, "u", 0, int64(3)}, // LIMIT is bound as int64
+		args: []any{10, 1, "u", 0}, // LIMIT is a literal
 	},
 	{
 		name: "sql fragment with a column, a bound value and a literal question mark",

@@ -158,7 +158,7 @@ func TestORMCountExists(t *testing.T) {
 	if err != nil || n != 12 {
 		t.Fatalf("Count = %d, %v", n, err)
 	}
-	mock.ExpectQuery("SELECT COUNT(*) FROM (SELECT DISTINCT `name` FROM `authors` LIMIT ?) AS `count_subquery`").WithArgs(int64(5)).
+	mock.ExpectQuery("SELECT COUNT(*) FROM (SELECT DISTINCT `name` FROM `authors` LIMIT 5) AS `count_subquery`").WithArgs().
 		WillReturnRows(sqlmock.NewRows([]string{"count"}).AddRow(int64(5)))
 	n, err = authors.Select("name").Distinct().Limit(5).Count(ctx)
 	if err != nil || n != 5 {

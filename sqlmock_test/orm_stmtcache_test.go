@@ -47,8 +47,14 @@ func TestCachedStatementShapes(t *testing.T) {
 				if _, err := authors.Select().Where(orm.Eq("email", "a@x")).One(ctx); err != nil {
 					t.Fatal(err)
 				}
-				expectQuery(cols+` WHERE "id" > $1 LIMIT $2`, 3, 5, 10)
+				expectQuery(cols+` WHERE "id" > $1 LIMIT 10`, 3, 5)
 				if _, err := authors.Select().Where(orm.Gt("id", 5)).Limit(10).All(ctx); err != nil {
+					t.Fatal(err)
+				}
+				// The limit is part of the text, so another limit is another
+				// cached statement, not the first one's text.
+				expectQuery(cols+` WHERE "id" > $1 LIMIT 20`, 3, 5)
+				if _, err := authors.Select().Where(orm.Gt("id", 5)).Limit(20).All(ctx); err != nil {
 					t.Fatal(err)
 				}
 				expectQuery(cols+` WHERE "id" > $1`, 3, 5)

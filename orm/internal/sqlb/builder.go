@@ -495,12 +495,21 @@ func (b *Builder) Fragment(s string, args []any) {
 	}
 }
 
-// LimitOffset writes LIMIT/OFFSET with bound values; the dialect's
+// LimitOffset writes LIMIT as a literal and OFFSET bound; the dialect's
 // OffsetLimit stands in for a missing limit where one is required.
+//
+// The limit is a literal because PostgreSQL plans a bound LIMIT, once it
+// switches to a generic plan, as if it were unknown, and may then pick
+// another plan than for LIMIT 100 (issue 16); it is an integer the
+// builder owns, so it cannot inject anything, and the distinct limits an
+// application uses are few. The offset stays bound: paging through a
+// table with literal offsets would make each page a new statement for
+// the statement caches.
 func (b *Builder) LimitOffset(limit, offset int64) {
 	if limit >= 0 {
+		var num [24]byte
 		b.Write(" LIMIT ")
-		b.BindValue(limit)
+		b.writeBytes(strconv.AppendInt(num[:0], limit, 10))
 	} else if offset > 0 && b.D.OffsetLimit != "" {
 		b.Write(" LIMIT ")
 		b.Write(b.D.OffsetLimit)
