@@ -334,7 +334,7 @@ func TestORMModelCountScalar(t *testing.T) {
 	parents := mmModels(t, db)
 	objects := orm.NewManager(db)
 	q := parents.Select().Where(orm.Gt("id", 1)).Limit(3)
-	mock.ExpectQuery(`SELECT COUNT(*) FROM (`+mmSelect+` WHERE "id" > $1 LIMIT 3) AS "count_subquery"`).WithArgs(1).
+	mock.ExpectQuery(`SELECT COUNT(*) FROM (` + mmSelect + ` WHERE "id" > $1 LIMIT 3) AS "count_subquery"`).WithArgs(1).
 		WillReturnRows(sqlmock.NewRows([]string{"count"}).AddRow(3))
 	if n, err := aio.Await(ctx, objects.Count(ctx, q, false)); err != nil || n != 3 {
 		t.Fatalf("Count = %d, %v", n, err)
