@@ -24,7 +24,7 @@ func ExampleNewLogger() {
 			return a
 		},
 	})
-	logHook := hooks.NewLogger(slog.New(h), hooks.SlowThreshold(100*time.Millisecond), hooks.WithoutCaller())
+	logHook := hooks.NewLogger(slog.New(h), hooks.SlowThreshold(100*time.Millisecond), hooks.WithoutCaller(), hooks.WithArgs())
 
 	ctx := context.Background()
 	logHook.OnConnect(ctx, &hooks.ConnEvent{ConnID: 1, Driver: "aiopg", Duration: 3 * time.Millisecond})

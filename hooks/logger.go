@@ -14,8 +14,13 @@ import (
 // LoggerOption configures the hook returned by NewLogger.
 type LoggerOption func(*logger)
 
-// WithoutArgs leaves the statements' arguments out of the log, for
-// databases whose arguments carry passwords, tokens or personal data.
+// WithArgs adds the statements' bound arguments to the log. They are left
+// out by default: arguments often carry passwords, tokens or personal
+// data, which a log must not receive unless its owner chose so.
+func WithArgs() LoggerOption { return func(l *logger) { l.args = true } }
+
+// WithoutArgs leaves the statements' arguments out of the log, which is
+// the default; it undoes an earlier WithArgs.
 func WithoutArgs() LoggerOption { return func(l *logger) { l.args = false } }
 
 // WithoutCaller leaves out the caller attribute, which costs a walk of the
@@ -38,13 +43,13 @@ func SlowThreshold(d time.Duration) LoggerOption { return func(l *logger) { l.sl
 //     for another reason than context.Canceled.
 //   - sync violations (aio_sync=warn): Warn.
 //
-// Statement records carry conn_id, sql, args (unless WithoutArgs), duration,
+// Statement records carry conn_id, sql, args (with WithArgs only), duration,
 // rows (when known), async, in_tx, cached, err (when set) and caller (the
 // first frame outside database/sql and aiodb, unless WithoutCaller). The hook
 // asks l.Enabled before building a record, so a level that drops the record
 // costs no allocation and no stack walk.
 func NewLogger(l *slog.Logger, opts ...LoggerOption) Hook {
-	lg := &logger{l: l, args: true, caller: true}
+	lg := &logger{l: l, caller: true}
 	for _, o := range opts {
 		o(lg)
 	}

@@ -54,7 +54,7 @@ func nextLine() string {
 
 func TestLoggerStatementAttributes(t *testing.T) {
 	l, buf := textLogger(slog.LevelDebug)
-	h := hooks.NewLogger(l)
+	h := hooks.NewLogger(l, hooks.WithArgs())
 	caller := nextLine()
 	h.OnStatementEnd(context.Background(), queryEvent())
 
@@ -62,6 +62,20 @@ func TestLoggerStatementAttributes(t *testing.T) {
 		`args.1=42 args.2=core duration=1.5ms rows=3 async=true in_tx=false cached=true caller=` + caller + "\n"
 	if got := buf.String(); got != want {
 		t.Fatalf("record:\n got %q\nwant %q", got, want)
+	}
+}
+
+// TestLoggerLeavesArgsOutByDefault: bound values (passwords, tokens,
+// personal data) reach the log only with WithArgs.
+func TestLoggerLeavesArgsOutByDefault(t *testing.T) {
+	l, buf := textLogger(slog.LevelDebug)
+	hooks.NewLogger(l, hooks.WithoutCaller()).OnStatementEnd(context.Background(), queryEvent())
+	got := buf.String()
+	if strings.Contains(got, "args") || strings.Contains(got, "42") || strings.Contains(got, "core") {
+		t.Fatalf("the default logger logged the arguments: %q", got)
+	}
+	if !strings.Contains(got, "sql=") || !strings.Contains(got, "rows=3") {
+		t.Fatalf("the default logger lost the other attributes: %q", got)
 	}
 }
 
@@ -89,7 +103,7 @@ func TestLoggerJSONTypes(t *testing.T) {
 		{Ordinal: 2, Value: bytes.Repeat([]byte{0xff}, 100)},
 	}
 	e.Rows = -1
-	hooks.NewLogger(l).OnStatementEnd(context.Background(), e)
+	hooks.NewLogger(l, hooks.WithArgs()).OnStatementEnd(context.Background(), e)
 
 	var rec map[string]any
 	if err := json.Unmarshal(buf.Bytes(), &rec); err != nil {

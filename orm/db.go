@@ -43,6 +43,8 @@ type DB struct {
 	replicas *route.Set
 	// hstore is RegisterHStore: CreateTable creates the extension.
 	hstore bool
+	// errorValues is ErrorValues: error messages show bound values.
+	errorValues bool
 }
 
 // Option configures Open and New.
@@ -59,10 +61,19 @@ type config struct {
 	replicas        []string
 	replicaCooldown time.Duration
 	hstore          bool // RegisterHStore
+	errorValues     bool // ErrorValues
 	// readYourWrites and stickyPrimary are ReadYourWrites' and
 	// StickyPrimary's.
 	readYourWrites, stickyPrimary time.Duration
 }
+
+// ErrorValues puts the bound values of a statement into the messages of
+// the errors that carry them (DoesNotExistError). By default a message
+// names the statement and counts its arguments but leaves their values
+// out, since they often hold personal data and messages end up in logs;
+// the values stay in the error's Args either way. Log the values of every
+// statement with hooks.WithArgs.
+func ErrorValues() Option { return func(c *config) { c.errorValues = true } }
 
 // MaxConnections bounds the pool: at most n open connections (n <= 0 means
 // no limit), like peewee-async's pooled databases' max_connections. Up to
@@ -218,7 +229,7 @@ func newDB(sqlDB *sql.DB, cfg *config, dialectName string, mode driver.SyncMode)
 			d = srv.Dialect
 		}
 	}
-	return &DB{sqlDB: sqlDB, dialect: d, sync: mode, idle: idle, server: srv, hstore: cfg.hstore}, nil
+	return &DB{sqlDB: sqlDB, dialect: d, sync: mode, idle: idle, server: srv, hstore: cfg.hstore, errorValues: cfg.errorValues}, nil
 }
 
 // SQLDB returns the underlying guarded *sql.DB.

@@ -19,15 +19,27 @@ var ErrDoesNotExist = fmt.Errorf("orm: does not exist: %w", sql.ErrNoRows)
 var ErrIntegrity = errors.New("orm: integrity error")
 
 // DoesNotExistError is the error of a query that found no row; it names
-// the model and carries the statement and its arguments.
+// the model and carries the statement and its arguments. Its message
+// leaves the arguments' values out (they often hold personal data and
+// end up in logs), unless the DB was opened with ErrorValues.
 type DoesNotExistError struct {
 	Model string // the Go type, e.g. "main.PageBlock"
 	SQL   string
 	Args  []any
+
+	values bool // ErrorValues: the message shows Args
 }
 
 func (e *DoesNotExistError) Error() string {
-	return fmt.Sprintf("orm: %s does not exist: %s %s", e.Model, e.SQL, formatArgs(e.Args))
+	switch {
+	case e.values:
+		return fmt.Sprintf("orm: %s does not exist: %s %s", e.Model, e.SQL, formatArgs(e.Args))
+	case len(e.Args) == 1:
+		return fmt.Sprintf("orm: %s does not exist: %s (1 argument)", e.Model, e.SQL)
+	case len(e.Args) > 1:
+		return fmt.Sprintf("orm: %s does not exist: %s (%d arguments)", e.Model, e.SQL, len(e.Args))
+	}
+	return fmt.Sprintf("orm: %s does not exist: %s", e.Model, e.SQL)
 }
 
 // Unwrap returns ErrDoesNotExist (which wraps sql.ErrNoRows).

@@ -84,7 +84,7 @@ func fetchRel(ctx context.Context, db *DB, ct reflect.Type, child schema.Ptr, wa
 		return nil, err
 	}
 	if !found.IsValid() {
-		return nil, notFound(b, r.Target)
+		return nil, notFound(db, b, r.Target)
 	}
 	field.Set(found)
 	return schema.Ptr(found.UnsafePointer()), nil

@@ -82,7 +82,7 @@ func (e *entity) getBuilt(ctx context.Context, b *sqlb.Builder, p schema.Ptr) er
 		return err
 	}
 	if !found {
-		return notFound(b, e.t)
+		return notFound(e.db, b, e.t)
 	}
 	return nil
 }

@@ -117,7 +117,7 @@ func scalarTuple(ctx context.Context, q ScalarQuery) ([]any, error) {
 		return nil, err
 	}
 	if out == nil {
-		return nil, notFound(b, q.ormTable())
+		return nil, notFound(q.ormDB(), b, q.ormTable())
 	}
 	return out, nil
 }

@@ -240,7 +240,7 @@ func ScalarAs[V any](ctx context.Context, q ScalarQuery) (V, error) {
 		return v, err
 	}
 	if !found {
-		return v, notFound(b, q.ormTable())
+		return v, notFound(db, b, q.ormTable())
 	}
 	return v, nil
 }

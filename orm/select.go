@@ -548,8 +548,8 @@ func (q *SelectQuery[T]) plan(rows *sql.Rows) (*schema.Plan, error) {
 }
 
 // notFound is the ErrDoesNotExist error of the statement in b.
-func notFound(b *sqlb.Builder, t *Table) error {
-	return &DoesNotExistError{Model: t.GoType.String(), SQL: b.SQL(), Args: append([]any(nil), b.Args...)}
+func notFound(db *DB, b *sqlb.Builder, t *Table) error {
+	return &DoesNotExistError{Model: t.GoType.String(), SQL: b.SQL(), Args: append([]any(nil), b.Args...), values: db.errorValues}
 }
 
 // errExpr carries an error found while a condition was made (WherePK of a

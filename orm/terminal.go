@@ -84,7 +84,7 @@ func onePlanned[T any](ctx context.Context, m *Model[T], b *sqlb.Builder, plan p
 		return nil, err
 	}
 	if !found {
-		return nil, notFound(b, m.t)
+		return nil, notFound(m.db, b, m.t)
 	}
 	return row, nil
 }

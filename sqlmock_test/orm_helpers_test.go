@@ -45,7 +45,7 @@ var ormDSNSeq atomic.Int64
 // ormOpen returns an orm.DB in dialect d over a fresh go-sqlmock
 // connection (wrapped by driver.Wrap, which declares the dialect) and the
 // mock, which matches statements exactly.
-func ormOpen(t *testing.T, d *orm.Dialect) (*orm.DB, sqlmock.Sqlmock) {
+func ormOpen(t *testing.T, d *orm.Dialect, extra ...orm.Option) (*orm.DB, sqlmock.Sqlmock) {
 	t.Helper()
 	dsn := fmt.Sprintf("orm_sqlmock_%d", ormDSNSeq.Add(1))
 	mdb, mock, err := sqlmock.NewWithDSN(dsn, sqlmock.QueryMatcherOption(sqlmock.QueryMatcherEqual))
@@ -62,7 +62,7 @@ func ormOpen(t *testing.T, d *orm.Dialect) (*orm.DB, sqlmock.Sqlmock) {
 	if d != orm.DialectByName(d.Name) {
 		opts = append(opts, orm.WithDialect(d))
 	}
-	db, err := orm.New(sqlDB, opts...)
+	db, err := orm.New(sqlDB, append(opts, extra...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

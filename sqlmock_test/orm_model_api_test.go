@@ -123,7 +123,7 @@ func TestORMModelGet(t *testing.T) {
 			if !errors.Is(err, orm.ErrDoesNotExist) {
 				t.Fatalf("GetByPK of a missing row: %v", err)
 			}
-			ormWantErr(t, err, "mmParent", mmSQL(d, `WHERE "id" = $1 LIMIT 1`), "[9]")
+			ormWantErr(t, err, "mmParent", mmSQL(d, `WHERE "id" = $1 LIMIT 1`), "(1 argument)")
 			mock.ExpectQuery(mmSQL(d, mmSelect+` LIMIT 1`)).WillReturnRows(sqlmock.NewRows([]string{"id", "name", "note"}))
 			if got, err := parents.GetOrNone(ctx); got != nil || err != nil {
 				t.Fatalf("GetOrNone = %+v, %v", got, err)

@@ -75,7 +75,24 @@ func TestORMOneNotFound(t *testing.T) {
 	if got != nil || !errors.Is(err, orm.ErrDoesNotExist) || !errors.Is(err, sql.ErrNoRows) {
 		t.Fatalf("One = %v, %v; want ErrDoesNotExist", got, err)
 	}
-	ormWantErr(t, err, "ormAuthor", `WHERE "id" = $1`, "77")
+	ormWantErr(t, err, "ormAuthor", `WHERE "id" = $1`, "(1 argument)")
+	var dne *orm.DoesNotExistError
+	if !errors.As(err, &dne) || len(dne.Args) != 1 || dne.Args[0] != 77 {
+		t.Fatalf("DoesNotExistError.Args = %v, want [77]", dne.Args)
+	}
+	if strings.Contains(err.Error(), "77") {
+		t.Fatalf("error %q shows the bound value without ErrorValues", err)
+	}
+}
+
+// TestORMErrorValues: with ErrorValues the message shows the bound values.
+func TestORMErrorValues(t *testing.T) {
+	db, mock := ormOpen(t, pgdialect.New(), orm.ErrorValues())
+	authors, _ := ormModels(t, db)
+	mock.ExpectQuery(`SELECT "id", "name", "email" FROM "authors" WHERE "id" = $1`).WithArgs(77).
+		WillReturnRows(sqlmock.NewRows([]string{"id", "name", "email"}))
+	_, err := authors.Select().Where(orm.Eq("id", 77)).One(context.Background())
+	ormWantErr(t, err, "ormAuthor", `WHERE "id" = $1`, "[77]")
 }
 
 // TestORMScanResults covers All, One, Maps, Tuples, Scalar and ScalarAs
