@@ -7,6 +7,7 @@ import (
 	"reflect"
 
 	"github.com/aiodb/aiodb/aio"
+	"github.com/aiodb/aiodb/orm/internal/related"
 )
 
 // Manager is peewee-async's high-level API: one object through which a
@@ -121,7 +122,7 @@ func (m *Manager) Execute(ctx context.Context, q Query) <-chan aio.Result[int64]
 // model structs, like orm.Prefetch.
 func (m *Manager) Prefetch(ctx context.Context, parents any, rels ...string) <-chan aio.Result[struct{}] {
 	return run(ctx, m, func(ctx context.Context) (struct{}, error) {
-		return struct{}{}, prefetchAny(ctx, m.db, parents, rels...)
+		return struct{}{}, related.Prefetch(ctx, runnerOf(m.db), parents, rels...)
 	})
 }
 

@@ -42,13 +42,14 @@ var floors = map[string]int{
 	"orm/dialect/sqlitedialect": 5,
 	"orm/schema":                5,
 	"orm/internal/sqlb":         6,
-	"orm":                       7,
-	"orm/ormtest":               8,
-	"examples/quickstart":       9,
-	"sqlmock_test":              9,
-	"reliability":               9,
-	"cluster":                   9,
-	"cluster/galera":            9,
+	"orm/internal/related":      7,
+	"orm":                       8,
+	"orm/ormtest":               9,
+	"examples/quickstart":       10,
+	"sqlmock_test":              10,
+	"reliability":               10,
+	"cluster":                   10,
+	"cluster/galera":            10,
 }
 
 func TestImportsRunOneWay(t *testing.T) {
