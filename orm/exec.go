@@ -5,6 +5,7 @@ import (
 	"database/sql"
 
 	"github.com/aiodb/aiodb/orm/internal/sqlb"
+	"github.com/aiodb/aiodb/orm/internal/txn"
 )
 
 // This file is the execution path every statement of the package takes:
@@ -48,14 +49,14 @@ func (db *DB) acquire(ctx context.Context) (executor, func(), error) {
 	if tx == nil {
 		return db.sqlDB, noRelease, nil
 	}
-	if err := tx.lock(ctx); err != nil {
+	if err := tx.core.Lock(ctx); err != nil {
 		return nil, nil, err
 	}
-	if tx.done.Load() {
-		tx.unlock()
-		return nil, nil, errTxFinished("statement")
+	if tx.core.Done() {
+		tx.core.Unlock()
+		return nil, nil, txn.ErrFinished("statement")
 	}
-	return tx.sqlTx, tx.unlockFn, nil
+	return tx.core.SQL, tx.core.Release(), nil
 }
 
 func noRelease() {}
@@ -151,7 +152,7 @@ type Executor interface {
 // statements fail with an error matching sql.ErrTxDone.
 func (db *DB) Executor(ctx context.Context) Executor {
 	if tx := db.txFrom(ctx); tx != nil {
-		return tx.sqlTx
+		return tx.core.SQL
 	}
 	return db.sqlDB
 }

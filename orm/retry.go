@@ -3,8 +3,9 @@ package orm
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"time"
+
+	"github.com/aiodb/aiodb/orm/internal/txn"
 )
 
 // RetryPolicy says how Atomic and Transaction run their function again
@@ -107,28 +108,7 @@ func (p *RetryPolicy) attempts() int {
 
 // delay is the wait after attempt number attempt (1-based) failed.
 func (p *RetryPolicy) delay(attempt int) time.Duration {
-	base, maxD := p.BaseDelay, p.MaxDelay
-	if base <= 0 {
-		base = 10 * time.Millisecond
-	}
-	if maxD <= 0 {
-		maxD = time.Second
-	}
-	d := base
-	for i := 1; i < attempt && d < maxD; i++ {
-		d *= 2
-	}
-	d = min(d, maxD)
-	j := p.Jitter
-	switch {
-	case j == 0:
-		j = 0.5
-	case j < 0:
-		return d
-	case j > 1:
-		j = 1
-	}
-	return d - time.Duration(rand.Float64()*j*float64(d))
+	return txn.Backoff(attempt, p.BaseDelay, p.MaxDelay, p.Jitter)
 }
 
 // retryable reports whether err should start the transaction over.
@@ -152,26 +132,8 @@ func (db *DB) transactionRetry(ctx context.Context, fn func(ctx context.Context)
 		if p.OnRetry != nil {
 			p.OnRetry(attempt, err)
 		}
-		if stop := sleepCtx(ctx, p.delay(attempt)); stop != nil {
+		if stop := txn.Sleep(ctx, p.delay(attempt)); stop != nil {
 			return &RetryError{Attempts: attempt, Err: err, Stopped: stop}
 		}
-	}
-}
-
-// sleepCtx waits d, or until ctx ends: it then returns ctx's cause.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return context.Cause(ctx)
-	}
-	if d <= 0 {
-		return nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return context.Cause(ctx)
 	}
 }

@@ -37,6 +37,7 @@ var floors = map[string]int{
 	"orm/dialect":               4,
 	"orm/types":                 4,
 	"orm/internal/route":        4,
+	"orm/internal/txn":          3,
 	"orm/dialect/pgdialect":     5,
 	"orm/dialect/mysqldialect":  5,
 	"orm/dialect/sqlitedialect": 5,
