@@ -75,32 +75,13 @@
 // go, Excluded is an upsert's proposed value, and SQL covers the rest:
 // SQL("LOWER(?) = ?", Col("name"), v), "??" being a literal "?".
 //
-// # Postgres types (and JSON everywhere)
+// # Column types
 //
-// Beyond the basic types, fields may be:
-//
-//   - JSON[T] (any T, through encoding/json) and json.RawMessage: JSONB on
-//     PostgreSQL, JSON on MySQL (MariaDB: LONGTEXT checked by json_valid),
-//     TEXT on SQLite. *JSON[T] holds SQL NULL.
-//   - UUID: UUID on PostgreSQL, CHAR(36) and TEXT elsewhere. A zero UUID
-//     primary key gets NewUUID() when Create or Save inserts the row; with
-//     default:gen_random_uuid() the server makes it and RETURNING reads
-//     it back.
-//   - Decimal: NUMERIC (or type:numeric(p,s)), DECIMAL(65,30) on MySQL,
-//     TEXT on SQLite; digits are kept as text, never as a float64.
-//   - HStore (map[string]*string), PostgreSQL only; open the DB with
-//     RegisterHStore() to have CreateTable create the extension.
-//   - []int64, []int32, []int, []int16, []string, []float64, []float32,
-//     []bool and []UUID, and the same with pointer elements to keep NULL
-//     elements: BIGINT[], TEXT[] and so on. Arrays are PostgreSQL's:
-//     elsewhere NewModel refuses such a field (use JSON[[]T]). Scanning a
-//     NULL element into a non-pointer element type is an error.
-//   - time.Time on PostgreSQL is TIMESTAMPTZ: a time in any zone comes
-//     back as the same instant (in the session's zone).
-//
-// These types bind and scan in their text forms, which lib/pq and pgx's
-// stdlib both exchange for them, so aiopg and aiopgx behave the same and
-// neither driver's own array or hstore types are needed.
+// Beyond the basic types, fields may be JSON[T] and json.RawMessage,
+// UUID, Decimal, HStore, PostgreSQL arrays ([]int64, []string, ... and
+// pointer elements for NULLs) and time.Time; package types says how each
+// is stored on each dialect. They bind and scan in their text forms, so
+// aiopg and aiopgx behave the same.
 //
 // JSONGet(col, path...) is the JSON value at a path (->), JSONText the
 // value as text (->>), both with Eq, Ne, Lt, Le, Gt, Ge and Like;
@@ -248,44 +229,8 @@
 //
 // # MySQL and MariaDB
 //
-// Dialect: Open and New on aiomysql ask the server for VERSION() and pick
-// MariaDB (INSERT and DELETE ... RETURNING) on MariaDB 10.5 and later,
-// MySQL otherwise; WithDialect wins. The probe runs with a
-// driver.Internal context, so a strict sync guard does not trip and hooks
-// see it marked Internal; a server that does not answer within 5s leaves
-// the MySQL dialect, which works on MariaDB too.
-//
-// Generated keys: a single row reads its key from RETURNING or
-// LastInsertId. A multi-row Insert reads them with RETURNING on MariaDB;
-// with the MySQL dialect it trusts LastInsertId, +1, +2... only when the
-// probe saw innodb_autoinc_lock_mode 0 or 1 and auto_increment_increment
-// 1, the settings under which InnoDB gives one INSERT of known length
-// consecutive keys. Otherwise (lock mode 2, MySQL 8's default and
-// Galera's; a step other than 1; a server Open could not reach) the rows
-// are inserted one statement each in one transaction, all or none. An
-// upsert with RETURNING gives the existing row's key.
-//
-// Upserts: OnConflictUpdate and OnConflictSet write ON DUPLICATE KEY
-// UPDATE, OnConflictDoNothing writes INSERT IGNORE (any unique key, not
-// only the target). The count is MySQL's: 1 inserted, 2 updated, 0
-// unchanged or ignored (with RETURNING, the rows returned).
-//
-// Times: a time.Time is bound as its UTC wall clock in text ("2006-01-02
-// 15:04:05.999999", DATETIME(6)'s microseconds) and read back as UTC,
-// whatever the DSN's parseTime and loc say, so the same instant comes back
-// through any DSN. Open's DSN gets loc=UTC (replacing the user's) and
-// parseTime=true unless parseTime is given: go-sql-driver/mysql parsing in
-// a zone with daylight saving time cannot represent the hour skipped in
-// spring. With New the *sql.DB is the caller's: keep loc=UTC there, or a
-// zone without daylight saving time. Compare with UTC_TIMESTAMP(), not
-// NOW(), in SQL of your own.
-//
-// Text: CreateTableSQL ends with DEFAULT CHARSET=utf8mb4, and
-// go-sql-driver/mysql connects in utf8mb4 unless the DSN's charset or
-// collation says otherwise, so four-byte characters (emoji) round-trip
-// whatever the server's default character set. JSON[T] is a JSON column
-// (LONGTEXT checked by json_valid on MariaDB): filter it with JSONGet or
-// orm.SQL("JSON_EXTRACT(?, '$.k') = ?", orm.Col("doc"), v). The
-// interpolateParams DSN option works either way (it turns the statement
-// cache off).
+// Open on aiomysql probes the server to choose between the MySQL and
+// MariaDB dialects, and sets the DSN's time options; generated keys,
+// upserts, times and text on these servers are described in package
+// mysqldialect.
 package orm
