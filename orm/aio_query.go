@@ -53,7 +53,7 @@ func (q *SelectQuery[T]) AioExecute(ctx context.Context) <-chan aio.Result[*T] {
 		return aio.Value[*T](nil, err)
 	}
 	// The plan depends only on these, read now for the same reason.
-	known := q.cols == nil && len(q.exprs) == 0 && !q.ignoreUnknown
+	known := q.s.Cols == nil && len(q.s.Exprs) == 0 && !q.ignoreUnknown
 	return streamRows(ctx, q.m, b, known, q.ignoreUnknown)
 }
 

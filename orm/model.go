@@ -58,9 +58,9 @@ func (m *Model[T]) DB() *DB { return m.db }
 // column of the model; otherwise the named ones (checked when the query is
 // built).
 func (m *Model[T]) Select(cols ...string) *SelectQuery[T] {
-	q := &SelectQuery[T]{m: m, selectExtra: &noExtra, limit: -1}
+	q := &SelectQuery[T]{m: m, s: sqlb.Select{SelectExtra: &sqlb.NoExtra, Limit: -1}}
 	if len(cols) > 0 {
-		q.cols = append([]string(nil), cols...)
+		q.s.Cols = append([]string(nil), cols...)
 	}
 	return q
 }

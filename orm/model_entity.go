@@ -24,6 +24,7 @@ type entity struct {
 
 	columns      []string     // the model's column names, in field order
 	selectList   string       // those columns quoted and joined, for SELECT
+	src          sqlb.Source  // the table and those lists, for SELECT's writer
 	insertFields []*Field     // every field but auto and default ones
 	hasDefaults  bool         // some field has a default: tag
 	autoOnly     []*Field     // the auto key alone, the usual RETURNING list
@@ -70,6 +71,7 @@ func (db *DB) entityOf(typ reflect.Type) (*entity, error) {
 	}
 	e.selectList = string(b.Buf)
 	sqlb.Put(b)
+	e.src = sqlb.Source{T: t, List: e.selectList, Columns: e.columns}
 	if t.Auto() != nil {
 		e.autoOnly = []*Field{t.Auto()}
 	}

@@ -13,7 +13,7 @@ import (
 // ClearLimit removes the query's LIMIT and OFFSET, like peewee's
 // clear_limit; Count then counts every matching row.
 func (q *SelectQuery[T]) ClearLimit() *SelectQuery[T] {
-	q.limit, q.offset = -1, 0
+	q.s.Limit, q.s.Offset = -1, 0
 	return q
 }
 
@@ -22,7 +22,7 @@ func (q *SelectQuery[T]) ClearLimit() *SelectQuery[T] {
 // first.
 func (q *SelectQuery[T]) First(ctx context.Context) (*T, error) {
 	c := *q
-	c.limit = 1
+	c.s.Limit = 1
 	row, err := c.One(ctx)
 	if errors.Is(err, ErrDoesNotExist) {
 		return nil, nil
@@ -38,8 +38,8 @@ func (q *SelectQuery[T]) Peek(ctx context.Context, n int) ([]T, error) {
 		return nil, fmt.Errorf("orm: Peek of %v: negative n %d", q.m.t.GoType, n)
 	}
 	c := *q
-	if c.limit < 0 || c.limit > int64(n) {
-		c.limit = int64(n)
+	if c.s.Limit < 0 || c.s.Limit > int64(n) {
+		c.s.Limit = int64(n)
 	}
 	return c.All(ctx)
 }

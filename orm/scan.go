@@ -18,7 +18,6 @@ import (
 type planCache struct {
 	rows schema.Plans
 	mu   sync.Mutex
-	head atomic.Pointer[string] // SELECT <every column> FROM <table>
 	// conds holds the statements of the commonest shape, every column
 	// WHERE one comparison (see condKey): built once, so that a select or
 	// Get by key only binds its value. Copy-on-write, like plans.
@@ -90,22 +89,6 @@ func (c *planCache) storeCond(k condKey, sql string) {
 // maxCondShapes bounds the cached one-condition statements of a model, so
 // that the scan in condSQL stays short.
 const maxCondShapes = 16
-
-// selectHead returns "SELECT <list> FROM <table>" in dialect d, built once.
-func (c *planCache) selectHead(list, table string, d *Dialect) string {
-	if h := c.head.Load(); h != nil {
-		return *h
-	}
-	b := sqlb.Get(d)
-	b.Write("SELECT ")
-	b.Write(list)
-	b.Write(" FROM ")
-	b.Ident(table)
-	h := string(b.Buf)
-	sqlb.Put(b)
-	c.head.Store(&h)
-	return h
-}
 
 // scanPlanned appends every row to out with plan p.
 func scanPlanned[T any](m *Model[T], b *sqlb.Builder, rows *sql.Rows, p *schema.Plan, out []T) ([]T, error) {

@@ -14,63 +14,20 @@ import (
 // modification, but a finished one may be run many times.
 type SelectQuery[T any] struct {
 	m             *Model[T]
-	*selectExtra           // never nil: the shared empty one until a rare clause is added
-	cols          []string // nil: every model column
-	where         sqlb.Where
-	limit         int64 // -1: none
-	offset        int64
-	distinct      bool
-	forUpdate     bool
+	s             sqlb.Select
 	ignoreUnknown bool
 }
 
-// selectExtra holds the clauses most queries do not have, so that the
-// common query stays small.
-type selectExtra struct {
-	orderBy   []string
-	exprs     []sqlb.SelExpr
-	alias     string
-	from      Query
-	joins     []sqlb.Join
-	groupBy   []string
-	having    []Expr
-	compounds []compound
-}
-
-// noExtra is read by queries without rare clauses; it is never written.
-var noExtra selectExtra
-
-// more returns the query's own selectExtra, for writing.
-func (q *SelectQuery[T]) more() *selectExtra {
-	if q.selectExtra == &noExtra {
-		q.selectExtra = new(selectExtra)
-	}
-	return q.selectExtra
-}
-
-type compound struct {
-	op string
-	q  selectCore
-}
-
-// selectCore is what a compound member must provide: any SelectQuery, of
-// any model.
-type selectCore interface {
-	Query
-	appendCore(b *sqlb.Builder)
-	hasTail() bool
-}
-
 // Distinct makes it SELECT DISTINCT.
-func (q *SelectQuery[T]) Distinct() *SelectQuery[T] { q.distinct = true; return q }
+func (q *SelectQuery[T]) Distinct() *SelectQuery[T] { q.s.Distinct = true; return q }
 
 // As gives T's table an alias, to qualify its columns as "alias.col" in
 // joins and correlated subqueries.
-func (q *SelectQuery[T]) As(alias string) *SelectQuery[T] { q.more().alias = alias; return q }
+func (q *SelectQuery[T]) As(alias string) *SelectQuery[T] { q.s.More().Alias = alias; return q }
 
 // Column adds columns to the select list (see Model.Select).
 func (q *SelectQuery[T]) Column(cols ...string) *SelectQuery[T] {
-	q.cols = append(q.cols, cols...)
+	q.s.Cols = append(q.s.Cols, cols...)
 	return q
 }
 
@@ -78,37 +35,37 @@ func (q *SelectQuery[T]) Column(cols ...string) *SelectQuery[T] {
 // ColumnExpr(SQL("COUNT(*)"), "n"). The alias may be used in OrderBy and
 // Having, and is the result column's name.
 func (q *SelectQuery[T]) ColumnExpr(e Expr, alias string) *SelectQuery[T] {
-	x := q.more()
-	x.exprs = append(x.exprs, sqlb.SelExpr{E: e, Alias: alias})
+	x := q.s.More()
+	x.Exprs = append(x.Exprs, sqlb.SelExpr{E: e, Alias: alias})
 	return q
 }
 
 // FromSubquery selects from a subquery instead of T's table: FROM (sub)
 // AS alias. Column names are still checked against T.
 func (q *SelectQuery[T]) FromSubquery(sub Query, alias string) *SelectQuery[T] {
-	x := q.more()
-	x.from, x.alias = sub, alias
+	x := q.s.More()
+	x.From, x.Alias = sub, alias
 	return q
 }
 
 // Join adds an inner join of another model's table (other.Table()) under
 // alias ("" for its name); its columns are then "alias.col".
 func (q *SelectQuery[T]) Join(t *Table, alias string, on Expr) *SelectQuery[T] {
-	x := q.more()
-	x.joins = append(x.joins, sqlb.Join{Kind: "JOIN", T: t, Alias: alias, On: on})
+	x := q.s.More()
+	x.Joins = append(x.Joins, sqlb.Join{Kind: "JOIN", T: t, Alias: alias, On: on})
 	return q
 }
 
 // LeftJoin adds a LEFT JOIN, like Join.
 func (q *SelectQuery[T]) LeftJoin(t *Table, alias string, on Expr) *SelectQuery[T] {
-	x := q.more()
-	x.joins = append(x.joins, sqlb.Join{Kind: "LEFT JOIN", T: t, Alias: alias, On: on})
+	x := q.s.More()
+	x.Joins = append(x.Joins, sqlb.Join{Kind: "LEFT JOIN", T: t, Alias: alias, On: on})
 	return q
 }
 
 // Where adds conditions, joined with AND to the previous ones.
 func (q *SelectQuery[T]) Where(exprs ...Expr) *SelectQuery[T] {
-	q.where.Add(exprs)
+	q.s.Where.Add(exprs)
 	return q
 }
 
@@ -123,23 +80,23 @@ func (q *SelectQuery[T]) WherePK(row *T) *SelectQuery[T] {
 
 // GroupBy adds GROUP BY columns.
 func (q *SelectQuery[T]) GroupBy(cols ...string) *SelectQuery[T] {
-	x := q.more()
-	x.groupBy = append(x.groupBy, cols...)
+	x := q.s.More()
+	x.GroupBy = append(x.GroupBy, cols...)
 	return q
 }
 
 // Having adds HAVING conditions, joined with AND.
 func (q *SelectQuery[T]) Having(exprs ...Expr) *SelectQuery[T] {
-	x := q.more()
-	x.having = append(x.having, exprs...)
+	x := q.s.More()
+	x.Having = append(x.Having, exprs...)
 	return q
 }
 
 // OrderBy adds ORDER BY columns; "-col" (or Desc("col")) sorts
 // descending.
 func (q *SelectQuery[T]) OrderBy(cols ...string) *SelectQuery[T] {
-	x := q.more()
-	x.orderBy = append(x.orderBy, cols...)
+	x := q.s.More()
+	x.OrderBy = append(x.OrderBy, cols...)
 	return q
 }
 
@@ -150,14 +107,14 @@ func Desc(col string) string { return "-" + col }
 func Asc(col string) string { return col }
 
 // Limit sets LIMIT n (bound as an argument); n < 0 removes it.
-func (q *SelectQuery[T]) Limit(n int) *SelectQuery[T] { q.limit = int64(n); return q }
+func (q *SelectQuery[T]) Limit(n int) *SelectQuery[T] { q.s.Limit = int64(n); return q }
 
 // Offset sets OFFSET n (bound as an argument).
-func (q *SelectQuery[T]) Offset(n int) *SelectQuery[T] { q.offset = int64(n); return q }
+func (q *SelectQuery[T]) Offset(n int) *SelectQuery[T] { q.s.Offset = int64(n); return q }
 
 // ForUpdate locks the selected rows (FOR UPDATE). It is dropped on SQLite,
 // whose write transactions lock the whole database.
-func (q *SelectQuery[T]) ForUpdate() *SelectQuery[T] { q.forUpdate = true; return q }
+func (q *SelectQuery[T]) ForUpdate() *SelectQuery[T] { q.s.ForUpdate = true; return q }
 
 // IgnoreUnknownColumns makes All and One skip result columns that T has
 // no field for, instead of failing.
@@ -181,204 +138,38 @@ func (q *SelectQuery[T]) Intersect(other Query) *SelectQuery[T] {
 func (q *SelectQuery[T]) Except(other Query) *SelectQuery[T] { return q.compound("EXCEPT", other) }
 
 func (q *SelectQuery[T]) compound(op string, other Query) *SelectQuery[T] {
-	c, ok := other.(selectCore)
+	c, ok := other.(sqlb.Core)
 	if !ok {
 		c = errCore{fmt.Errorf("orm: %s needs a select query, not %T", op, other)}
 	}
-	x := q.more()
-	x.compounds = append(x.compounds, compound{op, c})
+	x := q.s.More()
+	x.Compounds = append(x.Compounds, sqlb.Compound{Op: op, Q: c})
 	return q
 }
 
-func (q *SelectQuery[T]) hasTail() bool {
-	return len(q.orderBy) > 0 || q.limit >= 0 || q.offset > 0 || q.forUpdate || len(q.compounds) > 0
-}
-
-func (q *SelectQuery[T]) scope() sqlb.Scope {
-	s := sqlb.Scope{T: q.m.t, Qual: q.m.t.Name, Joins: q.joins, Qualify: len(q.joins) > 0}
-	if q.alias != "" {
-		s.Qual = q.alias
-	}
-	return s
-}
-
-// appendCore writes SELECT ... FROM ... WHERE ... GROUP BY ... HAVING.
-func (q *SelectQuery[T]) appendCore(b *sqlb.Builder) {
-	s := q.scope()
-	for _, e := range q.exprs {
-		b.CheckAlias("column", e.Alias)
-	}
-	s.Aliases = q.exprs
-	b.PushScope(s)
-	defer b.PopScope()
-	if q.cols == nil && q.selectExtra == &noExtra && !q.distinct {
-		// The commonest head, SELECT <every column> FROM <table>, is
-		// written once per model.
-		b.Write(q.m.plans.selectHead(q.m.selectList, q.m.t.Name, b.D))
-		q.appendWhere(b)
-		return
-	}
-	b.Write("SELECT ")
-	if q.distinct {
-		b.Write("DISTINCT ")
-	}
-	q.appendColumns(b, &s)
-	q.appendFrom(b)
-}
-
-func (q *SelectQuery[T]) appendColumns(b *sqlb.Builder, s *sqlb.Scope) {
-	n := 0
-	switch {
-	case q.cols == nil && len(q.exprs) > 0:
-	case q.cols == nil && !s.Qualify:
-		b.Write(q.m.selectList)
-		n++
-	case q.cols == nil:
-		for _, c := range q.m.columns {
-			if n > 0 {
-				b.Write(", ")
-			}
-			b.Column(c)
-			n++
-		}
-	default:
-		for _, c := range q.cols {
-			if n > 0 {
-				b.Write(", ")
-			}
-			b.Column(c)
-			n++
-		}
-	}
-	for _, e := range q.exprs {
-		if n > 0 {
-			b.Write(", ")
-		}
-		e.E.AppendExpr(b)
-		b.Write(" AS ")
-		b.Ident(e.Alias)
-		n++
-	}
-}
-
-// appendFrom writes FROM, joins, WHERE, GROUP BY and HAVING; the sqlb.Scope is
-// already pushed.
-func (q *SelectQuery[T]) appendFrom(b *sqlb.Builder) {
-	b.Write(" FROM ")
-	if q.from != nil {
-		q.from.AppendExpr(b)
-		b.Write(" AS ")
-		if b.CheckAlias("subquery", q.alias) {
-			b.Ident(q.alias)
-		}
-	} else {
-		b.Ident(q.m.t.Name)
-		if q.alias != "" && b.CheckAlias("table", q.alias) {
-			b.Write(" AS ")
-			b.Ident(q.alias)
-		}
-	}
-	for i := range q.joins {
-		j := &q.joins[i]
-		if j.T == nil {
-			b.Failf("orm: join of a nil table in a query on %v", q.m.t.GoType)
-			continue
-		}
-		b.WriteChar(' ')
-		b.Write(j.Kind)
-		b.WriteChar(' ')
-		b.Ident(j.T.Name)
-		if j.Alias != "" && b.CheckAlias("join", j.Alias) {
-			b.Write(" AS ")
-			b.Ident(j.Alias)
-		}
-		if j.On != nil {
-			b.Write(" ON ")
-			b.Cond(j.On)
-		}
-	}
-	q.appendWhere(b)
-}
-
-// appendWhere writes WHERE, GROUP BY and HAVING.
-func (q *SelectQuery[T]) appendWhere(b *sqlb.Builder) {
-	q.where.Write(b, nil, 0)
-	if len(q.groupBy) > 0 {
-		b.Write(" GROUP BY ")
-		for i, c := range q.groupBy {
-			if i > 0 {
-				b.Write(", ")
-			}
-			b.Column(c)
-		}
-	}
-	if len(q.having) > 0 {
-		b.Write(" HAVING ")
-		b.AliasMode = sqlb.AliasExpand
-		b.Conds(q.having)
-		b.AliasMode = sqlb.AliasNone
-	}
-}
-
 // build writes the whole statement.
-func (q *SelectQuery[T]) build(b *sqlb.Builder) {
-	q.appendCore(b)
-	for _, c := range q.compounds {
-		if c.q.hasTail() {
-			b.Failf("orm: %s member has ORDER BY, LIMIT, OFFSET, FOR UPDATE or its own compound; put them on the first query", c.op)
-		}
-		b.WriteChar(' ')
-		b.Write(c.op)
-		b.WriteChar(' ')
-		c.q.appendCore(b)
-	}
-	q.appendTail(b)
-}
+func (q *SelectQuery[T]) build(b *sqlb.Builder) { q.s.Write(b, &q.m.src) }
 
-func (q *SelectQuery[T]) appendTail(b *sqlb.Builder) {
-	if len(q.orderBy) > 0 {
-		s := q.scope()
-		s.Aliases = q.exprs
-		if len(q.compounds) > 0 {
-			s.Qualify = false // a compound's ORDER BY names output columns
-		}
-		b.PushScope(s)
-		b.AliasMode = sqlb.AliasName
-		b.Write(" ORDER BY ")
-		for i, c := range q.orderBy {
-			if i > 0 {
-				b.Write(", ")
-			}
-			if len(c) > 1 && c[0] == '-' {
-				b.Column(c[1:])
-				b.Write(" DESC")
-			} else {
-				b.Column(c)
-			}
-		}
-		b.AliasMode = sqlb.AliasNone
-		b.PopScope()
-	}
-	b.LimitOffset(q.limit, q.offset)
-	if q.forUpdate && b.D.ForUpdate != "" {
-		b.WriteChar(' ')
-		b.Write(b.D.ForUpdate)
-	}
-}
+// AppendCore writes the query as a compound member (sqlb.Core).
+func (q *SelectQuery[T]) AppendCore(b *sqlb.Builder) { q.s.WriteCore(b, &q.m.src) }
+
+// HasTail reports whether the query has what a compound member may not
+// (sqlb.Core).
+func (q *SelectQuery[T]) HasTail() bool { return q.s.HasTail() }
 
 // buildTop writes the whole statement into an empty builder. The
 // commonest query, every column WHERE one comparison with an optional
 // LIMIT, takes its text from the model's cache and only binds its values:
 // the same text and arguments build would give.
 func (q *SelectQuery[T]) buildTop(b *sqlb.Builder) {
-	c := simpleCond(q.where.Only())
-	if c == nil || q.selectExtra != &noExtra || q.cols != nil || q.distinct || q.forUpdate || q.offset > 0 {
+	c := simpleCond(q.s.Where.Only())
+	if c == nil || q.s.SelectExtra != &sqlb.NoExtra || q.s.Cols != nil || q.s.Distinct || q.s.ForUpdate || q.s.Offset > 0 {
 		q.build(b)
 		return
 	}
 	k := condKey{col: c.Col, op: c.Op}
-	if q.limit >= 0 {
-		k.tail, k.limit = tailLimit, q.limit
+	if q.s.Limit >= 0 {
+		k.tail, k.limit = tailLimit, q.s.Limit
 	}
 	if sql, ok := q.m.plans.condSQL(k); ok {
 		b.Fixed = sql
@@ -500,16 +291,13 @@ func (q *SelectQuery[T]) ormTable() *Table { return q.m.t }
 func (q *SelectQuery[T]) Count(ctx context.Context) (int64, error) {
 	b := sqlb.Get(q.m.db.dialect)
 	defer sqlb.Put(b)
-	if q.distinct || len(q.groupBy) > 0 || len(q.having) > 0 || q.limit >= 0 || q.offset > 0 || len(q.compounds) > 0 || len(q.exprs) > 0 {
+	if q.s.Distinct || len(q.s.GroupBy) > 0 || len(q.s.Having) > 0 || q.s.Limit >= 0 || q.s.Offset > 0 || len(q.s.Compounds) > 0 || len(q.s.Exprs) > 0 {
 		b.Write("SELECT COUNT(*) FROM (")
 		q.build(b)
 		b.Write(") AS ")
 		b.Ident("count_subquery")
 	} else {
-		b.PushScope(q.scope())
-		b.Write("SELECT COUNT(*)")
-		q.appendFrom(b)
-		b.PopScope()
+		q.s.WriteCount(b, &q.m.src)
 	}
 	var n int64
 	err := q.m.db.run(ctx, b, func(rows *sql.Rows) error {
@@ -541,7 +329,7 @@ func (q *SelectQuery[T]) Exists(ctx context.Context) (bool, error) {
 // column is selected the result's columns are known, so the model's full
 // plan is used without reading and comparing them.
 func (q *SelectQuery[T]) plan(rows *sql.Rows) (*schema.Plan, error) {
-	if q.cols == nil && len(q.exprs) == 0 && !q.ignoreUnknown {
+	if q.s.Cols == nil && len(q.s.Exprs) == 0 && !q.ignoreUnknown {
 		return q.m.fullPlan, nil
 	}
 	return q.m.planOf(rows, q.ignoreUnknown)
@@ -562,6 +350,6 @@ func (e errExpr) AppendExpr(b *sqlb.Builder) { b.Fail(e.err) }
 type errCore struct{ err error }
 
 func (e errCore) AppendExpr(b *sqlb.Builder)  { b.Fail(e.err) }
-func (e errCore) appendCore(b *sqlb.Builder)  { b.Fail(e.err) }
-func (e errCore) hasTail() bool               { return false }
+func (e errCore) AppendCore(b *sqlb.Builder)  { b.Fail(e.err) }
+func (e errCore) HasTail() bool               { return false }
 func (e errCore) SQL() (string, []any, error) { return "", nil, e.err }
