@@ -25,23 +25,8 @@ func (q *InsertQuery[T]) execEach(ctx context.Context, multi *sqlb.Builder, fiel
 	db, t := q.m.db, q.m.t
 	one := sqlb.Get(db.dialect)
 	defer sqlb.Put(one)
-	one.Write("INSERT INTO ")
-	one.Ident(t.Name)
-	one.Write(" (")
-	for i, f := range fields {
-		if i > 0 {
-			one.Write(", ")
-		}
-		one.Ident(f.Column)
-	}
-	one.Write(") VALUES (")
-	for i := range fields {
-		if i > 0 {
-			one.Write(", ")
-		}
-		one.Param()
-	}
-	one.WriteChar(')')
+	one.InsertInto(t.Name, fields, false)
+	one.ValuesRow(fields, nil)
 	query := string(one.Buf)
 	// The multi-row builder's arguments are the rows' values in order,
 	// already converted (BindTime), so each row takes its slice of them.
