@@ -56,20 +56,36 @@ func TestBuilderChainsAllocLikeModelMethods(t *testing.T) {
 		}
 		return least
 	}
-	save := allocs("Save", func() error { _, err := users.Save(ctx, row); return err })
-	update := allocs("Update().SetFrom().WherePK().Exec", func() error {
+	// atMost reports whether chain allocates no more than model plus
+	// slack. The two are measured in turns, up to five rounds, keeping
+	// each one's least: noise from other goroutines of the process (under
+	// -race, with other packages' tests running beside) only adds, so a
+	// chain that escapes fails every round while a noisy round is outvoted.
+	atMost := func(chainName string, chain func() error, modelName string, model func() error, slack float64) (float64, float64, bool) {
+		c, m := math.Inf(1), math.Inf(1)
+		for range 5 {
+			m = min(m, allocs(modelName, model))
+			c = min(c, allocs(chainName, chain))
+			if c <= m+slack {
+				return c, m, true
+			}
+		}
+		return c, m, false
+	}
+	save := func() error { _, err := users.Save(ctx, row); return err }
+	update := func() error {
 		_, err := users.Update().SetFrom(row).WherePK(row).Exec(ctx)
 		return err
-	})
-	if update > save {
-		t.Errorf("Update().SetFrom(row).WherePK(row).Exec allocates %.0f times, Save %.0f: the UpdateQuery escaped", update, save)
 	}
-	get := allocs("GetByPK", func() error { _, err := users.GetByPK(ctx, int64(1)); return err })
-	one := allocs("Select().Where(Eq).One", func() error {
+	if u, sv, ok := atMost("Update().SetFrom().WherePK().Exec", update, "Save", save, 0); !ok {
+		t.Errorf("Update().SetFrom(row).WherePK(row).Exec allocates %.0f times, Save %.0f: the UpdateQuery escaped", u, sv)
+	}
+	get := func() error { _, err := users.GetByPK(ctx, int64(1)); return err }
+	one := func() error {
 		_, err := users.Select().Where(orm.Eq("id", int64(1))).One(ctx)
 		return err
-	})
-	if one > get+1 {
-		t.Errorf("Select().Where(Eq(...)).One allocates %.0f times, GetByPK %.0f: the SelectQuery escaped", one, get)
+	}
+	if o, g, ok := atMost("Select().Where(Eq).One", one, "GetByPK", get, 1); !ok {
+		t.Errorf("Select().Where(Eq(...)).One allocates %.0f times, GetByPK %.0f: the SelectQuery escaped", o, g)
 	}
 }
