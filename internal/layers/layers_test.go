@@ -94,6 +94,9 @@ func TestImportsRunOneWay(t *testing.T) {
 		}
 		for _, imp := range f.Imports {
 			p, _ := strconv.Unquote(imp.Path.Value)
+			if p == "unsafe" && strings.HasPrefix(pkg, "orm") && pkg != "orm/schema" {
+				t.Errorf("%s imports unsafe: the ORM's field access by offset belongs in orm/schema", filepath.ToSlash(rel)+"/"+filepath.Base(path))
+			}
 			dep, ok := strings.CutPrefix(p, module)
 			if !ok || dep == pkg {
 				continue
