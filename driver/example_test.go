@@ -170,3 +170,11 @@ func ExampleOptions_stmtCache() {
 	// query cached=false: SELECT count(*) FROM page WHERE id > ?
 	// rows: 2 cache size: 10
 }
+
+// A migration tool that runs its statements with context.Background()
+// shares the strict pool: calls made through its package pass the guard,
+// the program's own sync calls are still refused.
+func ExampleAllowSyncFrom() {
+	aiodriver.AllowSyncFrom("github.com/pressly/goose/v3")
+	// goose.Up(db, "migrations") now runs on a pool opened with aio_sync=error.
+}

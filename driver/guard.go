@@ -128,12 +128,13 @@ const (
 // connection (package orm checks BEGIN under SyncPanic with it, since a
 // driver that panics inside BeginTx leaks the connection). It returns nil
 // when the call may run: mode is SyncAllow or SyncWarn (the driver warns
-// when the statement runs), or ctx is async or allowed. Otherwise it
+// when the statement runs), ctx is async or allowed, or the call comes
+// through a package of AllowSyncFrom. Otherwise it
 // returns the *SyncCallError the driver would raise, naming the caller.
 // It fires no hook and logs nothing: the driver does that when it sees
 // the call.
 func Check(ctx context.Context, mode SyncMode, op, query string) error {
-	if mode == SyncAllow || mode == SyncWarn || passesGuard(ctx) {
+	if mode == SyncAllow || mode == SyncWarn || passesGuard(ctx) || calledFromAllowed() {
 		return nil
 	}
 	if mode != SyncPanic {
@@ -157,6 +158,9 @@ func (c *conn) guard(ctx context.Context, op, query, safeFn string) (e *SyncCall
 
 // violation is the slow path of guard, kept apart so guard stays small.
 func (c *conn) violation(ctx context.Context, mode SyncMode, op, query, safeFn string) (*SyncCallError, bool) {
+	if calledFromAllowed() {
+		return nil, false // AllowSyncFrom
+	}
 	fi := inspectStack(safeFn)
 	if h := c.opts.Hooks; h != nil {
 		h.OnSyncViolation(ctx, &hooks.SyncViolation{ConnID: c.id, Op: op, SQL: query, Caller: fi.caller, Mode: mode.String()})
