@@ -34,7 +34,7 @@ func (q *DeleteQuery[T]) WherePK(row *T) *DeleteQuery[T] {
 // (MySQL; MariaDB has it).
 func (q *DeleteQuery[T]) Returning(cols ...string) *DeleteQuery[T] {
 	if len(cols) == 0 {
-		cols = q.m.columns
+		cols = q.m.src.Columns
 	}
 	q.returning = append(q.returning, cols...)
 	return q

@@ -22,9 +22,9 @@ type entity struct {
 	t     *Table
 	plans planCache
 
-	columns      []string     // the model's column names, in field order
-	selectList   string       // those columns quoted and joined, for SELECT
-	src          sqlb.Source  // the table and those lists, for SELECT's writer
+	// src is the table, its column names in field order (src.Columns)
+	// and those quoted and joined for SELECT (src.List).
+	src          sqlb.Source
 	insertFields []*Field     // every field but auto and default ones
 	hasDefaults  bool         // some field has a default: tag
 	autoOnly     []*Field     // the auto key alone, the usual RETURNING list
@@ -55,9 +55,10 @@ func (db *DB) entityOf(typ reflect.Type) (*entity, error) {
 		return nil, err // arrays outside PostgreSQL (pgtypes_array.go)
 	}
 	e := &entity{db: db, t: t, hooks: hooksOf(typ)}
+	e.src.T = t
 	b := sqlb.Get(db.dialect)
 	for i, f := range t.Fields {
-		e.columns = append(e.columns, f.Column)
+		e.src.Columns = append(e.src.Columns, f.Column)
 		if i > 0 {
 			b.Write(", ")
 		}
@@ -69,13 +70,12 @@ func (db *DB) entityOf(typ reflect.Type) (*entity, error) {
 			e.insertFields = append(e.insertFields, f)
 		}
 	}
-	e.selectList = string(b.Buf)
+	e.src.List = string(b.Buf)
 	sqlb.Put(b)
-	e.src = sqlb.Source{T: t, List: e.selectList, Columns: e.columns}
 	if t.Auto() != nil {
 		e.autoOnly = []*Field{t.Auto()}
 	}
-	if e.fullPlan, err = e.plans.rows.Get(t, db.dialect.TimeAsText, e.columns, false); err != nil {
+	if e.fullPlan, err = e.plans.rows.Get(t, db.dialect.TimeAsText, e.src.Columns, false); err != nil {
 		return nil, err
 	}
 	actual, _ := db.models.LoadOrStore(typ, e)

@@ -16,7 +16,7 @@ func (e *entity) buildGet(b *sqlb.Builder, conds []Expr) {
 	b.PushScope(sqlb.Scope{T: e.t, Qual: e.t.Name})
 	defer b.PopScope()
 	b.Write("SELECT ")
-	b.Write(e.selectList)
+	b.Write(e.src.List)
 	b.Write(" FROM ")
 	b.Ident(e.t.Name)
 	if len(conds) > 0 {

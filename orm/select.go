@@ -335,11 +335,6 @@ func (q *SelectQuery[T]) plan(rows *sql.Rows) (*schema.Plan, error) {
 	return q.m.planOf(rows, q.ignoreUnknown)
 }
 
-// notFound is the ErrDoesNotExist error of the statement in b.
-func notFound(db *DB, b *sqlb.Builder, t *Table) error {
-	return &DoesNotExistError{Model: t.GoType.String(), SQL: b.SQL(), Args: append([]any(nil), b.Args...), values: db.errorValues}
-}
-
 // errExpr carries an error found while a condition was made (WherePK of a
 // nil row) to the terminal method.
 type errExpr struct{ err error }

@@ -88,3 +88,8 @@ func onePlanned[T any](ctx context.Context, m *Model[T], b *sqlb.Builder, plan p
 	}
 	return row, nil
 }
+
+// notFound is the ErrDoesNotExist error of the statement in b.
+func notFound(db *DB, b *sqlb.Builder, t *Table) error {
+	return &DoesNotExistError{Model: t.GoType.String(), SQL: b.SQL(), Args: append([]any(nil), b.Args...), values: db.errorValues}
+}

@@ -99,7 +99,7 @@ func (q *UpdateQuery[T]) WherePK(row *T) *UpdateQuery[T] {
 // (MySQL, MariaDB).
 func (q *UpdateQuery[T]) Returning(cols ...string) *UpdateQuery[T] {
 	if len(cols) == 0 {
-		cols = q.m.columns
+		cols = q.m.src.Columns
 	}
 	q.returning = append(q.returning, cols...)
 	return q

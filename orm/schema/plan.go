@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"fmt"
 	"reflect"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -67,7 +68,7 @@ const maxPlans = 64
 func (c *Plans) Get(t *Table, timeAsText bool, cols []string, ignore bool) (*Plan, error) {
 	if ps := c.list.Load(); ps != nil {
 		for _, p := range *ps {
-			if p.ignore == ignore && sameColumns(p.cols, cols) {
+			if p.ignore == ignore && slices.Equal(p.cols, cols) {
 				return p, nil
 			}
 		}
@@ -89,18 +90,6 @@ func (c *Plans) Get(t *Table, timeAsText bool, cols []string, ignore bool) (*Pla
 		c.list.Store(&next)
 	}
 	return p, nil
-}
-
-func sameColumns(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // tablePlans caches the plan of a whole row of a table (every column in
