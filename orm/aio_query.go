@@ -161,7 +161,7 @@ func (q *UpdateQuery[T]) AioExec(ctx context.Context) <-chan aio.Result[int64] {
 // column when Returning was not called). The dialect must have UPDATE
 // RETURNING; otherwise the Result carries the build error.
 func (q *UpdateQuery[T]) AioAll(ctx context.Context) <-chan aio.Result[[]T] {
-	if len(q.returning) == 0 {
+	if len(q.u.Returning) == 0 {
 		q.Returning() // here, not in the goroutine, which must only read q
 	}
 	return aio.Go(ctx, q.All)
@@ -176,7 +176,7 @@ func (q *DeleteQuery[T]) AioExec(ctx context.Context) <-chan aio.Result[int64] {
 // column when Returning was not called). The dialect must have DELETE
 // RETURNING; otherwise the Result carries the build error.
 func (q *DeleteQuery[T]) AioAll(ctx context.Context) <-chan aio.Result[[]T] {
-	if len(q.returning) == 0 {
+	if len(q.d.Returning) == 0 {
 		q.Returning()
 	}
 	return aio.Go(ctx, q.All)

@@ -67,17 +67,17 @@ func (m *Model[T]) Select(cols ...string) *SelectQuery[T] {
 
 // Insert starts an INSERT of rows (one statement for all of them).
 func (m *Model[T]) Insert(rows ...*T) *InsertQuery[T] {
-	return &InsertQuery[T]{m: m, rows: rows}
+	return &InsertQuery[T]{m: m, ins: sqlb.Insert[T]{M: &m.ins, Rows: rows}}
 }
 
 // Update starts an UPDATE of T's table.
 func (m *Model[T]) Update() *UpdateQuery[T] {
-	return &UpdateQuery[T]{m: m}
+	return &UpdateQuery[T]{m: m, u: sqlb.Update{T: m.t}}
 }
 
 // Delete starts a DELETE from T's table.
 func (m *Model[T]) Delete() *DeleteQuery[T] {
-	return &DeleteQuery[T]{m: m}
+	return &DeleteQuery[T]{m: m, d: sqlb.Delete{T: m.t}}
 }
 
 // Raw is a statement written by hand, its results scanned into T. Its "?"

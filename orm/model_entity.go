@@ -25,11 +25,8 @@ type entity struct {
 	// src is the table, its column names in field order (src.Columns)
 	// and those quoted and joined for SELECT (src.List).
 	src          sqlb.Source
-	insertFields []*Field     // every field but auto and default ones
-	hasDefaults  bool         // some field has a default: tag
-	autoOnly     []*Field     // the auto key alone, the usual RETURNING list
-	fullPlan     *schema.Plan // the plan of a result with every column in order
-	insertSQL    sqlByCount
+	ins      sqlb.InsertModel // the usual INSERT columns and statements
+	fullPlan *schema.Plan     // the plan of a result with every column in order
 
 	hooks hookSet      // which model hooks *T implements
 	typed atomic.Value // the *Model[T] of this entity, made by NewModel
@@ -56,6 +53,7 @@ func (db *DB) entityOf(typ reflect.Type) (*entity, error) {
 	}
 	e := &entity{db: db, t: t, hooks: hooksOf(typ)}
 	e.src.T = t
+	e.ins.T = t
 	b := sqlb.Get(db.dialect)
 	for i, f := range t.Fields {
 		e.src.Columns = append(e.src.Columns, f.Column)
@@ -64,16 +62,16 @@ func (db *DB) entityOf(typ reflect.Type) (*entity, error) {
 		}
 		b.Ident(f.Column)
 		if f.Default != "" {
-			e.hasDefaults = true
+			e.ins.HasDefaults = true
 		}
 		if !f.Auto && f.Default == "" {
-			e.insertFields = append(e.insertFields, f)
+			e.ins.Fields = append(e.ins.Fields, f)
 		}
 	}
 	e.src.List = string(b.Buf)
 	sqlb.Put(b)
 	if t.Auto() != nil {
-		e.autoOnly = []*Field{t.Auto()}
+		e.ins.AutoOnly = []*Field{t.Auto()}
 	}
 	if e.fullPlan, err = e.plans.rows.Get(t, db.dialect.TimeAsText, e.src.Columns, false); err != nil {
 		return nil, err

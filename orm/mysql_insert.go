@@ -34,7 +34,7 @@ func (q *InsertQuery[T]) execEach(ctx context.Context, multi *sqlb.Builder, fiel
 	var n int64
 	done := 0
 	err := db.Atomic(ctx, func(ctx context.Context) error {
-		for i, r := range q.rows {
+		for i, r := range q.ins.Rows {
 			one.Fixed = query
 			one.Args = append(one.Args[:0], args[i*len(fields):(i+1)*len(fields)]...)
 			res, err := db.exec(ctx, one)
@@ -52,28 +52,10 @@ func (q *InsertQuery[T]) execEach(ctx context.Context, multi *sqlb.Builder, fiel
 		return nil
 	})
 	if err != nil {
-		for _, r := range q.rows[:done] {
+		for _, r := range q.ins.Rows[:done] {
 			t.Auto().SetInt(schema.PtrOf(r), 0)
 		}
 		return 0, err
 	}
 	return n, nil
-}
-
-// zeroAutoKeys zeroes the auto key of every row after a failed insert
-// that was to read it back (the key was zero in every row, so it is left
-// out of the columns written).
-func (q *InsertQuery[T]) zeroAutoKeys(p insertPlan) {
-	a := q.m.t.Auto()
-	if a == nil {
-		return
-	}
-	for _, f := range p.fields {
-		if f == a {
-			return // the keys were the caller's
-		}
-	}
-	for _, r := range q.rows {
-		a.SetInt(schema.PtrOf(r), 0)
-	}
 }

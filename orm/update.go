@@ -11,29 +11,14 @@ import (
 // UpdateQuery is an UPDATE of T's table. Without Where it updates every
 // row, as SQL does.
 type UpdateQuery[T any] struct {
-	m         *Model[T]
-	set       []assignment
-	where     sqlb.Where
-	returning []string
-	rowErr    error
-
-	// from is the row of SetFrom(row) with no columns on an empty set:
-	// its columns but the key lead the SET list, read when the statement
-	// is built, which needs no allocation and lets the whole-row update by
-	// key take the model's cached statement (see buildTop). pk is
-	// WherePK's condition on a one-column key, written at position pkPos
-	// among the conditions. Neither is a pointer into the query itself,
-	// so a query built and run in one expression stays on the stack.
-	from  *T
-	pk    sqlb.Cmp
-	pkSet bool
-	pkPos int
+	m *Model[T]
+	u sqlb.Update
 }
 
 // Set adds col = v. v is bound, or written as SQL when it is an Expr:
 // Set("hits", SQL("? + 1", Col("hits"))) writes "hits" = "hits" + 1.
 func (q *UpdateQuery[T]) Set(col string, v any) *UpdateQuery[T] {
-	q.set = append(q.set, assignment{col, v})
+	q.u.Set = append(q.u.Set, sqlb.Assignment{Col: col, Val: v})
 	return q
 }
 
@@ -44,47 +29,47 @@ func (q *UpdateQuery[T]) Set(col string, v any) *UpdateQuery[T] {
 // Save reads them: do not change row in between.
 func (q *UpdateQuery[T]) SetFrom(row *T, cols ...string) *UpdateQuery[T] {
 	if row == nil {
-		q.rowErr = errNilRow(q.m.t)
+		q.u.RowErr = errNilRow(q.m.t)
 		return q
 	}
-	if len(cols) == 0 && q.from == nil && len(q.set) == 0 {
-		q.from = row
+	if len(cols) == 0 && q.u.From == nil && len(q.u.Set) == 0 {
+		q.u.From = schema.PtrOf(row)
 		return q
 	}
 	base := schema.PtrOf(row)
 	if len(cols) == 0 {
-		q.set = slices.Grow(q.set, len(q.m.t.Fields))
+		q.u.Set = slices.Grow(q.u.Set, len(q.m.t.Fields))
 		for _, f := range q.m.t.Fields {
 			if !f.PK {
-				q.set = append(q.set, assignment{f.Column, f.Value(base)})
+				q.u.Set = append(q.u.Set, sqlb.Assignment{Col: f.Column, Val: f.Value(base)})
 			}
 		}
 		return q
 	}
-	q.set = slices.Grow(q.set, len(cols))
+	q.u.Set = slices.Grow(q.u.Set, len(cols))
 	for _, c := range cols {
 		f := q.m.t.FieldByColumn(c)
 		if f == nil {
-			q.set = append(q.set, assignment{c, nil}) // reported as unknown when built
+			q.u.Set = append(q.u.Set, sqlb.Assignment{Col: c}) // reported as unknown when built
 			continue
 		}
-		q.set = append(q.set, assignment{c, f.Value(base)})
+		q.u.Set = append(q.u.Set, sqlb.Assignment{Col: c, Val: f.Value(base)})
 	}
 	return q
 }
 
 // Where adds conditions, joined with AND.
 func (q *UpdateQuery[T]) Where(exprs ...Expr) *UpdateQuery[T] {
-	q.where.Add(exprs)
+	q.u.Where.Add(exprs)
 	return q
 }
 
 // WherePK adds the condition matching row's primary key.
 func (q *UpdateQuery[T]) WherePK(row *T) *UpdateQuery[T] {
-	if row != nil && len(q.m.t.PrimaryKey) == 1 && !q.pkSet {
+	if row != nil && len(q.m.t.PrimaryKey) == 1 && !q.u.PKSet {
 		f := q.m.t.PrimaryKey[0]
-		q.pk = sqlb.Cmp{Col: f.Column, Op: sqlb.OpEq, Val: f.Value(schema.PtrOf(row))}
-		q.pkSet, q.pkPos = true, q.where.Len()
+		q.u.PK = sqlb.Cmp{Col: f.Column, Op: sqlb.OpEq, Val: f.Value(schema.PtrOf(row))}
+		q.u.PKSet, q.u.PKPos = true, q.u.Where.Len()
 		return q
 	}
 	e, err := q.m.pkWhere(row)
@@ -101,60 +86,8 @@ func (q *UpdateQuery[T]) Returning(cols ...string) *UpdateQuery[T] {
 	if len(cols) == 0 {
 		cols = q.m.src.Columns
 	}
-	q.returning = append(q.returning, cols...)
+	q.u.Returning = append(q.u.Returning, cols...)
 	return q
-}
-
-func (q *UpdateQuery[T]) build(b *sqlb.Builder) {
-	t := q.m.t
-	if q.rowErr != nil {
-		b.Fail(q.rowErr)
-	}
-	if len(q.set) == 0 && (q.from == nil || len(t.Fields) == len(t.PrimaryKey)) {
-		b.Failf("orm: Update of %s sets no column", t.Name)
-	}
-	b.PushScope(sqlb.Scope{T: t, Qual: t.Name})
-	defer b.PopScope()
-	b.Write("UPDATE ")
-	b.Ident(t.Name)
-	b.Write(" SET ")
-	n := 0
-	if q.from != nil {
-		base := schema.PtrOf(q.from)
-		for _, f := range t.Fields {
-			if f.PK {
-				continue
-			}
-			if n > 0 {
-				b.Write(", ")
-			}
-			b.Ident(f.Column) // a field's column: no need to look it up
-			b.Write(" = ")
-			b.Bind(f.Value(base))
-			n++
-		}
-	}
-	for _, a := range q.set {
-		if n > 0 {
-			b.Write(", ")
-		}
-		b.PlainColumn(a.col)
-		b.Write(" = ")
-		b.Bind(a.val)
-		n++
-	}
-	if q.pkSet {
-		pk := q.pk
-		q.where.Write(b, &pk, q.pkPos)
-	} else {
-		q.where.Write(b, nil, 0)
-	}
-	if len(q.returning) > 0 {
-		if !b.D.UpdateReturning {
-			b.Failf("orm: Update of %s: the %s dialect has no UPDATE ... RETURNING", t.Name, b.D.Name)
-		}
-		b.ReturningColumns(q.returning)
-	}
 }
 
 // buildTop writes the whole statement into an empty builder. The update
@@ -163,21 +96,18 @@ func (q *UpdateQuery[T]) build(b *sqlb.Builder) {
 // and only binds its values: the same text and arguments build would
 // give.
 func (q *UpdateQuery[T]) buildTop(b *sqlb.Builder) {
-	if q.from == nil || len(q.set) > 0 || q.where.Len() != 0 || !q.pkSet ||
-		q.pk.Val == nil || len(q.returning) > 0 || q.rowErr != nil {
-		q.build(b)
-		return
-	}
-	if sqlb.IsExpr(q.pk.Val) {
-		q.build(b)
+	u := &q.u
+	if u.From == nil || len(u.Set) > 0 || u.Where.Len() != 0 || !u.PKSet ||
+		u.PK.Val == nil || len(u.Returning) > 0 || u.RowErr != nil || sqlb.IsExpr(u.PK.Val) {
+		u.Write(b)
 		return
 	}
 	st, err := q.m.updateStmt("Update", nil)
 	if err != nil {
-		q.build(b)
+		u.Write(b)
 		return
 	}
-	base := schema.PtrOf(q.from)
+	base := u.From
 	keys := len(st.fields) - 1 // the one key column is bound last
 	for _, f := range st.fields[:keys] {
 		if f.AsIs() {
@@ -187,18 +117,18 @@ func (q *UpdateQuery[T]) buildTop(b *sqlb.Builder) {
 		v := f.Value(base)
 		if sqlb.IsExpr(v) {
 			b.Args = b.Args[:0]
-			q.build(b)
+			u.Write(b)
 			return
 		}
 		b.Arg(v)
 	}
-	b.Arg(q.pk.Val)
+	b.Arg(u.PK.Val)
 	b.Fixed = st.sql
 }
 
 func (q *UpdateQuery[T]) AppendExpr(b *sqlb.Builder) {
 	b.WriteChar('(')
-	q.build(b)
+	q.u.Write(b)
 	b.WriteChar(')')
 }
 
@@ -213,7 +143,7 @@ func (q *UpdateQuery[T]) SQL() (string, []any, error) {
 // Exec runs the update and returns the number of rows it changed (as the
 // driver counts them: MySQL leaves out rows whose values did not change).
 func (q *UpdateQuery[T]) Exec(ctx context.Context) (int64, error) {
-	if len(q.returning) > 0 {
+	if len(q.u.Returning) > 0 {
 		rows, err := q.All(ctx)
 		return int64(len(rows)), err
 	}
@@ -226,11 +156,11 @@ func (q *UpdateQuery[T]) Exec(ctx context.Context) (int64, error) {
 // All runs the update with its RETURNING clause (every column if Returning
 // was not called) and returns the updated rows.
 func (q *UpdateQuery[T]) All(ctx context.Context) ([]T, error) {
-	if len(q.returning) == 0 {
+	if len(q.u.Returning) == 0 {
 		q.Returning()
 	}
 	b := sqlb.Get(q.m.db.dialect)
 	defer sqlb.Put(b)
-	q.build(b)
+	q.u.Write(b)
 	return allRows(ctx, q.m, b)
 }
