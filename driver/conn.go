@@ -18,6 +18,9 @@ type conn struct {
 	opts  *Options
 	id    uint64
 	inTx  bool
+	// txCtx is the context the hooks' TxStarter returned for the open
+	// transaction, for its statements' events; nil without a TxStarter.
+	txCtx context.Context
 
 	// The prepared-statement cache; nil when off. openRows counts the
 	// rows open on the connection (only kept with a cache).
@@ -123,7 +126,7 @@ func (c *conn) start(ctx context.Context, kind hooks.StmtKind, query string, arg
 	e := &hooks.StatementEvent{
 		ConnID: c.id, Kind: kind, SQL: query, Args: args,
 		Start: time.Now(), Async: IsAsync(ctx), InTx: c.inTx, Rows: -1,
-		Internal: IsInternal(ctx),
+		Internal: IsInternal(ctx), Driver: c.opts.Name, TxContext: c.txCtx,
 	}
 	return c.opts.Hooks.OnStatementStart(ctx, e), e
 }
@@ -234,7 +237,7 @@ func (c *conn) ExecContext(ctx context.Context, query string, args []driver.Name
 	}
 	c.end(hctx, ev, n, err)
 	if kind != 0 {
-		h.OnTx(ctx, &hooks.TxEvent{ConnID: c.id, Kind: kind, Name: name, Duration: ev.Duration, Err: err, Async: ev.Async})
+		h.OnTx(ctx, &hooks.TxEvent{ConnID: c.id, Driver: c.opts.Name, Kind: kind, Name: name, Duration: ev.Duration, Err: err, Async: ev.Async})
 	}
 	return res, err
 }
@@ -361,7 +364,10 @@ func (c *conn) Begin() (driver.Tx, error) {
 // BeginTx starts a transaction on the inner connection, forwarding the
 // isolation level and read-only flag, after the guard. It never panics:
 // database/sql's beginDC leaks the connection if the driver panics, so a
-// sync call under SyncPanic returns the *SyncCallError as an error.
+// sync call under SyncPanic returns the *SyncCallError as an error. When
+// the hook is a hooks.TxStarter, OnTxStart runs before the inner BeginTx,
+// and the context it returns goes to the inner BeginTx and to OnTx, and is
+// kept for the transaction's statements and its COMMIT or ROLLBACK.
 func (c *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (_ driver.Tx, err error) {
 	if e, _ := c.guard(ctx, opBegin, "", ""); e != nil {
 		return nil, e
@@ -376,17 +382,26 @@ func (c *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (_ driver.Tx,
 	defer c.catchPanic("begin", &err)
 	h := c.opts.Hooks
 	var start time.Time
+	var ev *hooks.TxEvent
 	if h != nil {
+		ev = &hooks.TxEvent{ConnID: c.id, Driver: c.opts.Name, Kind: hooks.TxBegin, Async: IsAsync(ctx)}
+		if s := c.opts.txStarter; s != nil {
+			ctx = s.OnTxStart(ctx, ev)
+		}
 		start = time.Now()
 	}
 	ti, err := c.begin(ctx, opts)
 	if h != nil {
-		h.OnTx(ctx, &hooks.TxEvent{ConnID: c.id, Kind: hooks.TxBegin, Duration: time.Since(start), Err: err, Async: IsAsync(ctx)})
+		ev.Duration, ev.Err = time.Since(start), err
+		h.OnTx(ctx, ev)
 	}
 	if err != nil {
 		return nil, err
 	}
 	c.inTx = true
+	if c.opts.txStarter != nil {
+		c.txCtx = ctx
+	}
 	return &tx{c: c, inner: ti, ctx: ctx}, nil
 }
 
@@ -489,7 +504,9 @@ func (c *conn) CheckNamedValue(nv *driver.NamedValue) error {
 type tx struct {
 	c     *conn
 	inner driver.Tx
-	ctx   context.Context // BeginTx's: for the hooks, and the cause of a lost COMMIT
+	// ctx is BeginTx's (as the hooks' TxStarter returned it): for the
+	// hooks, and the cause of a lost COMMIT.
+	ctx context.Context
 }
 
 // Commit commits the inner transaction and fires OnTx.
@@ -527,10 +544,11 @@ func (t *tx) finish(kind hooks.TxKind) (err error) {
 		sock.disarm()
 	}
 	t.c.inTx = false
+	t.c.txCtx = nil
 	if h == nil {
 		return err
 	}
-	h.OnTx(t.ctx, &hooks.TxEvent{ConnID: t.c.id, Kind: kind, Duration: time.Since(start), Err: err, Async: IsAsync(t.ctx)})
+	h.OnTx(t.ctx, &hooks.TxEvent{ConnID: t.c.id, Driver: t.c.opts.Name, Kind: kind, Duration: time.Since(start), Err: err, Async: IsAsync(t.ctx)})
 	return err
 }
 

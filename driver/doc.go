@@ -139,6 +139,12 @@
 //
 //   - OnConnect for each new physical connection, with its duration and
 //     error; OnReset when database/sql reuses one; OnClose;
+//   - OnConnectStart before connecting and OnTxStart before BEGIN when the
+//     hook implements hooks.ConnectStarter or hooks.TxStarter (asserted
+//     once, by the connector): the contexts they return reach the inner
+//     driver and the matching OnConnect and OnTx, and a transaction's
+//     context is kept with it until COMMIT or ROLLBACK (its statements'
+//     events carry it as TxContext);
 //   - OnTx for begin, commit and rollback, and for SAVEPOINT, RELEASE
 //     [SAVEPOINT] and ROLLBACK TO [SAVEPOINT] recognised in the SQL of an
 //     Exec (any case, after whitespace and comments);

@@ -166,6 +166,8 @@ func NewConnector(inner driver.Connector, opts Options) *Connector {
 }
 
 func newConnector(inner driver.Connector, opts Options) *Connector {
+	opts.txStarter, _ = opts.Hooks.(hooks.TxStarter)
+	opts.connStarter, _ = opts.Hooks.(hooks.ConnectStarter)
 	return &Connector{inner: inner, opts: opts, drv: &Driver{inner: inner.Driver(), opts: opts}}
 }
 
@@ -192,12 +194,19 @@ func (c *Connector) Close() error {
 var lastConnID atomic.Uint64
 
 // Connect opens a new physical connection through the inner connector and
-// wraps it; Hooks.OnConnect sees the outcome and the time it took. Errors of
-// the inner connector are returned unchanged.
+// wraps it; Hooks.OnConnect sees the outcome and the time it took, after
+// OnConnectStart when the hook is a hooks.ConnectStarter (the context it
+// returns is the inner connector's and OnConnect's). Errors of the inner
+// connector are returned unchanged.
 func (c *Connector) Connect(ctx context.Context) (driver.Conn, error) {
 	h := c.opts.Hooks
 	var start time.Time
+	var ev *hooks.ConnEvent
 	if h != nil {
+		ev = &hooks.ConnEvent{Driver: c.opts.Name}
+		if s := c.opts.connStarter; s != nil {
+			ctx = s.OnConnectStart(ctx, ev)
+		}
 		start = time.Now()
 	}
 	var slot *netConnSlot
@@ -216,7 +225,8 @@ func (c *Connector) Connect(ctx context.Context) (driver.Conn, error) {
 	}
 	if err != nil {
 		if h != nil {
-			h.OnConnect(ctx, &hooks.ConnEvent{Driver: c.opts.Name, Duration: time.Since(start), Err: err})
+			ev.Duration, ev.Err = time.Since(start), err
+			h.OnConnect(ctx, ev)
 		}
 		return nil, err
 	}
@@ -225,7 +235,8 @@ func (c *Connector) Connect(ctx context.Context) (driver.Conn, error) {
 		cn.netConn = slot.c
 	}
 	if h != nil {
-		h.OnConnect(ctx, &hooks.ConnEvent{ConnID: cn.id, Driver: c.opts.Name, Duration: time.Since(start)})
+		ev.ConnID, ev.Duration = cn.id, time.Since(start)
+		h.OnConnect(ctx, ev)
 	}
 	if _, ok := ic.(driver.Validator); ok {
 		return &validConn{cn}, nil

@@ -40,6 +40,11 @@ type Options struct {
 	// documentation). The DSN option aio_stmt_cache overrides it. A
 	// connector's Options report the size it uses.
 	StmtCacheSize int
+
+	// The optional interfaces of Hooks, asserted once by newConnector so
+	// that a hook without them costs nothing on BEGIN and connect.
+	txStarter   hooks.TxStarter
+	connStarter hooks.ConnectStarter
 }
 
 func (o *Options) logger() *slog.Logger {

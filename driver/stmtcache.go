@@ -297,7 +297,7 @@ func (c *conn) execWithCache(ctx context.Context, query string, args []driver.Na
 	ev.Cached = hit
 	c.end(hctx, ev, n, err)
 	if kind != 0 {
-		h.OnTx(ctx, &hooks.TxEvent{ConnID: c.id, Kind: kind, Name: name, Duration: ev.Duration, Err: err, Async: ev.Async})
+		h.OnTx(ctx, &hooks.TxEvent{ConnID: c.id, Driver: c.opts.Name, Kind: kind, Name: name, Duration: ev.Duration, Err: err, Async: ev.Async})
 	}
 	return res, err
 }

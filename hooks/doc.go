@@ -17,6 +17,19 @@
 // return a derived context, for example one carrying a tracing span, which
 // the statement and OnStatementEnd then see.
 //
+// # Start events: transactions and connects as spans
+//
+// OnTx and OnConnect are called after the fact. A hook that also
+// implements the optional TxStarter sees BEGIN before it is sent
+// (OnTxStart), and the context it returns comes back in OnTx for the
+// BEGIN, COMMIT and ROLLBACK and in StatementEvent.TxContext for the
+// statements in between; TxEvent.EndsTx tells the event that ends the
+// transaction. ConnectStarter does the same for connecting (OnConnectStart,
+// then OnConnect with its context). The driver asserts both once, when the
+// hook is set, and Chain implements them only when one of its hooks does,
+// so a hook without them costs nothing. contrib/otel turns these pairs into
+// OpenTelemetry spans.
+//
 // # Built-in hooks
 //
 // NewLogger logs through log/slog; NewStats counts events, errors and

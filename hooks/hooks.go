@@ -12,14 +12,18 @@ import (
 // during the call. Embed Base to implement only the methods you need.
 type Hook interface {
 	// OnConnect is called after a new physical connection was opened
-	// (successfully or not: Err says which).
+	// (successfully or not: Err says which). A hook that also implements
+	// ConnectStarter sees the start too.
 	OnConnect(ctx context.Context, e *ConnEvent)
 	// OnReset is called when database/sql takes a connection from its pool
 	// for reuse.
 	OnReset(ctx context.Context, e *ConnEvent)
 	// OnClose is called when a physical connection is closed.
 	OnClose(e *ConnEvent)
-	// OnTx is called after BEGIN, COMMIT, ROLLBACK and savepoint statements.
+	// OnTx is called after BEGIN, COMMIT, ROLLBACK and savepoint
+	// statements. A hook that also implements TxStarter sees the begin
+	// before it is sent, and gets the context it returned here for BEGIN,
+	// COMMIT and ROLLBACK.
 	OnTx(ctx context.Context, e *TxEvent)
 	// OnStatementStart is called before a statement is sent. The context it
 	// returns is passed to the inner driver and to OnStatementEnd (for
@@ -63,9 +67,12 @@ func (k TxKind) String() string {
 	return "unknown"
 }
 
-// TxEvent reports a transaction control statement.
+// TxEvent reports a transaction control statement. A TxStarter's
+// OnTxStart sees the BEGIN's event before it is sent (Kind, ConnID, Driver
+// and Async set), and OnTx the same event afterwards.
 type TxEvent struct {
 	ConnID   uint64
+	Driver   string // the registered driver name, as in ConnEvent
 	Kind     TxKind
 	Name     string // savepoint name, empty otherwise
 	Duration time.Duration
@@ -92,8 +99,8 @@ func (k StmtKind) String() string {
 }
 
 // StatementEvent reports one statement. OnStatementStart sees Kind, SQL,
-// Args, Start, Async, InTx, Internal and ConnID; OnStatementEnd sees the
-// rest too.
+// Args, Start, Async, InTx, Internal, Driver, TxContext and ConnID;
+// OnStatementEnd sees the rest too.
 type StatementEvent struct {
 	ConnID uint64
 	Kind   StmtKind
@@ -105,6 +112,13 @@ type StatementEvent struct {
 	// Internal is true for a statement aiodb ran on its own behalf (see
 	// driver.Internal), such as the MySQL version probe of orm.Open.
 	Internal bool
+	// Driver is the registered driver name, as in ConnEvent.
+	Driver string
+	// TxContext is, for a statement inside a transaction, the context the
+	// hook's TxStarter returned for that transaction (the one carrying a
+	// transaction span); nil outside a transaction and when the hook does
+	// not implement TxStarter.
+	TxContext context.Context
 
 	Duration time.Duration
 	// Rows is the number of rows affected for an exec, the number of rows
@@ -144,6 +158,9 @@ func (Base) OnSyncViolation(context.Context, *SyncViolation) {}
 // Chain returns a Hook that calls each of hs in order (OnStatementEnd and
 // OnClose in reverse order, so that hooks nest like middleware). Nil hooks
 // are skipped; Chain of nothing returns nil, meaning "no hooks".
+//
+// The chain implements TxStarter and ConnectStarter when at least one of
+// hs does (calling only the hooks that do), and not otherwise.
 func Chain(hs ...Hook) Hook {
 	flat := make(chain, 0, len(hs))
 	for _, h := range hs {
@@ -151,6 +168,8 @@ func Chain(hs ...Hook) Hook {
 		case nil:
 		case chain:
 			flat = append(flat, h...)
+		case *startChain:
+			flat = append(flat, h.chain...)
 		default:
 			flat = append(flat, h)
 		}
@@ -161,7 +180,20 @@ func Chain(hs ...Hook) Hook {
 	case 1:
 		return flat[0]
 	}
-	return flat
+	var sc startChain
+	for _, h := range flat {
+		if s, ok := h.(TxStarter); ok {
+			sc.tx = append(sc.tx, s)
+		}
+		if s, ok := h.(ConnectStarter); ok {
+			sc.conn = append(sc.conn, s)
+		}
+	}
+	if sc.tx == nil && sc.conn == nil {
+		return flat
+	}
+	sc.chain = flat
+	return &sc
 }
 
 type chain []Hook
