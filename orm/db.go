@@ -112,7 +112,7 @@ func WithDialect(d *Dialect) Option { return func(c *config) { c.dialect = d } }
 // and parseTime=true unless it says otherwise: see "MySQL and MariaDB" in
 // the package documentation.
 func Open(driverName, dsn string, opts ...Option) (*DB, error) {
-	dsn = mysqlDSN(driverName, dsn)
+	dsn = openDSN(driverName, dsn)
 	var cfg config
 	for _, o := range opts {
 		o(&cfg)
@@ -156,7 +156,7 @@ func Open(driverName, dsn string, opts ...Option) (*DB, error) {
 		err := db.openReplicas(&cfg, func(dsn string) (*gateConnector, error) {
 			// The same time options as the primary, so that a time reads
 			// the same wherever the read lands.
-			c, err := driver.OpenConnector(driverName, mysqlDSN(driverName, dsn), configure)
+			c, err := driver.OpenConnector(driverName, openDSN(driverName, dsn), configure)
 			if err != nil {
 				return nil, err
 			}

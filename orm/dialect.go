@@ -40,6 +40,20 @@ var dialects = map[string]func() *Dialect{
 	driver.DialectSQLite:   sqlitedialect.New,
 }
 
+// dsnRewrites are the changes Open makes to a registered driver's DSN
+// before it opens it (see mysqldialect.OpenDSN).
+var dsnRewrites = map[string]func(string) string{
+	"aiomysql": mysqldialect.OpenDSN,
+}
+
+// openDSN is dsn as Open passes it to driverName.
+func openDSN(driverName, dsn string) string {
+	if f := dsnRewrites[driverName]; f != nil {
+		return f(dsn)
+	}
+	return dsn
+}
+
 // DialectByName returns a new value of the built-in dialect for a
 // driver.Dialect* name (PostgreSQL, MySQL or SQLite); nil for any other
 // name. MariaDB is not chosen by name (the driver cannot tell the servers

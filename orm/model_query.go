@@ -8,6 +8,7 @@ import (
 
 	"github.com/aiodb/aiodb/aio"
 	"github.com/aiodb/aiodb/orm/internal/sqlb"
+	"github.com/aiodb/aiodb/orm/schema"
 )
 
 // ClearLimit removes the query's LIMIT and OFFSET, like peewee's
@@ -107,7 +108,7 @@ func scalarTuple(ctx context.Context, q ScalarQuery) ([]any, error) {
 			return fmt.Errorf("orm: scalar: %w", err)
 		}
 		for i, v := range out {
-			if bs, ok := v.([]byte); ok && !binaryType(types[i].DatabaseTypeName()) {
+			if bs, ok := v.([]byte); ok && !schema.BinaryType(types[i].DatabaseTypeName()) {
 				out[i] = string(bs)
 			}
 		}

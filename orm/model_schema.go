@@ -3,9 +3,9 @@ package orm
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/aiodb/aiodb/orm/internal/sqlb"
+	"github.com/aiodb/aiodb/orm/schema"
 )
 
 // execDDL runs statements written by hand (DDL) on what acquire gives
@@ -140,11 +140,10 @@ func DropTables(ctx context.Context, db *DB, models ...TableModel) error {
 	return nil
 }
 
-// fkOrder sorts models so that each comes after those it refers to,
-// keeping the given order where the keys leave it free. Every model must
-// be on db.
+// fkOrder sorts models so that each comes after those it refers to
+// (schema.CreateOrder). Every model must be on db.
 func fkOrder(db *DB, models []TableModel) ([]TableModel, error) {
-	byName := map[string]int{}
+	tables := make([]*Table, len(models))
 	for i, m := range models {
 		if m == nil || m.Table() == nil {
 			return nil, fmt.Errorf("orm: model %d is nil", i)
@@ -152,58 +151,15 @@ func fkOrder(db *DB, models []TableModel) ([]TableModel, error) {
 		if m.DB() != db {
 			return nil, fmt.Errorf("orm: model %v is on another DB", m.Table().GoType)
 		}
-		byName[m.Table().Name] = i
+		tables[i] = m.Table()
 	}
-	deps := make([][]int, len(models))
-	for i, m := range models {
-		for _, f := range m.Table().Fields {
-			if f.FK == nil {
-				continue
-			}
-			if j, ok := byName[f.FK.Table]; ok && j != i {
-				deps[i] = append(deps[i], j)
-			}
-		}
+	idx, err := schema.CreateOrder(tables)
+	if err != nil {
+		return nil, err
 	}
-	const (
-		unvisited = iota
-		visiting
-		done
-	)
-	state := make([]int, len(models))
-	var order []TableModel
-	var path []string
-	var visit func(i int) error
-	visit = func(i int) error {
-		switch state[i] {
-		case done:
-			return nil
-		case visiting:
-			start := 0
-			for k, n := range path {
-				if n == models[i].Table().Name {
-					start = k
-				}
-			}
-			cycle := append(append([]string(nil), path[start:]...), models[i].Table().Name)
-			return fmt.Errorf("orm: foreign keys form a cycle: %s; create these tables without one of the keys and add it with ALTER TABLE", strings.Join(cycle, " -> "))
-		}
-		state[i] = visiting
-		path = append(path, models[i].Table().Name)
-		for _, j := range deps[i] {
-			if err := visit(j); err != nil {
-				return err
-			}
-		}
-		path = path[:len(path)-1]
-		state[i] = done
-		order = append(order, models[i])
-		return nil
-	}
-	for i := range models {
-		if err := visit(i); err != nil {
-			return nil, err
-		}
+	order := make([]TableModel, len(idx))
+	for k, i := range idx {
+		order[k] = models[i]
 	}
 	return order, nil
 }

@@ -13,11 +13,11 @@ func TestMySQLDSN(t *testing.T) {
 		{"u:p?a/s@tcp(h)/db?interpolateParams=true&loc=America%2FNew_York&aio_sync=panic", "u:p?a/s@tcp(h)/db?interpolateParams=true&aio_sync=panic&loc=UTC&parseTime=true"},
 		{"/db?", "/db?loc=UTC&parseTime=true"},
 	} {
-		if got := mysqlDSN("aiomysql", c.in); got != c.want {
-			t.Errorf("mysqlDSN(%q) = %q, want %q", c.in, got, c.want)
+		if got := openDSN("aiomysql", c.in); got != c.want {
+			t.Errorf("openDSN(%q) = %q, want %q", c.in, got, c.want)
 		}
 	}
-	if got := mysqlDSN("aiopg", "postgres://x/y?loc=Local"); got != "postgres://x/y?loc=Local" {
+	if got := openDSN("aiopg", "postgres://x/y?loc=Local"); got != "postgres://x/y?loc=Local" {
 		t.Errorf("aiopg DSN changed: %q", got)
 	}
 }

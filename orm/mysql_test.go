@@ -240,7 +240,7 @@ var myTimeDSNs = []string{
 	"loc=Asia%2FKolkata&interpolateParams=true",
 	// orm.New on the user's *sql.DB keeps its loc: the scanner reads the
 	// driver's times as the UTC wall clocks they are (a zone without
-	// daylight saving time, see mysqlDSN).
+	// daylight saving time, see mysqldialect.OpenDSN).
 	"new:parseTime=true&loc=Asia%2FKolkata",
 	"new:parseTime=false&loc=Asia%2FKolkata&interpolateParams=true",
 }

@@ -167,18 +167,18 @@ func (q *SelectQuery[T]) buildTop(b *sqlb.Builder) {
 		q.build(b)
 		return
 	}
-	k := condKey{col: c.Col, op: c.Op}
+	k := sqlb.Shape{Col: c.Col, Op: c.Op}
 	if q.s.Limit >= 0 {
-		k.tail, k.limit = tailLimit, q.s.Limit
+		k.Tail, k.Limit = sqlb.TailLimit, q.s.Limit
 	}
-	if sql, ok := q.m.plans.condSQL(k); ok {
+	if sql, ok := q.m.plans.shapes.Get(k); ok {
 		b.Fixed = sql
 		b.Arg(c.Val)
 		return
 	}
 	q.build(b)
 	if b.Err == nil {
-		q.m.plans.storeCond(k, b.SQL())
+		q.m.plans.shapes.Store(k, b.SQL())
 	}
 }
 

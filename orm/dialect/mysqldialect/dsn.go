@@ -1,19 +1,15 @@
-package orm
+package mysqldialect
 
 import "strings"
 
-// mysqlDSN sets the time options of an aiomysql DSN for orm.Open: loc=UTC,
+// OpenDSN sets the time options of an aiomysql DSN for orm.Open: loc=UTC,
 // replacing the user's loc, and parseTime=true unless the DSN sets
-// parseTime. The ORM stores times as their UTC wall clock (mysqlTime), so
+// parseTime. The ORM stores times as their UTC wall clock (BindTime), so
 // go-sql-driver/mysql must read them in UTC: read in a zone with daylight
 // saving time, a wall clock in the hour skipped in spring does not exist
 // and comes back an hour off, which no later conversion can undo.
-// parseTime=true only saves parsing text; both are read right. Other
-// drivers' DSNs are returned unchanged.
-func mysqlDSN(driverName, dsn string) string {
-	if driverName != "aiomysql" {
-		return dsn
-	}
+// parseTime=true only saves parsing text; both are read right.
+func OpenDSN(dsn string) string {
 	// [user[:password]@][net[(addr)]]/dbname[?param1=value1&...]: the
 	// parameters follow the first '?' after the last '/' (a password may
 	// hold either).
