@@ -24,7 +24,7 @@ type entity struct {
 
 	// src is the table, its column names in field order (src.Columns)
 	// and those quoted and joined for SELECT (src.List).
-	src          sqlb.Source
+	src      sqlb.Source
 	ins      sqlb.InsertModel // the usual INSERT columns and statements
 	fullPlan *schema.Plan     // the plan of a result with every column in order
 

@@ -49,4 +49,3 @@ func ScanValues(rows *sql.Rows, dest *Dests, fn func(cols []string, vals []any) 
 	}
 	return nil
 }
-
