@@ -18,16 +18,6 @@ import (
 // per row instead. A query must not be modified until its Result has
 // arrived: the goroutine reads it.
 
-// streamBuffer is the capacity of AioExecute's channel and streamBurst
-// the most rows it scans before handing them over: the scanning goroutine
-// and a reader faster than it then wake each other once per burst, not
-// once per row (a wake-up costs more than scanning a row), while memory
-// stays bounded by a few hundred rows.
-const (
-	streamBuffer = 512
-	streamBurst  = 256
-)
-
 // AioExecute runs the query in a new goroutine and streams its rows: one
 // aio.Result per row, each Value a fresh *T the caller may keep; a query
 // error arrives as the last Result; then the channel is closed. The
@@ -188,93 +178,30 @@ func (q *DeleteQuery[T]) AioAll(ctx context.Context) <-chan aio.Result[[]T] {
 // plan comes from the result's columns, ignoring unknown ones if ignore.
 func streamRows[T any](ctx context.Context, m *Model[T], b *sqlb.Builder, known, ignore bool) <-chan aio.Result[*T] {
 	db := m.db
-	return aio.Stream(ctx, streamBuffer, func(ctx context.Context, yield func(*T) bool) error {
-		defer sqlb.Put(b)
-		plan := func(rows *sql.Rows) (*schema.Plan, error) {
-			if known {
-				return m.fullPlan, nil
-			}
-			return m.planOf(rows, ignore)
-		}
-		scan := func(rows *sql.Rows, p *schema.Plan) (*T, error) {
-			row := new(T)
-			b.Scan.Set(p, schema.PtrOf(row), b.D.TimeWallUTC)
-			if err := rows.Scan(b.Scan.List...); err != nil {
-				return nil, fmt.Errorf("orm: scanning into %v: %w", m.t.GoType, err)
-			}
-			return row, nil
-		}
-		if db.txFrom(ctx) == nil {
-			stopped := false
-			var burst [streamBurst]*T
-			// flush delivers the scanned rows; false when ctx is done.
-			flush := func(rows []*T) bool {
-				for i, row := range rows {
-					rows[i] = nil
-					if !yield(row) {
-						stopped = true
-						return false
-					}
+	return aio.StreamRows(ctx, aio.Rows[*T]{
+		Query: func(ctx context.Context, each func(rows *sql.Rows) error) error {
+			defer sqlb.Put(b)
+			return db.run(ctx, b, each)
+		},
+		Scanner: func(rows *sql.Rows) (func() (*T, error), error) {
+			p := m.fullPlan
+			if !known {
+				var err error
+				if p, err = m.planOf(rows, ignore); err != nil {
+					return nil, err
 				}
-				return true
 			}
-			err := db.run(ctx, b, func(rows *sql.Rows) error {
-				p, err := plan(rows)
-				if err != nil {
-					return err
+			return func() (*T, error) {
+				row := new(T)
+				b.Scan.Set(p, schema.PtrOf(row), b.D.TimeWallUTC)
+				if err := rows.Scan(b.Scan.List...); err != nil {
+					return nil, fmt.Errorf("orm: scanning into %v: %w", m.t.GoType, err)
 				}
-				// The first row goes out at once; later ones in bursts, so
-				// that a reader faster than the scan is woken once per
-				// burst rather than once per row.
-				n, size := 0, 1
-				for rows.Next() {
-					row, err := scan(rows, p)
-					if err != nil {
-						flush(burst[:n]) // the rows before the error come first
-						return err
-					}
-					burst[n] = row
-					if n++; n == size {
-						if !flush(burst[:n]) {
-							return nil
-						}
-						n, size = 0, min(2*size, streamBurst)
-					}
-				}
-				flush(burst[:n]) // then run reports rows.Err, if any
-				return nil
-			})
-			if stopped {
-				return nil // aio.Stream reports the cancellation
-			}
-			return err
-		}
+				return row, nil
+			}, nil
+		},
 		// In a transaction: read everything and release its connection
 		// before the reader, who may write in the same transaction, runs.
-		var buf []*T
-		err := db.run(ctx, b, func(rows *sql.Rows) error {
-			p, err := plan(rows)
-			if err != nil {
-				return err
-			}
-			for rows.Next() {
-				row, err := scan(rows, p)
-				if err != nil {
-					return err
-				}
-				buf = append(buf, row)
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		for i, row := range buf {
-			buf[i] = nil // what the reader has dropped can be collected
-			if !yield(row) {
-				return nil
-			}
-		}
-		return nil
+		ReadAll: db.txFrom(ctx) != nil,
 	})
 }
