@@ -46,6 +46,8 @@ var floors = map[string]int{
 	"orm/internal/related":      7,
 	"orm":                       8,
 	"orm/ormtest":               9,
+	"orm/migrate":               9,
+	"cmd/aiodb":                 10,
 	"examples/quickstart":       10,
 	"sqlmock_test":              10,
 	"reliability":               10,

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/aiodb/aiodb/internal/sqltext"
+	"github.com/aiodb/aiodb/orm/dialect"
 )
 
 // Directives are comment lines of a .sql file (the whole line, spaces
@@ -105,4 +106,15 @@ func hasNoTx(text string) bool {
 		}
 	}
 	return false
+}
+
+// SplitSQL cuts the text of a .sql migration into the statements a
+// migration runs, in dialect d's way (MySQL's '#' comments), as Up does:
+// for a dry run that prints them.
+func SplitSQL(d *dialect.Dialect, text string) ([]string, error) {
+	c, err := capsOf(d)
+	if err != nil {
+		return nil, err
+	}
+	return splitStatements(text, c.hashComments)
 }
