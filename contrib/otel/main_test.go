@@ -1,0 +1,11 @@
+package aiootel_test
+
+import (
+	"testing"
+
+	"github.com/aiodb/aiodb/internal/leakcheck"
+)
+
+// TestMain fails the run when a goroutine the tests started (an *sql.DB
+// never closed, a span processor) is still running after them.
+func TestMain(m *testing.M) { leakcheck.Main(m) }
