@@ -3,10 +3,8 @@ package orm
 import (
 	"context"
 	"database/sql"
-	sqldriver "database/sql/driver"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -33,7 +31,7 @@ type DB struct {
 	// gate is Open's connector, through which a Manager closes and
 	// reopens the pool (nil for New); shut marks a DB from New whose
 	// *sql.DB a Manager closed, and closed one closed by Close.
-	gate   *gateConnector
+	gate   *route.GateConnector
 	shut   atomic.Bool
 	closed atomic.Bool
 	idle   int             // idle connections restored when a Manager reopens the pool
@@ -143,7 +141,7 @@ func Open(driverName, dsn string, opts ...Option) (*DB, error) {
 		return nil, err
 	}
 	primaryMode := mode
-	gate := &gateConnector{Connector: connector}
+	gate := &route.GateConnector{Connector: connector, Refused: ErrManagerClosed}
 	sqlDB := sql.OpenDB(gate)
 	db, err := newDB(sqlDB, &cfg, driver.DialectOf(connector.Driver()), mode)
 	if err != nil {
@@ -153,7 +151,7 @@ func Open(driverName, dsn string, opts ...Option) (*DB, error) {
 	db.ownsDB = true
 	db.gate = gate
 	if len(cfg.replicas) > 0 {
-		err := db.openReplicas(&cfg, func(dsn string) (*gateConnector, error) {
+		err := db.openReplicas(&cfg, func(dsn string) (*route.GateConnector, error) {
 			// The same time options as the primary, so that a time reads
 			// the same wherever the read lands.
 			c, err := driver.OpenConnector(driverName, openDSN(driverName, dsn), configure)
@@ -165,7 +163,7 @@ func Open(driverName, dsn string, opts ...Option) (*DB, error) {
 				// the guard or not depending on where it lands.
 				return nil, fmt.Errorf("its sync guard mode %v differs from the primary's %v; set aio_sync alike or use orm.SyncMode", mode, primaryMode)
 			}
-			return &gateConnector{Connector: c}, nil
+			return &route.GateConnector{Connector: c, Refused: ErrManagerClosed}, nil
 		})
 		if err != nil {
 			sqlDB.Close()
@@ -261,37 +259,10 @@ const defaultIdleConns = 2
 // needs a new connection then, until Manager.Connect reopens the pool.
 var ErrManagerClosed = errors.New("orm: the database was closed by Manager.Close; call Manager.Connect to reopen it")
 
-// gateConnector is the connector of a DB from Open. While it is closed
-// every new connection fails with ErrManagerClosed, which is how a
-// Manager closes the pool and later reopens it: the *sql.DB, and every
-// setting made on it, stays the same.
-type gateConnector struct {
-	sqldriver.Connector
-	closed atomic.Bool
-}
-
-// Connect opens a connection of the wrapped connector unless the gate is
-// closed.
-func (g *gateConnector) Connect(ctx context.Context) (sqldriver.Conn, error) {
-	if g.closed.Load() {
-		return nil, ErrManagerClosed
-	}
-	return g.Connector.Connect(ctx)
-}
-
-// Close forwards to the wrapped connector, which database/sql calls when
-// the *sql.DB is closed.
-func (g *gateConnector) Close() error {
-	if c, ok := g.Connector.(io.Closer); ok {
-		return c.Close()
-	}
-	return nil
-}
-
 // suspended reports whether a Manager has closed the DB.
 func (db *DB) suspended() bool {
 	if db.gate != nil {
-		return db.gate.closed.Load()
+		return db.gate.IsShut()
 	}
 	return db.shut.Load()
 }
@@ -309,7 +280,7 @@ func (db *DB) suspend() error {
 	if db.replicas != nil {
 		db.replicas.Suspend()
 	}
-	if db.gate.closed.Swap(true) {
+	if !db.gate.Shut() {
 		return nil
 	}
 	db.sqlDB.SetMaxIdleConns(-1) // closes the idle ones; released ones are closed too
@@ -324,7 +295,7 @@ func (db *DB) resume(ctx context.Context) error {
 	case db.gate == nil && db.shut.Load():
 		return errors.New("orm: Manager.Connect: a DB made by orm.New cannot be reopened after Manager.Close (its *sql.DB is closed); use orm.Open, or a new *sql.DB")
 	}
-	if db.gate != nil && db.gate.closed.Swap(false) {
+	if db.gate != nil && db.gate.Reopen() {
 		db.sqlDB.SetMaxIdleConns(db.idle)
 	}
 	if err := db.sqlDB.PingContext(ctx); err != nil {
@@ -335,9 +306,3 @@ func (db *DB) resume(ctx context.Context) error {
 	}
 	return nil
 }
-
-// Shut closes the gate; it reports whether it was open (route.Gate).
-func (g *gateConnector) Shut() bool { return !g.closed.Swap(true) }
-
-// Reopen opens the gate; it reports whether it was closed (route.Gate).
-func (g *gateConnector) Reopen() bool { return g.closed.Swap(false) }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"reflect"
-	"sync"
 	"sync/atomic"
 
 	"github.com/aiodb/aiodb/orm/internal/sqlb"
@@ -18,9 +17,10 @@ import (
 // given as an schema.Ptr to its struct, so that Model[T] and the
 // Manager, which receives objects as any, run the same code.
 type entity struct {
-	db    *DB
-	t     *Table
-	plans planCache
+	db     *DB
+	t      *Table
+	plans  schema.Plans // scan plans by result columns
+	shapes sqlb.Shapes  // statements of one-condition shapes
 
 	// src is the table, its column names in field order (src.Columns)
 	// and those quoted and joined for SELECT (src.List).
@@ -31,11 +31,7 @@ type entity struct {
 	hooks hookSet      // which model hooks *T implements
 	typed atomic.Value // the *Model[T] of this entity, made by NewModel
 
-	rowStmts sync.Map // rowKey -> *rowStmt: single-row INSERT and UPDATE statements
-	// lastInsert and lastUpdate are the statements of the last cachedStmt
-	// call of each kind, checked before rowStmts: the map's interface key
-	// costs a hash per call.
-	lastInsert, lastUpdate atomic.Pointer[rowStmt]
+	rows sqlb.RowStmts // single-row INSERT and UPDATE statements
 }
 
 // entityOf returns the entity of struct type typ on db, building it on
@@ -54,6 +50,7 @@ func (db *DB) entityOf(typ reflect.Type) (*entity, error) {
 	e := &entity{db: db, t: t, hooks: hooksOf(typ)}
 	e.src.T = t
 	e.ins.T = t
+	e.rows.T, e.rows.D, e.rows.Plans = t, db.dialect, &e.plans
 	b := sqlb.Get(db.dialect)
 	for i, f := range t.Fields {
 		e.src.Columns = append(e.src.Columns, f.Column)
@@ -73,7 +70,7 @@ func (db *DB) entityOf(typ reflect.Type) (*entity, error) {
 	if t.Auto() != nil {
 		e.ins.AutoOnly = []*Field{t.Auto()}
 	}
-	if e.fullPlan, err = e.plans.rows.Get(t, db.dialect.TimeAsText, e.src.Columns, false); err != nil {
+	if e.fullPlan, err = e.plans.Get(t, db.dialect.TimeAsText, e.src.Columns, false); err != nil {
 		return nil, err
 	}
 	actual, _ := db.models.LoadOrStore(typ, e)
@@ -175,40 +172,13 @@ func (e *entity) maybeAtomic(ctx context.Context, atomic bool, fn func(ctx conte
 	return e.db.Atomic(ctx, fn)
 }
 
-// colSet is a set of field indexes; models rarely have more than 64
-// fields, so the first 64 need no allocation.
-type colSet struct {
-	low  uint64
-	high []uint64 // fields 64 and up
-}
-
-func (s *colSet) add(i int) {
-	if i < 64 {
-		s.low |= 1 << uint(i)
-		return
-	}
-	w := i/64 - 1
-	for len(s.high) <= w {
-		s.high = append(s.high, 0)
-	}
-	s.high[w] |= 1 << uint(i%64)
-}
-
-func (s *colSet) has(i int) bool {
-	if i < 64 {
-		return s.low&(1<<uint(i)) != 0
-	}
-	w := i/64 - 1
-	return w < len(s.high) && s.high[w]&(1<<uint(i%64)) != 0
-}
-
 // onlySet resolves the column names given to Save's only to field
 // indexes. An unknown column is an error naming it and the model.
-func (e *entity) onlySet(op string, only []string) (*colSet, error) {
+func (e *entity) onlySet(op string, only []string) (*sqlb.ColSet, error) {
 	if len(only) == 0 {
 		return nil, nil
 	}
-	s := new(colSet)
+	s := new(sqlb.ColSet)
 	for _, c := range only {
 		f := e.t.FieldByColumn(c)
 		if f == nil {
@@ -216,7 +186,7 @@ func (e *entity) onlySet(op string, only []string) (*colSet, error) {
 		}
 		for i, g := range e.t.Fields {
 			if g == f {
-				s.add(i)
+				s.Add(i)
 				break
 			}
 		}

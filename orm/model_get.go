@@ -49,7 +49,7 @@ func (e *entity) getInto(ctx context.Context, conds []Expr, p schema.Ptr) error 
 // condition as an Expr, or nil to make one on that first build.
 func (e *entity) buildGetCond(b *sqlb.Builder, col string, op sqlb.CmpOp, val any, c Expr) {
 	k := sqlb.Shape{Col: col, Op: op, Tail: sqlb.TailLimit1}
-	if sql, ok := e.plans.shapes.Get(k); ok {
+	if sql, ok := e.shapes.Get(k); ok {
 		b.Fixed = sql
 		b.Arg(val)
 		return
@@ -59,7 +59,7 @@ func (e *entity) buildGetCond(b *sqlb.Builder, col string, op sqlb.CmpOp, val an
 	}
 	e.buildGet(b, []Expr{c})
 	if b.Err == nil {
-		e.plans.shapes.Store(k, b.SQL())
+		e.shapes.Store(k, b.SQL())
 	}
 }
 

@@ -70,7 +70,7 @@ func (db *DB) acquireQuery(ctx context.Context, query string) (executor, func(),
 
 // openReplicas opens the pools of cfg.replicas; open opens one through
 // the primary's driver and options.
-func (db *DB) openReplicas(cfg *config, open func(dsn string) (*gateConnector, error)) error {
+func (db *DB) openReplicas(cfg *config, open func(dsn string) (*route.GateConnector, error)) error {
 	cooldown := cfg.replicaCooldown
 	if cooldown <= 0 {
 		cooldown = defaultReplicaCooldown

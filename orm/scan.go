@@ -4,22 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"sync/atomic"
 	"time"
 
 	"github.com/aiodb/aiodb/orm/internal/sqlb"
 	"github.com/aiodb/aiodb/orm/schema"
 )
-
-// planCache is a model's scan plans and its statements built on first
-// use.
-type planCache struct {
-	rows   schema.Plans
-	shapes sqlb.Shapes // every column WHERE one comparison
-	// updateAll is the UPDATE of every column but the key, by key: Save's
-	// and UpdateQuery's commonest statement.
-	updateAll atomic.Pointer[rowStmt]
-}
 
 // scanPlanned appends every row to out with plan p.
 func scanPlanned[T any](m *Model[T], b *sqlb.Builder, rows *sql.Rows, p *schema.Plan, out []T) ([]T, error) {

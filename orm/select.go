@@ -171,14 +171,14 @@ func (q *SelectQuery[T]) buildTop(b *sqlb.Builder) {
 	if q.s.Limit >= 0 {
 		k.Tail, k.Limit = sqlb.TailLimit, q.s.Limit
 	}
-	if sql, ok := q.m.plans.shapes.Get(k); ok {
+	if sql, ok := q.m.shapes.Get(k); ok {
 		b.Fixed = sql
 		b.Arg(c.Val)
 		return
 	}
 	q.build(b)
 	if b.Err == nil {
-		q.m.plans.shapes.Store(k, b.SQL())
+		q.m.shapes.Store(k, b.SQL())
 	}
 }
 

@@ -40,7 +40,7 @@ func (e *entity) planOf(rows *sql.Rows, ignore bool) (*schema.Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	return e.plans.rows.Get(e.t, e.db.dialect.TimeAsText, cols, ignore)
+	return e.plans.Get(e.t, e.db.dialect.TimeAsText, cols, ignore)
 }
 
 // allPlanned runs the query in b and scans every row into a T by plan.

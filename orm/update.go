@@ -102,14 +102,14 @@ func (q *UpdateQuery[T]) buildTop(b *sqlb.Builder) {
 		u.Write(b)
 		return
 	}
-	st, err := q.m.updateStmt("Update", nil)
+	st, err := q.m.rows.Update("Update", nil)
 	if err != nil {
 		u.Write(b)
 		return
 	}
 	base := u.From
-	keys := len(st.fields) - 1 // the one key column is bound last
-	for _, f := range st.fields[:keys] {
+	keys := len(st.Fields) - 1 // the one key column is bound last
+	for _, f := range st.Fields[:keys] {
 		if f.AsIs() {
 			b.FieldArg(f, base)
 			continue
@@ -123,7 +123,7 @@ func (q *UpdateQuery[T]) buildTop(b *sqlb.Builder) {
 		b.Arg(v)
 	}
 	b.Arg(u.PK.Val)
-	b.Fixed = st.sql
+	b.Fixed = st.SQL
 }
 
 func (q *UpdateQuery[T]) AppendExpr(b *sqlb.Builder) {
