@@ -104,14 +104,21 @@ func (k StmtKind) String() string {
 type StatementEvent struct {
 	ConnID uint64
 	Kind   StmtKind
-	SQL    string
-	Args   []driver.NamedValue
-	Start  time.Time
-	Async  bool // the context was marked async by package aio
-	InTx   bool
+	// The flags sit together after Kind, so that they share one word
+	// (the event is allocated once per statement).
+	Async bool // the context was marked async by package aio
+	InTx  bool
 	// Internal is true for a statement aiodb ran on its own behalf (see
 	// driver.Internal), such as the MySQL version probe of orm.Open.
 	Internal bool
+	// Cached (set for OnStatementEnd) is true when the statement ran on a
+	// prepared statement the driver's cache kept from an earlier call on
+	// this connection; false on first use, after a re-prepare, and for
+	// texts passed straight through.
+	Cached bool
+	SQL    string
+	Args   []driver.NamedValue
+	Start  time.Time
 	// Driver is the registered driver name, as in ConnEvent.
 	Driver string
 	// TxContext is, for a statement inside a transaction, the context the
@@ -125,10 +132,6 @@ type StatementEvent struct {
 	// read for a query, and -1 when unknown.
 	Rows int64
 	Err  error
-	// Cached is true when the statement ran on a prepared statement the
-	// driver's cache kept from an earlier call on this connection; false on
-	// first use, after a re-prepare, and for texts passed straight through.
-	Cached bool
 }
 
 // SyncViolation reports a statement run with a context that is neither
