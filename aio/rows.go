@@ -15,18 +15,28 @@ const (
 	rowBurst  = 256
 )
 
-// Rows is one query whose rows StreamRows delivers.
-type Rows[T any] struct {
-	// Query runs the statement and calls each with its rows, which stay
-	// open until each returns; it reports each's error or its own.
-	Query func(ctx context.Context, each func(rows *sql.Rows) error) error
-	// Scanner is called once per result, before its first row, and
-	// returns the function that scans the current row into a new T.
-	Scanner func(rows *sql.Rows) (scan func() (T, error), err error)
-	// ReadAll reads every row before the first is delivered, so that
-	// Query's connection is released before the reader runs (a
-	// transaction's connection, which the reader may want to use).
-	ReadAll bool
+// RowQuery is one query whose rows StreamRows delivers.
+type RowQuery[T any] interface {
+	// Query runs the statement and passes its rows to sink.Each, which
+	// reads them all; it reports Each's error or its own.
+	Query(ctx context.Context, sink *RowSink[T]) error
+	// Prepare is called once per result, before its first row (a place
+	// to plan the scan from the result's columns).
+	Prepare(rows *sql.Rows) error
+	// Scan scans the current row into a new T.
+	Scan(rows *sql.Rows) (T, error)
+}
+
+// RowSink receives a RowQuery's rows for StreamRows. It is one value per
+// stream, holding the burst being scanned, so that handing rows over
+// costs no allocation beyond it.
+type RowSink[T any] struct {
+	q       RowQuery[T]
+	yield   func(T) bool
+	readAll bool
+	stopped bool // the reader is gone: ctx ended
+	burst   [rowBurst]T
+	all     []T // readAll: every row, delivered after Query returns
 }
 
 // StreamRows runs q in a pooled goroutine, as Stream does, and delivers
@@ -34,84 +44,74 @@ type Rows[T any] struct {
 // as the last Result, after the rows scanned before it. Rows are handed
 // over as they are scanned, in bursts (the first row alone, then 2, 4,
 // ... up to 256), so memory stays flat however many rows there are.
-// Cancelling ctx stops the stream: Query's each returns, the rows are
-// closed and the goroutine ends.
-func StreamRows[T any](ctx context.Context, q Rows[T]) <-chan Result[T] {
+// Cancelling ctx stops the stream: Each returns, the rows are closed and
+// the goroutine ends.
+//
+// With readAll every row is read before the first is delivered, so that
+// Query's connection is released before the reader runs (a transaction's
+// connection, which the reader may want to use).
+func StreamRows[T any](ctx context.Context, q RowQuery[T], readAll bool) <-chan Result[T] {
 	return Stream(ctx, RowBuffer, func(ctx context.Context, yield func(T) bool) error {
-		if q.ReadAll {
-			return readAll(ctx, q, yield)
-		}
-		stopped := false
-		var burst [rowBurst]T
-		var zero T
-		// flush delivers the scanned rows; false when ctx is done.
-		flush := func(rows []T) bool {
-			for i, row := range rows {
-				rows[i] = zero
-				if !yield(row) {
-					stopped = true
-					return false
-				}
-			}
-			return true
-		}
-		err := q.Query(ctx, func(rows *sql.Rows) error {
-			scan, err := q.Scanner(rows)
-			if err != nil {
-				return err
-			}
-			n, size := 0, 1
-			for rows.Next() {
-				row, err := scan()
-				if err != nil {
-					flush(burst[:n]) // the rows before the error come first
-					return err
-				}
-				burst[n] = row
-				if n++; n == size {
-					if !flush(burst[:n]) {
-						return nil
-					}
-					n, size = 0, min(2*size, rowBurst)
-				}
-			}
-			flush(burst[:n]) // then Query reports rows.Err, if any
-			return nil
-		})
-		if stopped {
+		sink := &RowSink[T]{q: q, yield: yield, readAll: readAll}
+		err := q.Query(ctx, sink)
+		if sink.stopped {
 			return nil // Stream reports the cancellation
 		}
-		return err
+		if err != nil || !readAll {
+			return err
+		}
+		sink.flush(sink.all)
+		return nil
 	})
 }
 
-// readAll is StreamRows with ReadAll: every row is read, and Query has
-// returned, before the first is delivered.
-func readAll[T any](ctx context.Context, q Rows[T], yield func(T) bool) error {
-	var buf []T
-	err := q.Query(ctx, func(rows *sql.Rows) error {
-		scan, err := q.Scanner(rows)
-		if err != nil {
-			return err
-		}
+// Each reads every row of rows, scanning each with the RowQuery, and
+// hands them over (or keeps them, with readAll). It returns the first
+// Prepare or Scan error, after the rows scanned before it are delivered;
+// rows.Err is left to Query.
+func (s *RowSink[T]) Each(rows *sql.Rows) error {
+	if err := s.q.Prepare(rows); err != nil {
+		return err
+	}
+	if s.readAll {
 		for rows.Next() {
-			row, err := scan()
+			row, err := s.q.Scan(rows)
 			if err != nil {
 				return err
 			}
-			buf = append(buf, row)
+			s.all = append(s.all, row)
 		}
 		return nil
-	})
-	if err != nil {
-		return err
 	}
-	var zero T
-	for i, row := range buf {
-		buf[i] = zero // what the reader has dropped can be collected
-		if !yield(row) {
-			return nil
+	n, size := 0, 1
+	for rows.Next() {
+		row, err := s.q.Scan(rows)
+		if err != nil {
+			s.flush(s.burst[:n]) // the rows before the error come first
+			return err
+		}
+		s.burst[n] = row
+		if n++; n == size {
+			if !s.flush(s.burst[:n]) {
+				return nil
+			}
+			n, size = 0, min(2*size, rowBurst)
 		}
 	}
+	s.flush(s.burst[:n])
 	return nil
+}
+
+// flush delivers rows, dropping each from rows as it goes (what the reader
+// has dropped can be collected); false when ctx is done.
+func (s *RowSink[T]) flush(rows []T) bool {
+	var zero T
+	for i, row := range rows {
+		rows[i] = zero
+		if !s.yield(row) {
+			s.stopped = true
+			return false
+		}
+	}
+	return true
 }

@@ -22,33 +22,37 @@ func rowsDB(t *testing.T, n int) *sql.DB {
 	return db
 }
 
-func intRows(db *sql.DB, readAll bool, failAt int64) aio.Rows[int64] {
-	return aio.Rows[int64]{
-		Query: func(ctx context.Context, each func(*sql.Rows) error) error {
-			rows, err := db.QueryContext(ctx, "SELECT n")
-			if err != nil {
-				return err
-			}
-			defer rows.Close()
-			if err := each(rows); err != nil {
-				return err
-			}
-			return rows.Err()
-		},
-		Scanner: func(rows *sql.Rows) (func() (int64, error), error) {
-			return func() (int64, error) {
-				var v int64
-				if err := rows.Scan(&v); err != nil {
-					return 0, err
-				}
-				if v == failAt {
-					return 0, errors.New("bad row")
-				}
-				return v, nil
-			}, nil
-		},
-		ReadAll: readAll,
+// intQuery reads rows of rowsDB; the row whose value is failAt fails to
+// scan.
+type intQuery struct {
+	db       *sql.DB
+	failAt   int64
+	prepared int
+}
+
+func (q *intQuery) Query(ctx context.Context, sink *aio.RowSink[int64]) error {
+	rows, err := q.db.QueryContext(ctx, "SELECT n")
+	if err != nil {
+		return err
 	}
+	defer rows.Close()
+	if err := sink.Each(rows); err != nil {
+		return err
+	}
+	return rows.Err()
+}
+
+func (q *intQuery) Prepare(*sql.Rows) error { q.prepared++; return nil }
+
+func (q *intQuery) Scan(rows *sql.Rows) (int64, error) {
+	var v int64
+	if err := rows.Scan(&v); err != nil {
+		return 0, err
+	}
+	if v == q.failAt {
+		return 0, errors.New("bad row")
+	}
+	return v, nil
 }
 
 // TestStreamRowsDeliversEveryRowInOrder: every row arrives once, in
@@ -58,7 +62,8 @@ func TestStreamRowsDeliversEveryRowInOrder(t *testing.T) {
 	const n = 3*aio.RowBuffer + 7
 	db := rowsDB(t, n)
 	for _, readAll := range []bool{false, true} {
-		got, err := aio.Collect(context.Background(), aio.StreamRows(context.Background(), intRows(db, readAll, -1)))
+		q := &intQuery{db: db, failAt: -1}
+		got, err := aio.Collect(context.Background(), aio.StreamRows[int64](context.Background(), q, readAll))
 		if err != nil {
 			t.Fatalf("readAll=%v: %v", readAll, err)
 		}
@@ -70,6 +75,9 @@ func TestStreamRowsDeliversEveryRowInOrder(t *testing.T) {
 				t.Fatalf("readAll=%v: row %d is %d", readAll, i, v)
 			}
 		}
+		if q.prepared != 1 {
+			t.Fatalf("readAll=%v: Prepare called %d times, want once", readAll, q.prepared)
+		}
 	}
 }
 
@@ -79,7 +87,7 @@ func TestStreamRowsScanErrorComesAfterEarlierRows(t *testing.T) {
 	db := rowsDB(t, 100)
 	var vals []int64
 	var last error
-	for r := range aio.StreamRows(context.Background(), intRows(db, false, 40)) {
+	for r := range aio.StreamRows[int64](context.Background(), &intQuery{db: db, failAt: 40}, false) {
 		if r.Err != nil {
 			last = r.Err
 			continue
@@ -104,7 +112,7 @@ func TestStreamRowsStopsOnCancel(t *testing.T) {
 	db := rowsDB(t, 10*aio.RowBuffer)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	ch := aio.StreamRows(ctx, intRows(db, false, -1))
+	ch := aio.StreamRows[int64](ctx, &intQuery{db: db, failAt: -1}, false)
 	seen := 0
 	var last error
 	for r := range ch {

@@ -176,32 +176,41 @@ func (q *DeleteQuery[T]) AioAll(ctx context.Context) <-chan aio.Result[[]T] {
 // and streams its rows scanned into T. known says the result has every
 // model column in order, so the model's full plan applies; otherwise the
 // plan comes from the result's columns, ignoring unknown ones if ignore.
+// In a transaction every row is read, and the transaction's connection
+// released, before the reader, who may write in it, gets the first.
 func streamRows[T any](ctx context.Context, m *Model[T], b *sqlb.Builder, known, ignore bool) <-chan aio.Result[*T] {
-	db := m.db
-	return aio.StreamRows(ctx, aio.Rows[*T]{
-		Query: func(ctx context.Context, each func(rows *sql.Rows) error) error {
-			defer sqlb.Put(b)
-			return db.run(ctx, b, each)
-		},
-		Scanner: func(rows *sql.Rows) (func() (*T, error), error) {
-			p := m.fullPlan
-			if !known {
-				var err error
-				if p, err = m.planOf(rows, ignore); err != nil {
-					return nil, err
-				}
-			}
-			return func() (*T, error) {
-				row := new(T)
-				b.Scan.Set(p, schema.PtrOf(row), b.D.TimeWallUTC)
-				if err := rows.Scan(b.Scan.List...); err != nil {
-					return nil, fmt.Errorf("orm: scanning into %v: %w", m.t.GoType, err)
-				}
-				return row, nil
-			}, nil
-		},
-		// In a transaction: read everything and release its connection
-		// before the reader, who may write in the same transaction, runs.
-		ReadAll: db.txFrom(ctx) != nil,
-	})
+	q := &rowStream[T]{m: m, b: b, ignore: ignore}
+	if known {
+		q.plan = m.fullPlan
+	}
+	return aio.StreamRows[*T](ctx, q, m.db.txFrom(ctx) != nil)
+}
+
+// rowStream is the aio.RowQuery of streamRows.
+type rowStream[T any] struct {
+	m      *Model[T]
+	b      *sqlb.Builder
+	plan   *schema.Plan // nil until Prepare when the columns are not known
+	ignore bool
+}
+
+func (q *rowStream[T]) Query(ctx context.Context, sink *aio.RowSink[*T]) error {
+	defer sqlb.Put(q.b)
+	return q.m.db.run(ctx, q.b, sink.Each)
+}
+
+func (q *rowStream[T]) Prepare(rows *sql.Rows) (err error) {
+	if q.plan == nil {
+		q.plan, err = q.m.planOf(rows, q.ignore)
+	}
+	return err
+}
+
+func (q *rowStream[T]) Scan(rows *sql.Rows) (*T, error) {
+	row := new(T)
+	q.b.Scan.Set(q.plan, schema.PtrOf(row), q.b.D.TimeWallUTC)
+	if err := rows.Scan(q.b.Scan.List...); err != nil {
+		return nil, fmt.Errorf("orm: scanning into %v: %w", q.m.t.GoType, err)
+	}
+	return row, nil
 }

@@ -78,7 +78,7 @@ func (q *InsertQuery[T]) OnConflictSet(target []string, col string, v any) *Inse
 // a subquery, but it keeps every query a Query).
 func (q *InsertQuery[T]) AppendExpr(b *sqlb.Builder) {
 	b.WriteChar('(')
-	q.ins.Write(b)
+	q.ins.Write(b, &q.m.ins)
 	b.WriteChar(')')
 }
 
@@ -86,7 +86,7 @@ func (q *InsertQuery[T]) AppendExpr(b *sqlb.Builder) {
 func (q *InsertQuery[T]) SQL() (string, []any, error) {
 	b := sqlb.Get(q.m.db.dialect)
 	defer sqlb.Put(b)
-	q.ins.Write(b)
+	q.ins.Write(b, &q.m.ins)
 	return b.Result()
 }
 
@@ -110,20 +110,20 @@ func (q *InsertQuery[T]) Exec(ctx context.Context) (int64, error) {
 	db := q.m.db
 	b := sqlb.Get(db.dialect)
 	defer sqlb.Put(b)
-	p := q.ins.Write(b)
+	p := q.ins.Write(b, &q.m.ins)
 	if b.Err != nil {
 		return 0, b.Err
 	}
 	if len(p.Returning) > 0 {
 		var n int
 		err := db.run(ctx, b, func(res *sql.Rows) (err error) {
-			n, err = scanInto(q.m, b, res, rows)
+			n, err = scanInto(q.m, b, res, q.ins.Rows)
 			return err
 		})
 		if err != nil {
 			// MariaDB streams RETURNING rows before a later row fails
 			// the statement: keys read so far name rows that are not.
-			q.ins.ZeroAutoKeys(p)
+			q.ins.ZeroAutoKeys(q.m.t, p)
 			return 0, err
 		}
 		return int64(n), nil

@@ -67,7 +67,7 @@ func (m *Model[T]) Select(cols ...string) *SelectQuery[T] {
 
 // Insert starts an INSERT of rows (one statement for all of them).
 func (m *Model[T]) Insert(rows ...*T) *InsertQuery[T] {
-	return &InsertQuery[T]{m: m, ins: sqlb.Insert[T]{M: &m.ins, Rows: rows}}
+	return &InsertQuery[T]{m: m, ins: sqlb.Insert[T]{Rows: rows}}
 }
 
 // Update starts an UPDATE of T's table.

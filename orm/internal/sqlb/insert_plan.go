@@ -58,9 +58,10 @@ func (c *SQLByCount) put(n int, s string) {
 	c.mu.Unlock()
 }
 
-// Insert is one INSERT of rows of the model's struct type T.
+// Insert is one INSERT of rows of the model's struct type T. The model
+// is passed to Write apart from the rows, so that the rows' slice, often
+// a variadic argument, does not escape with the model's caches.
 type Insert[T any] struct {
-	M         *InsertModel
 	Rows      []*T
 	Returning []string
 	Conflict  *Conflict
@@ -77,9 +78,9 @@ type InsertPlan struct {
 // Write writes the statement into b and returns its plan. Columns: every
 // field, except that an auto key zero in every row is left to the
 // database, and so is a field with a default: tag zero in every row.
-func (q *Insert[T]) Write(b *Builder) InsertPlan {
+func (q *Insert[T]) Write(b *Builder, m *InsertModel) InsertPlan {
 	var p InsertPlan
-	t := q.M.T
+	t := m.T
 	if len(q.Rows) == 0 {
 		b.Failf("orm: Insert into %s with no rows", t.Name)
 		return p
@@ -94,12 +95,12 @@ func (q *Insert[T]) Write(b *Builder) InsertPlan {
 	multiSkip := q.Conflict != nil && q.Conflict.DoNothing && len(q.Rows) > 1
 	// The usual case, a zero auto key and no defaults, uses the model's
 	// precomputed column list.
-	p.Fields = q.M.Fields
-	general := q.M.HasDefaults
+	p.Fields = m.Fields
+	general := m.HasDefaults
 	if a := t.Auto(); a != nil && !general {
 		general = q.zeros(a) != len(q.Rows)
 		if !general {
-			q.omitted(&p, a, d, multiSkip)
+			q.omitted(&p, m, a, d, multiSkip)
 		}
 	}
 	if general {
@@ -118,7 +119,7 @@ func (q *Insert[T]) Write(b *Builder) InsertPlan {
 			case zeros < len(q.Rows):
 				p.Fields = append(p.Fields, f) // mixed: zero values are written as they are
 			default:
-				q.omitted(&p, f, d, multiSkip)
+				q.omitted(&p, m, f, d, multiSkip)
 			}
 		}
 	}
@@ -159,7 +160,7 @@ func (q *Insert[T]) Write(b *Builder) InsertPlan {
 	// row count: reuse it and only collect the arguments.
 	cacheable := !general && q.Conflict == nil && len(q.Returning) == 0
 	if cacheable {
-		if s, ok := q.M.ByCount.get(len(q.Rows)); ok {
+		if s, ok := m.ByCount.get(len(q.Rows)); ok {
 			b.Fixed = s
 			for _, r := range q.Rows {
 				base := schema.PtrOf(r)
@@ -175,7 +176,7 @@ func (q *Insert[T]) Write(b *Builder) InsertPlan {
 	if cacheable {
 		defer func() {
 			if b.Err == nil {
-				q.M.ByCount.put(len(q.Rows), b.SQL())
+				m.ByCount.put(len(q.Rows), b.SQL())
 			}
 		}()
 	}
@@ -186,7 +187,7 @@ func (q *Insert[T]) Write(b *Builder) InsertPlan {
 		}
 		b.ValuesRow(p.Fields, schema.PtrOf(r))
 	}
-	q.writeConflict(b)
+	q.writeConflict(b, t.Name)
 	if len(p.Returning) > 0 {
 		b.ReturningFields(p.Returning)
 	}
@@ -206,11 +207,11 @@ func (q *Insert[T]) zeros(f *schema.Field) int {
 
 // omitted decides how the value of a column left to the database comes
 // back: RETURNING, LastInsertId (auto key only), or not at all.
-func (q *Insert[T]) omitted(p *InsertPlan, f *schema.Field, d *dialect.Dialect, multiSkip bool) {
+func (q *Insert[T]) omitted(p *InsertPlan, m *InsertModel, f *schema.Field, d *dialect.Dialect, multiSkip bool) {
 	switch {
 	case multiSkip:
 	case d.InsertReturning && len(p.Returning) == 0 && f.Auto:
-		p.Returning = q.M.AutoOnly[:1:1] // appending to it copies
+		p.Returning = m.AutoOnly[:1:1] // appending to it copies
 	case d.InsertReturning:
 		p.Returning = append(p.Returning, f)
 	case f.Auto && (q.Conflict == nil || len(q.Rows) == 1):
@@ -218,7 +219,7 @@ func (q *Insert[T]) omitted(p *InsertPlan, f *schema.Field, d *dialect.Dialect, 
 	}
 }
 
-func (q *Insert[T]) writeConflict(b *Builder) {
+func (q *Insert[T]) writeConflict(b *Builder, table string) {
 	c := q.Conflict
 	if c == nil {
 		return
@@ -242,7 +243,7 @@ func (q *Insert[T]) writeConflict(b *Builder) {
 		}
 		b.WriteChar(')')
 	} else if !c.DoNothing {
-		b.Failf("orm: Insert into %s: an upsert needs the conflict target columns on %s", q.M.T.Name, b.D.Name)
+		b.Failf("orm: Insert into %s: an upsert needs the conflict target columns on %s", table, b.D.Name)
 	}
 	if c.DoNothing {
 		b.Write(" DO NOTHING")
@@ -273,8 +274,8 @@ func writeUpsertSet(b *Builder, set []Assignment) {
 // ZeroAutoKeys zeroes the auto key of every row after a failed insert
 // that was to read it back (the key was zero in every row, so it was left
 // out of the columns written).
-func (q *Insert[T]) ZeroAutoKeys(p InsertPlan) {
-	a := q.M.T.Auto()
+func (q *Insert[T]) ZeroAutoKeys(t *schema.Table, p InsertPlan) {
+	a := t.Auto()
 	if a == nil {
 		return
 	}
