@@ -98,11 +98,41 @@
 // The caller is the first stack frame outside database/sql and aiodb's
 // driver, aio and orm packages (frames in _test.go files always count);
 // SkipCallerPackages adds others, such as a query builder or ORM between
-// the user's code and database/sql. Check gives the guard's decision to a
+// the user's code and database/sql. Well-known libraries are skipped
+// already: sqlx, bun, gorm and its drivers, ent, squirrel, goqu, scany,
+// bob, xorm, goose, golang-migrate, and wrapping drivers such as otelsql
+// (guard_libraries.go has the list). A frame between database/sql and this
+// driver is never named: it belongs to a wrapping driver. Check gives the guard's decision to a
 // layer that must make it before database/sql takes a connection, and a
 // context from Internal carries the statements aiodb runs on its own
 // behalf through the guard, with hooks seeing them marked Internal.
 // OnSyncViolation fires under warn, error and panic; its Mode says which.
+//
+// # Other libraries
+//
+// The guard lets through what the program marks: a context from
+// AllowSync (aio.AllowSync) for one call, such as gorm's
+// db.WithContext(aio.AllowSync(ctx)) or a bun query's Scan(ctx), and
+// AllowSyncFrom for a library that makes its own contexts: a migration
+// tool (goose's legacy API, golang-migrate) or gorm's MySQL dialector,
+// whose version probe at gorm.Open runs with context.Background():
+//
+//	driver.AllowSyncFrom("gorm.io/driver/mysql", "github.com/pressly/goose/v3")
+//
+// so one strict pool serves them all. sqlx chooses its placeholders by
+// driver name and knows none of aiodb's, so register them once, before
+// sqlx.Open or sqlx.NewDb (for aiomysql and aiosqlite, whose "?" is
+// sqlx's default, it is optional but states it):
+//
+//	sqlx.BindDriver("aiopg", sqlx.DOLLAR)
+//	sqlx.BindDriver("aiopgx", sqlx.DOLLAR)
+//	sqlx.BindDriver("aiomysql", sqlx.QUESTION)
+//	sqlx.BindDriver("aiosqlite", sqlx.QUESTION)
+//
+// A tracing driver in front (otelsql.Open("aiopg", dsn)) hides this
+// driver from (*sql.DB).Driver(), so orm.New needs orm.WithDialect, and
+// orm.SyncMode for the mode orm checks BEGIN with. The module
+// github.com/aiodb/aiodb/interop tests each of these.
 //
 // # Panic safety
 //

@@ -23,6 +23,7 @@ var (
 
 func init() {
 	skipped.Store(&[]string{"database/sql", "github.com/aiodb/aiodb/driver"})
+	SkipCallerPackages(knownLibraries...) // guard_libraries.go
 }
 
 // SkipCallerPackages adds import paths whose frames the guard passes over
@@ -91,6 +92,11 @@ func inspectStack(safeFn string) frameInfo {
 			}
 		}
 		if inPackage(f.Function, "database/sql") {
+			if !fi.viaSQL {
+				// Frames seen before database/sql's are a driver
+				// wrapping this one (a tracer): not the caller.
+				fi.caller = ""
+			}
 			fi.viaSQL = true
 			if safeFn != "" && f.Function == safeFn {
 				fi.safe = true
@@ -98,9 +104,13 @@ func inspectStack(safeFn string) frameInfo {
 		}
 		if !internal && fi.caller == "" && f.Function != "" {
 			fi.caller = f.File + ":" + strconv.Itoa(f.Line)
-			// database/sql's frames sit between the driver and the
-			// caller, so they have all been seen.
-			break
+			if fi.viaSQL {
+				// database/sql's frames sit between the driver and the
+				// caller, so they have all been seen.
+				break
+			}
+			// Without database/sql yet, this may be a wrapping driver:
+			// walk on, so that viaSQL (and panic safety) is right.
 		}
 		if !more {
 			break
