@@ -83,7 +83,7 @@ func TestBunStrictPool(t *testing.T) {
 			require.NoError(t, db.NewSelect().Model(&got).ModelTableExpr(tbl+" AS bun_item").Order("id").Scan(ctx))
 			assert.Equal(t, []bunItem{{1, "ada"}, {2, "ken"}}, got)
 			require.NoError(t, db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-				_, err := tx.NewUpdate().Model(&bunItem{ID: 2, Name: "brian"}).ModelTableExpr(tbl+" AS bun_item").WherePK().Exec(ctx)
+				_, err := tx.NewUpdate().Model(&bunItem{ID: 2, Name: "brian"}).ModelTableExpr(tbl + " AS bun_item").WherePK().Exec(ctx)
 				return err
 			}))
 			assert.True(t, rec.saw("INSERT INTO", tbl), "hooks saw bun's INSERT")
@@ -96,7 +96,10 @@ func TestBunStrictPool(t *testing.T) {
 			err = refusal(func() error { return db.NewSelect().ModelTableExpr(tbl).ColumnExpr("count(*)").Scan(bg, &n) })
 			requireRefused(t, err, where)
 			where = nextLine()
-			err = refusal(func() error { _, err := db.NewDelete().Model((*bunItem)(nil)).ModelTableExpr(tbl).Where("id = 1").Exec(bg); return err })
+			err = refusal(func() error {
+				_, err := db.NewDelete().Model((*bunItem)(nil)).ModelTableExpr(tbl).Where("id = 1").Exec(bg)
+				return err
+			})
 			requireRefused(t, err, where)
 			require.NoError(t, db.NewSelect().ModelTableExpr(tbl).ColumnExpr("count(*)").Scan(ctx, &n))
 			assert.Equal(t, 2, n, "the refused DELETE never ran")
