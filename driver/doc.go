@@ -119,10 +119,16 @@
 //
 //	driver.AllowSyncFrom("gorm.io/driver/mysql", "github.com/pressly/goose/v3")
 //
-// so one strict pool serves them all. sqlx chooses its placeholders by
-// driver name and knows none of aiodb's, so register them once, before
-// sqlx.Open or sqlx.NewDb (for aiomysql and aiosqlite, whose "?" is
-// sqlx's default, it is optional but states it):
+// bun's MySQL dialect probes the same way at bun.NewDB
+// ("github.com/uptrace/bun/dialect/mysqldialect"). AllowSyncFrom naming a
+// dialect package lets only its probe through; the program's gorm and bun
+// calls are still guarded, so one strict pool serves them all.
+//
+// sqlx chooses its placeholders by driver name and knows none of aiodb's
+// (Rebind, NamedExec and sqlx.In then leave "?", which PostgreSQL
+// refuses), so register them once, before sqlx.Open or sqlx.NewDb (for
+// aiomysql and aiosqlite, whose "?" sqlx leaves as it is anyway, the call
+// only states it):
 //
 //	sqlx.BindDriver("aiopg", sqlx.DOLLAR)
 //	sqlx.BindDriver("aiopgx", sqlx.DOLLAR)
@@ -130,8 +136,13 @@
 //	sqlx.BindDriver("aiosqlite", sqlx.QUESTION)
 //
 // A tracing driver in front (otelsql.Open("aiopg", dsn)) hides this
-// driver from (*sql.DB).Driver(), so orm.New needs orm.WithDialect, and
-// orm.SyncMode for the mode orm checks BEGIN with. The module
+// driver from (*sql.DB).Driver(), so orm.New needs orm.WithDialect; the
+// guard still works (its mode comes from the DSN), but orm cannot see
+// SyncPanic, so a sync BEGIN is returned as the driver's error rather than
+// panicked by orm. golang-migrate's WithInstance closes the *sql.DB at
+// m.Close; postgres.WithConnection on a *sql.Conn of the pool leaves the
+// pool open (and never call m.Drop on a shared database: it drops every
+// table of the schema). The module
 // github.com/aiodb/aiodb/interop tests each of these.
 //
 // # Panic safety
