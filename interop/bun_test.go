@@ -95,8 +95,8 @@ func TestBunStrictPool(t *testing.T) {
 			where := nextLine()
 			err = refusal(func() error { return db.NewSelect().ModelTableExpr(tbl).ColumnExpr("count(*)").Scan(bg, &n) })
 			requireRefused(t, err, where)
-			where = nextLine()
 			err = refusal(func() error {
+				where = nextLine()
 				_, err := db.NewDelete().Model((*bunItem)(nil)).ModelTableExpr(tbl).Where("id = 1").Exec(bg)
 				return err
 			})
