@@ -84,6 +84,9 @@ func (w *callWatch) result(err error) error {
 	if err == nil {
 		return nil
 	}
+	if _, ok := err.(*PanicError); ok {
+		return panicCtx(w.ctx, err)
+	}
 	if err == driver.ErrBadConn { // the drivers return it bare
 		// A prepare or BEGIN changes nothing on the server, so
 		// database/sql may well run it again on another connection.
@@ -248,13 +251,20 @@ func (c *conn) wrapRowsCtx(ctx context.Context, ri driver.Rows) driver.Rows {
 // Close closes the rows, then disarms the socket guard.
 func (r *ctxRows) Close() (err error) {
 	defer r.sock.disarm()
+	defer func() { err = panicCtx(r.ctx, err) }()
 	defer r.c.catchPanic("close", &err) // see PanicError
+	r.c.endIOIfBroken()
 	return r.rows.Close()
 }
 
-func (r *ctxRows) Next(dest []driver.Value) error {
-	err := r.rows.Next(dest)
+func (r *ctxRows) Next(dest []driver.Value) (err error) {
+	defer func() { err = panicCtx(r.ctx, err) }()
+	defer r.c.catchPanic("next", &err) // rows.Next catches it when it has the conn
+	err = r.rows.Next(dest)
 	if err == nil || err == io.EOF {
+		return err
+	}
+	if _, ok := err.(*PanicError); ok {
 		return err
 	}
 	if ctxErr := r.ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {

@@ -219,6 +219,10 @@ func (c *conn) ExecContext(ctx context.Context, query string, args []driver.Name
 	if w.on {
 		defer func() { err = w.result(err) }()
 	}
+	// database/sql's execDC releases the connection on a panic, but as
+	// good: it would be reused, mid-protocol. lib/pq panics (a runtime
+	// error) on a message it cannot frame.
+	defer c.catchPanic("exec", &err)
 	if c.cache != nil {
 		return c.execWithCache(ctx, query, args)
 	}
@@ -307,7 +311,7 @@ func (c *conn) QueryContext(ctx context.Context, query string, args []driver.Nam
 		if si == nil || err != nil {
 			return ri, err
 		}
-		return &rows{inner: ri, stmt: si}, nil
+		return &rows{inner: ri, stmt: si, c: c}, nil
 	}
 	hctx, ev := c.start(ctx, hooks.StmtQuery, query, args)
 	ri, si, err := c.query(hctx, query, args)
@@ -448,6 +452,7 @@ func (c *conn) Ping(ctx context.Context) (err error) {
 	if c.pinger == nil {
 		return nil
 	}
+	defer func() { err = panicCtx(ctx, err) }()
 	defer c.catchPanic("ping", &err) // database/sql's pingDC would keep the connection
 	// An ended context sends nothing: lib/pq would answer nil and mark
 	// the connection bad, pgx would answer driver.ErrBadConn and close it.
@@ -522,6 +527,7 @@ func (t *tx) finish(kind hooks.TxKind) (err error) {
 	if kind == hooks.TxRollback {
 		op = "rollback"
 	}
+	defer func() { err = panicCtx(t.ctx, err) }()
 	defer t.c.catchPanic(op, &err)
 	h := t.c.opts.Hooks
 	var start time.Time

@@ -15,11 +15,18 @@ import (
 	"github.com/aiodb/aiodb/hooks"
 )
 
-// panicky is an inner driver that panics in the one call named by on.
-type panicky struct{ on atomic.Value }
+// panicky is an inner driver that panics in the one call named by on,
+// after waiting late when it is set (so that the call's context has ended
+// by then). It counts the connections it opens.
+type panicky struct {
+	on       atomic.Value
+	late     atomic.Int64 // time.Duration
+	connects atomic.Int64
+}
 
 func (p *panicky) check(op string) {
 	if v, _ := p.on.Load().(string); v == op {
+		time.Sleep(time.Duration(p.late.Load()))
 		panic(fmt.Errorf("boom in %s", op))
 	}
 }
@@ -33,6 +40,7 @@ func (d pDriver) OpenConnector(string) (driver.Connector, error) { return pConne
 func (c pConnector) Driver() driver.Driver                       { return pDriver(c) }
 func (c pConnector) Connect(context.Context) (driver.Conn, error) {
 	c.p.check("connect")
+	c.p.connects.Add(1)
 	return &pConn{c.p}, nil
 }
 func (c *pConn) Prepare(q string) (driver.Stmt, error) {
@@ -97,18 +105,31 @@ type (
 )
 
 // TestDriverPanicsKeepPool makes the inner driver panic inside each call
-// in turn, on a pool of one connection, with hooks on (Rows.Close is
-// covered when the wrapper wraps the rows: with hooks, the statement
-// cache or a context that can end). Where database/sql releases the
-// connection during a panic (an Exec on the pool, Rows.Next) the panic
-// reaches the caller unchanged;
-// everywhere else database/sql would keep the connection checked out for
-// ever (or, for Connect, count a connection that never opened), so the
-// wrapper returns a *PanicError with the panic's value and discards the
-// connection. Either way the pool is whole afterwards: nothing in use,
-// and the next query runs within 2 s instead of waiting for a slot that
-// never comes back.
+// in turn, on a pool of one connection, with hooks on (so that the wrapper
+// wraps the rows). database/sql survives none of these panics: it keeps
+// the connection checked out for ever (Query, Prepare, Begin, a prepared
+// statement's Exec and Query, Commit, Rollback, Ping, Rows.Close,
+// ResetSession, IsValid), counts a connection that never opened
+// (Connect), or puts the connection back as good for reuse mid-protocol
+// (an Exec on the pool, Rows.Next). So every call must return a
+// *PanicError with the panic's value (no panic reaches the caller), one
+// that matches ErrConnLost where a statement's outcome is unknown (exec,
+// query, commit, a row read), and the connection must be discarded: the
+// next query runs on a new connection within 2 s, and nothing is in use.
+// A panic in ResetSession or IsValid is no call's error: the connection
+// is replaced and the call runs. Run again with the panic coming after
+// the call's context ended, every error also matches the context's error.
 func TestDriverPanicsKeepPool(t *testing.T) {
+	for _, late := range []bool{false, true} {
+		name := "at-once"
+		if late {
+			name = "after-deadline"
+		}
+		t.Run(name, func(t *testing.T) { testDriverPanics(t, late) })
+	}
+}
+
+func testDriverPanics(t *testing.T, late bool) {
 	p := &panicky{}
 	c, err := aiodriver.Wrap(pDriver{p}, aiodriver.Options{Hooks: &hooks.Base{}}).OpenConnector("")
 	if err != nil {
@@ -122,54 +143,61 @@ func TestDriverPanicsKeepPool(t *testing.T) {
 		var v int64
 		return db.QueryRowContext(ctx, "SELECT 1").Scan(&v)
 	}
+	// ctx is the context of the call that panics: with late, its deadline
+	// passes while the driver runs, before the panic. The statements the
+	// cases prepare or begin before it use bg.
+	ctx := bg
+	if late {
+		p.late.Store(int64(30 * time.Millisecond))
+	}
 	cases := []struct {
-		op     string
-		passes bool // the panic reaches the caller
-		run    func() error
+		op      string
+		unknown bool // the statement's outcome is unknown: ErrConnLost
+		run     func(ctx context.Context) error
 	}{
-		{"connect", false, func() error { db.SetMaxIdleConns(0); db.SetMaxIdleConns(1); return one(bg) }},
-		{"query", false, func() error { return one(bg) }},
-		{"exec", true, func() error { _, err := db.ExecContext(bg, "UPDATE"); return err }},
-		{"prepare", false, func() error { _, err := db.PrepareContext(bg, "SELECT"); return err }},
-		{"stmt-exec", false, func() error {
+		{"connect", false, func(ctx context.Context) error { db.SetMaxIdleConns(0); db.SetMaxIdleConns(1); return one(ctx) }},
+		{"query", true, one},
+		{"exec", true, func(ctx context.Context) error { _, err := db.ExecContext(ctx, "UPDATE"); return err }},
+		{"prepare", false, func(ctx context.Context) error { _, err := db.PrepareContext(ctx, "SELECT"); return err }},
+		{"stmt-exec", true, func(ctx context.Context) error {
 			st, err := db.PrepareContext(bg, "UPDATE ?")
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			_, err = st.ExecContext(bg, 1)
+			_, err = st.ExecContext(ctx, 1)
 			return err
 		}},
-		{"stmt-query", false, func() error {
+		{"stmt-query", true, func(ctx context.Context) error {
 			st, err := db.PrepareContext(bg, "SELECT ?")
 			if err != nil {
 				return err
 			}
 			defer st.Close()
 			var v int64
-			return st.QueryRowContext(bg, 1).Scan(&v)
+			return st.QueryRowContext(ctx, 1).Scan(&v)
 		}},
-		{"begin", false, func() error { _, err := db.BeginTx(bg, nil); return err }},
-		{"commit", false, func() error {
-			tx, err := db.BeginTx(bg, nil)
+		{"begin", false, func(ctx context.Context) error { _, err := db.BeginTx(ctx, nil); return err }},
+		{"commit", true, func(ctx context.Context) error {
+			tx, err := db.BeginTx(ctx, nil)
 			if err != nil {
 				return err
 			}
 			return tx.Commit()
 		}},
-		{"rollback", false, func() error {
-			tx, err := db.BeginTx(bg, nil)
+		{"rollback", false, func(ctx context.Context) error {
+			tx, err := db.BeginTx(ctx, nil)
 			if err != nil {
 				return err
 			}
 			return tx.Rollback()
 		}},
-		{"ping", false, func() error { return db.PingContext(bg) }},
-		{"reset", false, func() error { return one(bg) }},   // ResetSession answers ErrBadConn: a new connection
-		{"isvalid", false, func() error { return one(bg) }}, // IsValid answers false: discarded on return
-		{"next", true, func() error { return one(bg) }},
-		{"close", false, func() error {
-			rows, err := db.QueryContext(bg, "SELECT")
+		{"ping", false, func(ctx context.Context) error { return db.PingContext(ctx) }},
+		{"reset", false, one},   // ResetSession answers ErrBadConn: a new connection
+		{"isvalid", false, one}, // IsValid answers false: discarded on return
+		{"next", true, one},
+		{"close", true, func(ctx context.Context) error {
+			rows, err := db.QueryContext(ctx, "SELECT")
 			if err != nil {
 				return err
 			}
@@ -181,37 +209,54 @@ func TestDriverPanicsKeepPool(t *testing.T) {
 			if err := one(bg); err != nil { // a pooled connection to reuse (ResetSession)
 				t.Fatal(err)
 			}
+			connects := p.connects.Load()
+			callCtx, cancelCall := ctx, func() {}
+			// database/sql checks a transaction's context before COMMIT and
+			// ROLLBACK: there the deadline passes only inside the driver.
+			if late && c.op != "commit" && c.op != "rollback" && c.op != "reset" && c.op != "isvalid" {
+				callCtx, cancelCall = context.WithTimeout(bg, 5*time.Millisecond)
+			}
+			defer cancelCall()
 			p.on.Store(c.op)
 			var recovered any
 			err := func() (err error) {
 				defer func() { recovered = recover() }()
-				return c.run()
+				return c.run(callCtx)
 			}()
 			p.on.Store("")
 			var pe *aiodriver.PanicError
 			switch {
-			case c.passes:
-				if re, ok := recovered.(error); !ok || re.Error() != "boom in "+c.op {
-					t.Errorf("a panic in %s: recovered %v (error %v); want the driver's panic to reach the caller", c.op, recovered, err)
-				}
+			case recovered != nil:
+				t.Errorf("a panic in %s reached the caller (%v): database/sql would keep the connection or reuse it", c.op, recovered)
 			case c.op == "reset" || c.op == "isvalid":
 				// Not an error of the call: the connection is replaced.
-				if recovered != nil || err != nil {
-					t.Errorf("a panic in %s: panic %v, error %v; want the connection replaced and the call done", c.op, recovered, err)
+				if err != nil {
+					t.Errorf("a panic in %s: error %v; want the connection replaced and the call done", c.op, err)
 				}
-			case recovered != nil:
-				t.Errorf("a panic in %s reached the caller (%v): database/sql would have kept the connection", c.op, recovered)
+			case callCtx != bg && errors.Is(err, context.DeadlineExceeded) && !errors.As(err, &pe):
+				// database/sql saw the ended context first and gave up
+				// (Rows.Next, Row.Scan); the panic came after.
 			case !errors.As(err, &pe) || pe.Op == "" || len(pe.Stack) == 0:
 				t.Errorf("a panic in %s: error %v; want a *PanicError with its op and stack", c.op, err)
 			default:
 				if v, ok := pe.Value.(error); !ok || !errors.Is(err, v) {
 					t.Errorf("%v does not unwrap to the panic's value", err)
 				}
+				if errors.Is(err, aiodriver.ErrConnLost) != c.unknown || pe.OutcomeUnknown != c.unknown {
+					t.Errorf("a panic in %s: %v: matches ErrConnLost %v, OutcomeUnknown %v; want %v", c.op, err,
+						errors.Is(err, aiodriver.ErrConnLost), pe.OutcomeUnknown, c.unknown)
+				}
+				if callCtx != bg && !errors.Is(err, context.DeadlineExceeded) {
+					t.Errorf("a panic in %s after the context's deadline: %v does not match context.DeadlineExceeded", c.op, err)
+				}
 			}
-			ctx, cancel := context.WithTimeout(bg, 2*time.Second)
+			next, cancel := context.WithTimeout(bg, 2*time.Second)
 			defer cancel()
-			if err := one(ctx); err != nil {
+			if err := one(next); err != nil {
 				t.Errorf("the next query after a panic in %s: %v (the pool of 1 lost its connection)", c.op, err)
+			}
+			if p.connects.Load() == connects {
+				t.Errorf("after a panic in %s the next query ran on the same connection: it should have been discarded", c.op)
 			}
 			if st := db.Stats(); st.InUse != 0 || st.OpenConnections > 1 {
 				t.Errorf("after a panic in %s: %+v", c.op, st)

@@ -39,8 +39,13 @@ func (r *rows) Unwrap() driver.Rows { return r.inner }
 
 func (r *rows) Columns() []string { return r.inner.Columns() }
 
-func (r *rows) Next(dest []driver.Value) error {
-	err := r.inner.Next(dest)
+func (r *rows) Next(dest []driver.Value) (err error) {
+	if r.c != nil {
+		// database/sql's Rows.Close would release the connection as
+		// good after a panic here, for reuse mid-protocol.
+		defer r.c.catchPanic("next", &err)
+	}
+	err = r.inner.Next(dest)
 	switch err {
 	case nil:
 		r.n++
@@ -62,6 +67,7 @@ func (r *rows) Close() (err error) {
 	if r.c != nil {
 		// database/sql's Rows.close would keep the connection on a panic.
 		defer r.c.catchPanic("close", &err)
+		r.c.endIOIfBroken()
 	}
 	err = r.inner.Close()
 	if r.stmt != nil {

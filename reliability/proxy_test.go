@@ -46,15 +46,19 @@ func (p *proxy) partition() {
 
 // heal ends the partition. The connections that lived through it are
 // reset (closed): bytes were lost both ways, and a real network's peers
-// would give up on them too. New connections relay again.
+// would give up on them too. New connections relay again. They are closed
+// before the proxy stops being silent: a relay that forwarded again first
+// would hand a client the stream's bytes after a gap, which no TCP
+// connection does (lib/pq panicked on such a stream in the soak, reading
+// a message length from the middle of a message).
 func (p *proxy) heal() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.silent.Store(false)
 	for c := range p.conns {
 		c.Close()
 		delete(p.conns, c)
 	}
+	p.silent.Store(false)
 	if p.healed != nil {
 		close(p.healed)
 		p.healed = nil
