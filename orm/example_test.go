@@ -117,3 +117,34 @@ func ExampleInsertQuery_OnConflictUpdate() {
 	// Output:
 	// [[k second]]
 }
+
+// PageCols are PageBlock's columns, typed: a misspelled column or a value
+// of the wrong type does not compile.
+type PageCols struct {
+	ID   orm.Column[int64]
+	Key  orm.Column[string]
+	Text orm.Column[string]
+}
+
+var pageCols = orm.MustColumns[PageBlock, PageCols]()
+
+func ExampleColumn() {
+	db, done := exampleDB()
+	defer done()
+	pages := orm.MustModel[PageBlock](db)
+	p := pageCols
+
+	query, args, err := pages.Select(p.Key.Name()).
+		Where(p.Key.Like("go%"), p.ID.In(1, 2, 3)).
+		OrderBy(p.ID.Desc()).SQL()
+	fmt.Println(query)
+	fmt.Println(args, err)
+
+	// p.ID.Eq("1") would not compile: ID is a Column[int64].
+	_, err = orm.ColumnsOf[PageBlock, struct{ Key orm.Column[int] }]()
+	fmt.Println(err)
+	// Output:
+	// SELECT "key" FROM "page_block" WHERE "key" LIKE ? AND "id" IN (?, ?, ?) ORDER BY "id" DESC
+	// [go% 1 2 3] <nil>
+	// orm: ColumnsOf[orm_test.PageBlock, struct { Key orm.Column[int] }]: field Key is Column[int], but the field is string (orm_test.PageBlock.Key)
+}

@@ -15,11 +15,11 @@ type Expr = sqlb.Expr
 // query's models.
 type JSONPath = sqlb.JSONPath
 
-// Eq is col = v; with v nil it is col IS NULL. v may be an Expr (Col, a
-// subquery, SQL).
+// Eq is col = v; with v nil (or a nil pointer) it is col IS NULL. v may
+// be an Expr (Col, a subquery, SQL).
 func Eq(col string, v any) Expr { return sqlb.Eq(col, v) }
 
-// Ne is col <> v; with v nil it is col IS NOT NULL.
+// Ne is col <> v; with v nil (or a nil pointer) it is col IS NOT NULL.
 func Ne(col string, v any) Expr { return sqlb.Ne(col, v) }
 
 // Lt is col < v.

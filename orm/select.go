@@ -187,7 +187,7 @@ func (q *SelectQuery[T]) buildTop(b *sqlb.Builder) {
 // on the dialect), or nil.
 func simpleCond(where Expr) *sqlb.Cmp {
 	c, ok := where.(*sqlb.Cmp)
-	if !ok || c.Val == nil || c.Op > sqlb.OpLike {
+	if !ok || c.Op > sqlb.OpLike || sqlb.IsNullValue(c.Val) {
 		return nil
 	}
 	if sqlb.IsExpr(c.Val) {

@@ -74,8 +74,22 @@ func Like(col string, pattern any) Expr { return &Cmp{col, OpLike, pattern} }
 // ILike is orm.ILike.
 func ILike(col string, pattern any) Expr { return &Cmp{col, OpILike, pattern} }
 
+// IsNullValue reports whether v is SQL NULL as a comparison's operand: nil,
+// or a nil pointer (a *string field's value, a typed Column[*V]'s nil),
+// so that Eq and Ne write IS [NOT] NULL for both instead of "= NULL",
+// which matches nothing.
+func IsNullValue(v any) bool {
+	if v == nil {
+		return true
+	}
+	if t := reflect.TypeOf(v); t.Kind() == reflect.Pointer {
+		return reflect.ValueOf(v).IsNil()
+	}
+	return false
+}
+
 func (e *Cmp) AppendExpr(b *Builder) {
-	if e.Val == nil && (e.Op == OpEq || e.Op == OpNe) {
+	if (e.Op == OpEq || e.Op == OpNe) && IsNullValue(e.Val) {
 		b.Column(e.Col)
 		if e.Op == OpEq {
 			b.Write(" IS NULL")
