@@ -75,6 +75,24 @@
 // go, Excluded is an upsert's proposed value, and SQL covers the rest:
 // SQL("LOWER(?) = ?", Col("name"), v), "??" being a literal "?".
 //
+// # Typed columns
+//
+// Column names may also be typed: a struct of Column[V] fields, filled
+// once from the model by MustColumns, gives conditions whose values must
+// be the field's Go type, so a misspelled column or a value of the wrong
+// type is a compile error rather than a failed query:
+//
+//	type PageCols struct {
+//		ID  orm.Column[int64]
+//		Key orm.Column[string]
+//	}
+//	var P = orm.MustColumns[PageBlock, PageCols]()
+//
+//	pages.Select().Where(P.Key.Eq("title"), P.ID.In(1, 2)).OrderBy(P.ID.Desc())
+//
+// A Column writes the same SQL as its string form at the same cost; Name
+// gives the string where an API takes one.
+//
 // # Column types
 //
 // Beyond the basic types, fields may be JSON[T] and json.RawMessage,
