@@ -14,6 +14,8 @@
 //     during connect (a proxy holds the connection), mid-query,
 //     mid-stream, mid-transaction and before COMMIT, and a storm of short
 //     deadlines: every error matches the context's error.
+//   - scan_test.go: contexts ended while rows are read and scanned, on
+//     all four drivers.
 //   - exhaust_test.go: 200 callers with deadlines on a pool of 2,
 //     transactions that call the pool again included.
 //   - load_test.go: 10,000 concurrent AioGet on a pool of 10; throughput
