@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/aiodb/aiodb/aio"
 	"github.com/aiodb/aiodb/orm"
 )
@@ -58,16 +61,13 @@ func TestColumnsGiveTheStringFormsSQL(t *testing.T) {
 			users.Select("region", "name").Where(orm.Eq("region", orm.Col("name"))).OrderBy("region")},
 	} {
 		gotSQL, gotArgs, err := tc.typed.SQL()
-		if err != nil {
-			t.Fatalf("%s: %v", tc.name, err)
-		}
+		require.NoError(t, err, tc.name)
 		wantSQL, wantArgs, err := tc.string.SQL()
-		if err != nil {
-			t.Fatalf("%s: string form: %v", tc.name, err)
-		}
-		if gotSQL != wantSQL || fmt.Sprint(gotArgs) != fmt.Sprint(wantArgs) {
-			t.Errorf("%s:\n typed  %s %v\n string %s %v", tc.name, gotSQL, gotArgs, wantSQL, wantArgs)
-		}
+		require.NoError(t, err, tc.name)
+		assert.Equal(t, wantSQL, gotSQL, tc.name)
+		// The typed form binds V (int64), the string form what was given
+		// (an untyped constant is an int): compare the values.
+		assert.Equal(t, fmt.Sprint(wantArgs), fmt.Sprint(gotArgs), tc.name)
 	}
 }
 
@@ -77,12 +77,9 @@ func TestColumnsOfOf(t *testing.T) {
 	defer done()
 	users := orm.MustModel[colUser](db)
 	q, _, err := users.Select().As("u").Where(userCols.ID.Of("u").Eq(1)).OrderBy(userCols.ID.Of("u").Desc()).SQL()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(q, `"u"."id" = ?`) || !strings.Contains(q, `ORDER BY "u"."id" DESC`) {
-		t.Fatalf("got %s", q)
-	}
+	require.NoError(t, err)
+	assert.Contains(t, q, `"u"."id" = ?`)
+	assert.Contains(t, q, `ORDER BY "u"."id" DESC`)
 }
 
 // TestColumnsOfErrors: a field of C with the wrong type, one naming no
@@ -101,13 +98,9 @@ func TestColumnsOfErrors(t *testing.T) {
 		{second(orm.ColumnsOf[colUser, notColumn]()), []string{"field ID is int64, not an orm.Column"}},
 		{second(orm.ColumnsOf[colUser, int]()), []string{"int is not a struct"}},
 	} {
-		if tc.err == nil {
-			t.Fatalf("no error, want %q", tc.want)
-		}
+		require.Error(t, tc.err, tc.want)
 		for _, w := range tc.want {
-			if !strings.Contains(tc.err.Error(), w) {
-				t.Errorf("error %q lacks %q", tc.err, w)
-			}
+			assert.ErrorContains(t, tc.err, w)
 		}
 	}
 }
@@ -120,9 +113,8 @@ func TestZeroColumnFailsAtBuild(t *testing.T) {
 	db, done := exampleDB()
 	defer done()
 	var unset orm.Column[int64]
-	if _, _, err := orm.MustModel[colUser](db).Select().Where(unset.Eq(1)).SQL(); err == nil {
-		t.Fatal("a query on an unfilled Column built without error")
-	}
+	_, _, err := orm.MustModel[colUser](db).Select().Where(unset.Eq(1)).SQL()
+	assert.Error(t, err, "a query on an unfilled Column built without error")
 }
 
 // TestColumnsCostNoMoreThanStrings: a typed query allocates no more
@@ -197,14 +189,12 @@ func TestNilPointerMatchesNull(t *testing.T) {
 		{"typed Eq(&mail)", userCols.Email.Eq(&mail), 1},
 	} {
 		n, err := users.Select().Where(tc.e).Count(ctx)
-		if err != nil || n != tc.want {
-			t.Errorf("%s: %d rows, %v; want %d", tc.name, n, err, tc.want)
-		}
+		require.NoError(t, err, tc.name)
+		assert.Equal(t, tc.want, n, tc.name)
 		// The one-condition statement cache takes the same path.
 		rows, err := users.Select().Where(tc.e).All(ctx)
-		if err != nil || int64(len(rows)) != tc.want {
-			t.Errorf("%s: All gave %d rows, %v; want %d", tc.name, len(rows), err, tc.want)
-		}
+		require.NoError(t, err, tc.name)
+		assert.Len(t, rows, int(tc.want), tc.name)
 	}
 }
 
