@@ -56,6 +56,16 @@ func (c *conn) watchCall(ctx context.Context, op string) (callWatch, error) {
 // its IsValid (lib/pq, go-sql-driver/mysql) or, for pgx, whose stdlib
 // connection has no IsValid, its pgx connection's IsClosed. It is false
 // when the driver gives no way to tell.
+// canTellOpen reports whether innerOpen can answer for inner connection
+// ic: it has IsValid, or it is pgx's.
+func canTellOpen(ic driver.Conn) bool {
+	switch ic.(type) {
+	case driver.Validator, interface{ Conn() *pgx.Conn }:
+		return true
+	}
+	return false
+}
+
 func (c *conn) innerOpen() bool {
 	if c.validator != nil {
 		return c.validator.IsValid()

@@ -49,14 +49,19 @@ type conn struct {
 	broken atomic.Bool
 }
 
-// validConn is the connection used when the inner one implements
-// driver.Validator. database/sql keeps a connection after a rollback
-// caused by a cancelled context only when it has both ResetSession and
-// IsValid, so the wrapper must not claim IsValid for inner connections
-// that lack it.
+// validConn is the connection used when the inner one can say whether
+// it is still open: it implements driver.Validator, or it is pgx's, whose
+// stdlib connection does not but whose *pgx.Conn knows (IsClosed).
+// database/sql keeps a connection after a rollback caused by a cancelled
+// context only when it has both ResetSession and IsValid, so the wrapper
+// must not claim IsValid for inner connections that cannot tell. For pgx
+// it matters the other way round too: pgx closes a connection whose
+// statement a context ended, and without IsValid database/sql put it back
+// in the pool, where the next caller met a bare driver.ErrBadConn.
 type validConn struct{ *conn }
 
-// IsValid reports the inner connection's IsValid.
+// IsValid reports whether the inner connection is still open (see
+// conn.innerOpen).
 func (c validConn) IsValid() (ok bool) {
 	if c.broken.Load() {
 		return false
@@ -67,7 +72,7 @@ func (c validConn) IsValid() (ok bool) {
 			ok = false
 		}
 	}()
-	return c.validator.IsValid()
+	return c.innerOpen()
 }
 
 var (

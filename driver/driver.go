@@ -3,6 +3,7 @@ package driver
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"io"
 	"sync/atomic"
@@ -224,6 +225,12 @@ func (c *Connector) Connect(ctx context.Context) (driver.Conn, error) {
 		ic, err = nil, fmt.Errorf("aiodb: connect: %w (%v)", ctx.Err(), err)
 	}
 	if err != nil {
+		if ctxErr := ended(ctx); ctxErr != nil && !errors.Is(err, ctxErr) {
+			// A dial cut short by the context's deadline says "i/o
+			// timeout", often before ctx.Err() is even set: the caller
+			// must still see the context's error.
+			err = fmt.Errorf("aiodb: connect: %w (%w)", ctxErr, err)
+		}
 		if h != nil {
 			ev.Duration, ev.Err = time.Since(start), err
 			h.OnConnect(ctx, ev)
@@ -238,7 +245,7 @@ func (c *Connector) Connect(ctx context.Context) (driver.Conn, error) {
 		ev.ConnID, ev.Duration = cn.id, time.Since(start)
 		h.OnConnect(ctx, ev)
 	}
-	if _, ok := ic.(driver.Validator); ok {
+	if canTellOpen(ic) {
 		return &validConn{cn}, nil
 	}
 	return cn, nil
