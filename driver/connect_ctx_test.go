@@ -20,7 +20,9 @@ var errIOTimeout = errors.New("dial tcp 127.0.0.1:5432: i/o timeout")
 
 func (dialTimeout) Open(string) (driver.Conn, error) { return nil, errIOTimeout }
 
-func (dialTimeout) OpenConnector(string) (driver.Connector, error) { return dialTimeoutConnector{}, nil }
+func (dialTimeout) OpenConnector(string) (driver.Connector, error) {
+	return dialTimeoutConnector{}, nil
+}
 
 type dialTimeoutConnector struct{}
 
