@@ -395,11 +395,15 @@ func TestIntegrationTxStarterBrackets(t *testing.T) {
 		cancel()
 		// The ROLLBACK may fail on a server (the socket's deadline is
 		// that of the ended context); it ends the span either way.
-		testenv.Eventually(t, 10*time.Second, func() bool {
+		// Poll, not Eventually: Eventually's message arguments are
+		// evaluated before it polls, and h.take() would empty the journal.
+		if !testenv.Poll(10*time.Second, func() bool {
 			h.mu.Lock()
 			defer h.mu.Unlock()
 			return slices.ContainsFunc(h.journal, func(s string) bool { return strings.HasPrefix(s, "tx rollback in-span=true ends=true") })
-		}, "no rollback event after the context ended: %q", h.take())
+		}) {
+			t.Fatalf("no rollback event after the context ended: %q", h.take())
+		}
 		if err := db.QueryRowContext(ctx, "SELECT count(*) FROM "+table).Scan(&n); err != nil || n != 1 {
 			t.Fatalf("count after: %d, %v (want 1: the cancelled insert rolled back)", n, err)
 		}
