@@ -140,4 +140,3 @@ func namedArgs(args []any) []driver.NamedValue {
 	}
 	return nv
 }
-

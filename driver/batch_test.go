@@ -57,8 +57,8 @@ func TestSendBatch(t *testing.T) {
 	// transaction) and ends every statement with an error.
 	h.reset()
 	var bad aiodriver.Batch
-	bad.Queue("INSERT INTO "+table+" VALUES (3, 'c', 0)").
-		Queue("INSERT INTO "+table+" VALUES (1, 'dup', 0)").
+	bad.Queue("INSERT INTO " + table + " VALUES (3, 'c', 0)").
+		Queue("INSERT INTO " + table + " VALUES (1, 'dup', 0)").
 		Queue("SELECT 1")
 	rows, err = aiodriver.SendBatch(ctx, db, &bad)
 	if err == nil || len(rows) != 1 {
