@@ -291,6 +291,28 @@
 // context's deadline, which lib/pq alone does not watch during its
 // startup exchange.
 //
+// # COPY, LISTEN/NOTIFY and batches
+//
+// PostgreSQL's features that database/sql has no method for run through
+// the guard and the hooks too, on a *sql.DB or a *sql.Conn (ConnTarget;
+// a *sql.Tx does not hand out its connection, so begin the transaction on
+// a *sql.Conn instead):
+//
+//   - CopyFrom loads rows with COPY FROM STDIN (pgx's CopyFrom on
+//     aiopgx, lib/pq's COPY statements on aiopg): one statement for the
+//     guard and one event for the hooks, Rows the rows copied;
+//   - a Listener holds a connection of its own for LISTEN and UNLISTEN
+//     (statements the hooks see) and waits for notifications, one at a
+//     time with WaitForNotification or on the Notifications channel;
+//     Notify sends one. A lost connection is reported (ErrConnLost), not
+//     reconnected;
+//   - SendBatch sends a Batch of statements in one round trip (aiopgx
+//     only): the guard checks once, hooks see every statement.
+//
+// On other drivers they fail with an error naming the driver
+// (ErrNotPostgres; ErrNoBatch for SendBatch on aiopg). Package orm's
+// CopyFrom loads a model's rows.
+//
 // # Reaching the inner connection
 //
 // The wrapper implements each optional interface of database/sql/driver

@@ -189,6 +189,16 @@
 // write; with an After hook the write and the hooks run in DB.Atomic, so
 // an After hook's error rolls the write back.
 //
+// # Bulk loads with COPY
+//
+// On PostgreSQL, CopyFrom (CopyFromSeq for an iterator, AioCopyFrom for
+// the twin) loads a model's rows with COPY FROM STDIN through
+// driver.CopyFrom: every column but the auto key, one statement for the
+// guard and the hooks, 1.6x to 1.7x faster than multi-row INSERTs of 1,000
+// rows for 10,000 rows (BenchmarkCopyFrom). Inside a transaction of the
+// DB it fails with ErrCopyInTransaction, since database/sql does not hand
+// out the transaction's connection.
+//
 // # The Manager
 //
 // NewManager gives peewee-async's high-level API: Create, Update, Delete,
