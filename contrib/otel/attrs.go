@@ -52,44 +52,6 @@ func systemOf(driverName string) string {
 	return "other_sql"
 }
 
-// operation returns the first keyword of a statement, upper-cased (SELECT,
-// INSERT, WITH, ...), after whitespace and comments; "" when there is none.
-func operation(query string) string {
-	i := 0
-	for i < len(query) {
-		switch c := query[i]; {
-		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '(':
-			i++
-		case c == '-' && strings.HasPrefix(query[i:], "--"), c == '#':
-			j := strings.IndexByte(query[i:], '\n')
-			if j < 0 {
-				return ""
-			}
-			i += j + 1
-		case c == '/' && strings.HasPrefix(query[i:], "/*"):
-			j := strings.Index(query[i+2:], "*/")
-			if j < 0 {
-				return ""
-			}
-			i += j + 4
-		default:
-			j := i
-			for j < len(query) && isWordByte(query[j]) {
-				j++
-			}
-			if j == i || j-i > 32 {
-				return ""
-			}
-			return strings.ToUpper(query[i:j])
-		}
-	}
-	return ""
-}
-
-func isWordByte(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_'
-}
-
 // errorType is error.type: the context's error when it ended, so that a
 // cancelled caller is told from a failing database, aiodb's lost
 // connection, otherwise the error's Go type, or _OTHER for an anonymous

@@ -33,23 +33,6 @@ func TestParseDSN(t *testing.T) {
 	}
 }
 
-func TestOperation(t *testing.T) {
-	for q, want := range map[string]string{
-		"select 1":                             "SELECT",
-		"  -- note\n/* c */ (SELECT 1)":        "SELECT",
-		"# mysql\ninsert into t values (1)":    "INSERT",
-		"with x as (select 1) select * from x": "WITH",
-		"":                                     "",
-		"/* open":                              "",
-		"$1":                                   "",
-		"-- only":                              "",
-	} {
-		if got := operation(q); got != want {
-			t.Errorf("operation(%q) = %q, want %q", q, got, want)
-		}
-	}
-}
-
 func TestErrorTypeAndStatusCode(t *testing.T) {
 	pqErr := &pq.Error{Code: "23505"}
 	myErr := &mysql.MySQLError{Number: 1062}

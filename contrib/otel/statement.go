@@ -36,7 +36,7 @@ func (h *Hook) OnStatementStart(ctx context.Context, e *hooks.StatementEvent) co
 			}
 		}
 	}
-	op := operation(e.SQL)
+	op := hooks.Operation(e.SQL)
 	name := op
 	if name == "" {
 		name = h.system(e.Driver)

@@ -138,7 +138,7 @@ func outcome(err error) string {
 func (h *Hook) OnStatementEnd(_ context.Context, e *hooks.StatementEvent) {
 	k := seriesKey{driver: e.Driver, kind: e.Kind, outcome: outcome(e.Err)}
 	if h.cfg.verb {
-		k.verb = verb(e.SQL)
+		k.verb = hooks.Operation(e.SQL)
 	}
 	h.mu.RLock()
 	s, ok := h.series[k]
@@ -181,38 +181,4 @@ func (h *Hook) OnClose(e *hooks.ConnEvent) {
 // OnSyncViolation counts a sync call seen by the guard.
 func (h *Hook) OnSyncViolation(_ context.Context, e *hooks.SyncViolation) {
 	h.syncViolations.WithLabelValues(e.Mode).Inc()
-}
-
-// verb returns a statement's first keyword, upper-cased, after whitespace,
-// parentheses and comments; "" when there is none.
-func verb(query string) string {
-	i := 0
-	for i < len(query) {
-		switch c := query[i]; {
-		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '(':
-			i++
-		case c == '-' && strings.HasPrefix(query[i:], "--"), c == '#':
-			j := strings.IndexByte(query[i:], '\n')
-			if j < 0 {
-				return ""
-			}
-			i += j + 1
-		case c == '/' && strings.HasPrefix(query[i:], "/*"):
-			j := strings.Index(query[i+2:], "*/")
-			if j < 0 {
-				return ""
-			}
-			i += j + 4
-		default:
-			j := i
-			for j < len(query) && (query[j] >= 'a' && query[j] <= 'z' || query[j] >= 'A' && query[j] <= 'Z' || query[j] == '_') {
-				j++
-			}
-			if j == i || j-i > 32 {
-				return ""
-			}
-			return strings.ToUpper(query[i:j])
-		}
-	}
-	return ""
 }
