@@ -123,46 +123,6 @@ func (e *entity) pkUnset(p schema.Ptr) bool {
 	return true
 }
 
-// pkCond is the condition matching the primary key of the row at p.
-func (e *entity) pkCond(p schema.Ptr) Expr {
-	pk := e.t.PrimaryKey
-	if len(pk) == 1 {
-		f := pk[0]
-		return &sqlb.Cmp{Col: f.Column, Op: sqlb.OpEq, Val: f.Value(p)}
-	}
-	conds := make([]Expr, len(pk))
-	for i, f := range pk {
-		conds[i] = &sqlb.Cmp{Col: f.Column, Op: sqlb.OpEq, Val: f.Value(p)}
-	}
-	return &sqlb.Logic{Op: " AND ", Exprs: conds}
-}
-
-// lookupConds returns the equality conditions of GetOrCreate and
-// CreateOrGet: on the named columns, or by default on every unique or
-// primary key column that holds a non-zero value.
-func (e *entity) lookupConds(op string, p schema.Ptr, cols []string) ([]Expr, error) {
-	var conds []Expr
-	if len(cols) == 0 {
-		for _, f := range e.t.Fields {
-			if (f.PK || f.Unique) && !f.IsZero(p) {
-				conds = append(conds, &sqlb.Cmp{Col: f.Column, Op: sqlb.OpEq, Val: f.Value(p)})
-			}
-		}
-		if len(conds) == 0 {
-			return nil, fmt.Errorf("orm: %s of %v: no lookup columns given and no unique or primary key field is set", op, e.t.GoType)
-		}
-		return conds, nil
-	}
-	for _, c := range cols {
-		f := e.t.FieldByColumn(c)
-		if f == nil {
-			return nil, fmt.Errorf("orm: %s of %v: lookup column %q is not a column of table %s", op, e.t.GoType, c, e.t.Name)
-		}
-		conds = append(conds, &sqlb.Cmp{Col: f.Column, Op: sqlb.OpEq, Val: f.Value(p)})
-	}
-	return conds, nil
-}
-
 // maybeAtomic runs fn in db.Atomic (a transaction, or a savepoint inside
 // the one ctx carries) when atomic is true, else directly.
 func (e *entity) maybeAtomic(ctx context.Context, atomic bool, fn func(ctx context.Context) error) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/aiodb/aiodb/orm/internal/sqlb"
 	"github.com/aiodb/aiodb/orm/schema"
 )
 
@@ -29,7 +30,7 @@ func (e *entity) createAtomic(ctx context.Context, op string, p schema.Ptr) erro
 // error (a concurrent creator won) get again. The row returned is the
 // object at p when created, else a new object (as an any holding a *T).
 func (e *entity) getOrCreate(ctx context.Context, obj any, p schema.Ptr, lookup []string) (any, bool, error) {
-	conds, err := e.lookupConds("GetOrCreate", p, lookup)
+	conds, err := sqlb.LookupConds("GetOrCreate", e.t, p, lookup)
 	if err != nil {
 		return nil, false, err
 	}
@@ -57,7 +58,7 @@ func (e *entity) getOrCreate(ctx context.Context, obj any, p schema.Ptr, lookup 
 func (e *entity) createOrGet(ctx context.Context, obj any, p schema.Ptr, lookup []string) (any, bool, error) {
 	// The lookup is resolved first: bad column names fail before the
 	// insert, and the values are those given, not the ones read back.
-	conds, err := e.lookupConds("CreateOrGet", p, lookup)
+	conds, err := sqlb.LookupConds("CreateOrGet", e.t, p, lookup)
 	if err != nil {
 		return nil, false, err
 	}

@@ -4,4 +4,8 @@
 // arrays (key = ANY($1)) and in IN lists within its parameter limit
 // elsewhere. It runs statements through orm's DB (Runner), so the
 // context's transaction, the guard and the hooks apply as to any query.
+//
+// It also finds a row's dependents for a recursive delete (Dependents):
+// the rows of every loaded model whose foreign keys point at it, level by
+// level, and writes the statement that frees the row from each.
 package related
