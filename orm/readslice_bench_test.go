@@ -58,7 +58,7 @@ func BenchmarkReadSlicePG(b *testing.B) {
 		seed[i] = &readSliceBenchRow{Name: fmt.Sprint("name", i), Email: "user@example.com", Score: float64(i)}
 	}
 	for i := 0; i < len(seed); i += 700 {
-		if _, err := m.Insert(seed[i:i+700]...).Exec(actx); err != nil {
+		if _, err := m.Insert(seed[i : i+700]...).Exec(actx); err != nil {
 			b.Fatal(err)
 		}
 	}
