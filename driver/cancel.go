@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
-	"github.com/jackc/pgx/v5"
 )
 
 // A call whose context ends while the inner driver runs it must fail with
@@ -60,7 +59,7 @@ func (c *conn) watchCall(ctx context.Context, op string) (callWatch, error) {
 // ic: it has IsValid, or it is pgx's.
 func canTellOpen(ic driver.Conn) bool {
 	switch ic.(type) {
-	case driver.Validator, interface{ Conn() *pgx.Conn }:
+	case driver.Validator, pgxConner:
 		return true
 	}
 	return false
@@ -70,7 +69,7 @@ func (c *conn) innerOpen() bool {
 	if c.validator != nil {
 		return c.validator.IsValid()
 	}
-	if p, ok := c.inner.(interface{ Conn() *pgx.Conn }); ok {
+	if p, ok := c.inner.(pgxConner); ok {
 		return !p.Conn().IsClosed()
 	}
 	return false

@@ -72,15 +72,13 @@ func (s *store) exists(ctx context.Context, q queryer) (bool, error) {
 	return ok, err
 }
 
+// recordColumns are the migrations table's columns, in record order.
+var recordColumns = []string{"version", "name", "checksum", "dirty", "applied_at"}
+
 func (s *store) selectSQL(where bool) (string, []any) {
 	return s.query(func(b *sqlb.Builder) {
 		b.Write("SELECT ")
-		for i, c := range []string{"version", "name", "checksum", "dirty", "applied_at"} {
-			if i > 0 {
-				b.Write(", ")
-			}
-			b.Ident(c)
-		}
+		b.IdentList(recordColumns)
 		b.Write(" FROM ")
 		b.Ident(s.table)
 		if where {
@@ -130,12 +128,7 @@ func (s *store) insert(ctx context.Context, ex execer, m *Migration, dirty bool)
 		b.Write("INSERT INTO ")
 		b.Ident(s.table)
 		b.Write(" (")
-		for i, c := range []string{"version", "name", "checksum", "dirty", "applied_at"} {
-			if i > 0 {
-				b.Write(", ")
-			}
-			b.Ident(c)
-		}
+		b.IdentList(recordColumns)
 		b.Write(") VALUES (")
 		b.BindValue(m.Version)
 		b.Write(", ")

@@ -168,6 +168,16 @@ func (b *Builder) Ident(name string) {
 	b.WriteChar(q)
 }
 
+// IdentList writes names quoted and comma-separated.
+func (b *Builder) IdentList(names []string) {
+	for i, n := range names {
+		if i > 0 {
+			b.Write(", ")
+		}
+		b.Ident(n)
+	}
+}
+
 // Placeholder writes the next parameter marker.
 func (b *Builder) Placeholder() {
 	if b.D.Placeholder == dialect.PlaceholderDollar {
