@@ -92,7 +92,12 @@ func splitDSN(dsn string) (inner string, opts map[string]string, err error) {
 	}
 	switch {
 	case hasScheme(dsn):
-		return splitQuery(dsn, strings.IndexByte(dsn, '?'), true)
+		// A '?' after the first '#' belongs to the fragment, not the query.
+		head := dsn
+		if h := strings.IndexByte(dsn, '#'); h >= 0 {
+			head = dsn[:h]
+		}
+		return splitQuery(dsn, strings.IndexByte(head, '?'), true)
 	case isKeyValue(dsn):
 		if inner, opts, ok, err := splitKeyValue(dsn); ok {
 			return inner, opts, err

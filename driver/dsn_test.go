@@ -18,6 +18,8 @@ var splitDSNCases = []struct {
 	{"pg url slash in value", "postgres://h/db?sslrootcert=/etc/ca.pem&aio_sync=warn&x=1",
 		"postgres://h/db?sslrootcert=/etc/ca.pem&x=1", map[string]string{"aio_sync": "warn"}},
 	{"url fragment kept", "postgres://h/db?aio_sync=warn#frag", "postgres://h/db#frag", map[string]string{"aio_sync": "warn"}},
+	{"url '?' in fragment is not a query", "postgres://h/db#a?aio_sync=warn", "postgres://h/db#a?aio_sync=warn", nil},
+	{"url query then '?' in fragment", "postgres://h/db?aio_sync=warn#a?aio_x=1", "postgres://h/db#a?aio_x=1", map[string]string{"aio_sync": "warn"}},
 	{"url escaped value", "postgres://h/db?aio_sync=%70anic", "postgres://h/db", map[string]string{"aio_sync": "panic"}},
 	{"url escaped key", "x.db?aio%5Fsync=warn", "x.db", map[string]string{"aio_sync": "warn"}},
 	{"empty params kept", "x?a=1&&aio_sync=warn&b=2", "x?a=1&&b=2", map[string]string{"aio_sync": "warn"}},
