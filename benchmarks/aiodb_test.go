@@ -107,13 +107,14 @@ func aiodbModelSuite(b *testing.B, e *env, db *orm.DB) suite {
 			}
 		},
 		Read: func(b *testing.B) {
-			for b.Loop() {
-				row, err := m.GetByPK(ctx, e.readID)
+			for i := 0; b.Loop(); i++ {
+				key := e.key(i)
+				row, err := m.GetByPK(ctx, key)
 				if err != nil {
 					b.Fatal(err)
 				}
-				if row.ID != e.readID {
-					b.Fatalf("GetByPK(%d) returned id %d", e.readID, row.ID)
+				if row.ID != e.want(key) {
+					b.Fatalf("GetByPK(%d) returned id %d", key, row.ID)
 				}
 			}
 		},
@@ -168,19 +169,20 @@ func aiodbSuite(b *testing.B, e *env, db *orm.DB) suite {
 			}
 		},
 		Read: func(b *testing.B) {
-			for b.Loop() {
-				row, err := m.Select().Where(orm.Eq("id", e.readID)).One(ctx)
+			for i := 0; b.Loop(); i++ {
+				key := e.key(i)
+				row, err := m.Select().Where(orm.Eq("id", key)).One(ctx)
 				if err != nil {
 					b.Fatal(err)
 				}
-				if row.ID != e.readID {
-					b.Fatalf("Read(%d) returned id %d", e.readID, row.ID)
+				if row.ID != e.want(key) {
+					b.Fatalf("Read(%d) returned id %d", key, row.ID)
 				}
 			}
 		},
 		ReadSlice: func(b *testing.B) {
-			for b.Loop() {
-				rows, err := m.Select().Where(orm.Gt("id", 0)).Limit(batch).All(ctx)
+			for i := 0; b.Loop(); i++ {
+				rows, err := m.Select().Where(orm.Gt("id", e.after(i))).Limit(batch).All(ctx)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -197,24 +199,24 @@ func aiodbSuite(b *testing.B, e *env, db *orm.DB) suite {
 	return s
 }
 
-// aiodbFanout starts 64 AioGet calls (each runs in its own goroutine)
-// and gathers their rows: the async form of Read, measured against 64
+// aiodbFanout starts 64 AioGet calls (each runs in its own goroutine, on
+// 64 consecutive keys of the cycle) and gathers their rows: the async form of Read, measured against 64
 // goroutines of hand-written reads.
 func aiodbFanout(b *testing.B, e *env, m *orm.Model[AiodbModel]) {
 	ctx := context.Background()
 	fanoutPool(m.DB().SQLDB())
 	chs := make([]<-chan aio.Result[*AiodbModel], fanout)
-	for b.Loop() {
+	for n := 0; b.Loop(); n++ {
 		for i := range chs {
-			chs[i] = m.AioGet(ctx, orm.Eq("id", e.readID))
+			chs[i] = m.AioGet(ctx, orm.Eq("id", e.key(n*fanout+i)))
 		}
 		rows, err := aio.Gather(ctx, chs...)
 		if err != nil {
 			b.Fatal(err)
 		}
-		for _, r := range rows {
-			if r.ID != e.readID {
-				b.Fatalf("AioGet(%d) returned id %d", e.readID, r.ID)
+		for i, r := range rows {
+			if key := e.key(n*fanout + i); r.ID != e.want(key) {
+				b.Fatalf("AioGet(%d) returned id %d", key, r.ID)
 			}
 		}
 	}

@@ -25,9 +25,17 @@ import (
 	"github.com/aiodb/aiodb/internal/testenv"
 )
 
-// batch is the number of rows of InsertMulti and ReadSlice, and the number
-// of rows seeded into every table before the benchmarks read it.
+// batch is the number of rows of InsertMulti and ReadSlice.
 const batch = 100
+
+// keyRange is the number of keys the reads cycle through: the i-th Read
+// asks for the row key(i), the i-th ReadSlice for the batch rows after
+// it. Every table is seeded with keyRange+batch rows. With a constant key,
+// a library that writes the values into its SQL text (bun) would send one
+// text over and over and hit pgx's statement cache (512 texts) on every
+// read; with keyRange distinct keys it sends keyRange distinct texts, as it
+// does in an application.
+const keyRange = 1000
 
 // The async forms: Fanout reads one row from fanout goroutines at once;
 // Stream reads streamRows rows one by one without holding them all.
@@ -97,7 +105,7 @@ type env struct {
 	backend string
 	dialect string // driver.DialectPostgres, DialectMySQL or DialectSQLite
 	table   string
-	readID  int64             // the id of a seeded row, read and updated by the benchmarks
+	readID  int64             // the first seeded id: updated by Update, the first key of the reads
 	nop     *nopdriver.Driver // on the nop backend: its answers are set per operation
 	db      *sql.DB           // on a server backend: the handle that made the table
 	driver  string            // the benchmarks' third name part
@@ -195,6 +203,23 @@ func newNopEnv(table string) *env {
 	return &env{backend: backendNop, driver: "nop", dialect: driver.DialectPostgres, table: table, readID: 1, nop: nopdriver.New()}
 }
 
+// key returns the id the i-th read of a benchmark asks for: the reads
+// cycle through keyRange seeded rows (see keyRange).
+func (e *env) key(i int) int64 { return e.readID + int64(i%keyRange) }
+
+// after returns the lower bound (exclusive) of the i-th ReadSlice: it
+// reads the batch rows from key(i) on.
+func (e *env) after(i int) int64 { return e.key(i) - 1 }
+
+// want returns the id a read of key returns: key on a server, the canned
+// row's on the do-nothing driver.
+func (e *env) want(key int64) int64 {
+	if e.nop != nil {
+		return nopModels[0][0].(int64)
+	}
+	return key
+}
+
 // DSNs of the servers. A server benchmark skips when its DSN is unset,
 // unless AIODB_REQUIRE_DB=1 (as in CI), which makes that a failure.
 const (
@@ -255,7 +280,8 @@ func closeAfter(b *testing.B, name string, close func() error) {
 }
 
 // newServerEnv (re)creates table on a real backend through db, seeds it
-// with batch rows and drops it when b is done.
+// with keyRange+batch rows (ids consecutive from readID) and drops it when
+// b is done.
 func newServerEnv(b *testing.B, db *sql.DB, backend, driverName, dialect, table string) *env {
 	b.Helper()
 	ctx := driver.AllowSync(context.Background())
@@ -270,14 +296,22 @@ func newServerEnv(b *testing.B, db *sql.DB, backend, driverName, dialect, table 
 			b.Errorf("%s: dropping %s: %v", backend, table, err)
 		}
 	})
-	rows := samples(batch)
-	q, args := insertMultiSQL(dialect, table, rows, false)
-	if _, err := db.ExecContext(ctx, q, args...); err != nil {
-		b.Fatalf("%s: seeding %s: %v", backend, table, err)
+	rows := samples(keyRange + batch)
+	for len(rows) > 0 {
+		n := min(len(rows), batch)
+		q, args := insertMultiSQL(dialect, table, rows[:n], false)
+		if _, err := db.ExecContext(ctx, q, args...); err != nil {
+			b.Fatalf("%s: seeding %s: %v", backend, table, err)
+		}
+		rows = rows[n:]
 	}
 	e := &env{backend: backend, driver: driverName, dialect: dialect, table: table, db: db}
-	if err := db.QueryRowContext(ctx, "SELECT MIN(id) FROM "+table).Scan(&e.readID); err != nil {
-		b.Fatalf("%s: reading the first id of %s: %v", backend, table, err)
+	var last int64
+	if err := db.QueryRowContext(ctx, "SELECT MIN(id), MAX(id) FROM "+table).Scan(&e.readID, &last); err != nil {
+		b.Fatalf("%s: reading the ids of %s: %v", backend, table, err)
+	}
+	if last-e.readID != keyRange+batch-1 {
+		b.Fatalf("%s: the seeded ids of %s run from %d to %d, not %d consecutive ones", backend, table, e.readID, last, keyRange+batch)
 	}
 	return e
 }

@@ -19,6 +19,22 @@ const rawTable = "bench_raw_model"
 // BenchmarkRaw runs the hand-written code over the do-nothing driver,
 // pgx's stdlib and lib/pq on PostgreSQL, go-sql-driver/mysql and
 // modernc.org/sqlite.
+//
+// On MariaDB and SQLite it runs three times:
+//   - mysql, sqlite: each call passes its SQL text to database/sql, which
+//     go-sql-driver/mysql answers with a prepare, an execute and a close
+//     (three round trips) and modernc.org/sqlite by compiling the statement
+//     again: the drivers' defaults, what most code gets;
+//   - mysql-stmt, sqlite-stmt: each statement prepared once with
+//     db.PrepareContext and the *sql.Stmt reused, as code that cares
+//     writes it;
+//   - mysql-interp: go-sql-driver/mysql with interpolateParams=true, which
+//     writes the arguments into the text on the client: one round trip, no
+//     server-side statement.
+//
+// On PostgreSQL pgx's stdlib already keeps every statement prepared per
+// connection (its default statement cache), so pgx is the reused-statement
+// baseline there.
 func BenchmarkRaw(b *testing.B) {
 	b.Run("nop/nop", func(b *testing.B) {
 		e := newNopEnv(rawTable)
@@ -26,21 +42,32 @@ func BenchmarkRaw(b *testing.B) {
 		closeAfter(b, "nop", db.Close)
 		e.run(b, newRaw(e, db).suite())
 	})
-	server := func(backend, name, driverName, dialect string, dsn func(*testing.B) string) {
+	server := func(backend, name, driverName, dialect string, dsn func(*testing.B) string, opt string, prepared bool) {
 		b.Run(backend+"/"+name, func(b *testing.B) {
-			db, err := sql.Open(driverName, dsn(b))
+			d := dsn(b)
+			if opt != "" {
+				d = withDSNOption(d, opt)
+			}
+			db, err := sql.Open(driverName, d)
 			if err != nil {
 				b.Fatal(err)
 			}
 			closeAfter(b, name, db.Close)
 			e := newServerEnv(b, db, backend, name, dialect, rawTable)
-			e.run(b, newRaw(e, db).suite())
+			r := newRaw(e, db)
+			if prepared {
+				r.prepare(b)
+			}
+			e.run(b, r.suite())
 		})
 	}
-	server(backendPG, "pgx", "pgx", driver.DialectPostgres, pgDSN)
-	server(backendPG, "pq", "postgres", driver.DialectPostgres, pgDSN)
-	server(backendMySQL, "mysql", "mysql", driver.DialectMySQL, mysqlDSN)
-	server(backendSQLite, "sqlite", "sqlite", driver.DialectSQLite, sqliteDSN)
+	server(backendPG, "pgx", "pgx", driver.DialectPostgres, pgDSN, "", false)
+	server(backendPG, "pq", "postgres", driver.DialectPostgres, pgDSN, "", false)
+	server(backendMySQL, "mysql", "mysql", driver.DialectMySQL, mysqlDSN, "", false)
+	server(backendMySQL, "mysql-stmt", "mysql", driver.DialectMySQL, mysqlDSN, "", true)
+	server(backendMySQL, "mysql-interp", "mysql", driver.DialectMySQL, mysqlDSN, "interpolateParams=true", false)
+	server(backendSQLite, "sqlite", "sqlite", driver.DialectSQLite, sqliteDSN, "", false)
+	server(backendSQLite, "sqlite-stmt", "sqlite", driver.DialectSQLite, sqliteDSN, "", true)
 }
 
 // raw is a hand-written repository of Model rows.
@@ -52,6 +79,11 @@ type raw struct {
 	updateQ   string
 	readQ     string
 	sliceQ    string
+	multiQ    string // the INSERT of batch rows, the text insertMultiSQL writes
+
+	// The statements prepared once and reused (prepare), or nil: each
+	// call then passes its text to database/sql.
+	insertS, updateS, readS, sliceS, multiS *sql.Stmt
 }
 
 func newRaw(e *env, db *sql.DB) *raw {
@@ -64,15 +96,57 @@ func newRaw(e *env, db *sql.DB) *raw {
 		" SET name = ?, title = ?, fax = ?, web = ?, age = ?, active = ?, counter = ?, score = ?, note = ? WHERE id = ?")
 	r.readQ = rebind(e.dialect, "SELECT "+selectCols+" FROM "+e.table+" WHERE id = ?")
 	r.sliceQ = rebind(e.dialect, "SELECT "+selectCols+" FROM "+e.table+" WHERE id > ? LIMIT 100")
+	r.multiQ, _ = insertMultiSQL(e.dialect, e.table, samples(batch), r.returning)
 	return r
+}
+
+// prepare prepares each statement once, closing them when b is done; the
+// operations then run the *sql.Stmt, which database/sql prepares again on
+// any other connection of the pool it meets.
+func (r *raw) prepare(b *testing.B) {
+	ctx := context.Background()
+	for _, s := range []struct {
+		stmt **sql.Stmt
+		q    string
+	}{{&r.insertS, r.insertQ}, {&r.updateS, r.updateQ}, {&r.readS, r.readQ}, {&r.sliceS, r.sliceQ}, {&r.multiS, r.multiQ}} {
+		st, err := r.db.PrepareContext(ctx, s.q)
+		if err != nil {
+			b.Fatalf("preparing %s: %v", s.q, err)
+		}
+		closeAfter(b, "a statement", st.Close)
+		*s.stmt = st
+	}
+}
+
+// queryRow, query and exec run q, or its prepared statement s when there
+// is one.
+func (r *raw) queryRow(ctx context.Context, s *sql.Stmt, q string, args ...any) *sql.Row {
+	if s != nil {
+		return s.QueryRowContext(ctx, args...)
+	}
+	return r.db.QueryRowContext(ctx, q, args...)
+}
+
+func (r *raw) query(ctx context.Context, s *sql.Stmt, q string, args ...any) (*sql.Rows, error) {
+	if s != nil {
+		return s.QueryContext(ctx, args...)
+	}
+	return r.db.QueryContext(ctx, q, args...)
+}
+
+func (r *raw) exec(ctx context.Context, s *sql.Stmt, q string, args ...any) (sql.Result, error) {
+	if s != nil {
+		return s.ExecContext(ctx, args...)
+	}
+	return r.db.ExecContext(ctx, q, args...)
 }
 
 func (r *raw) insert(ctx context.Context, m *Model) error {
 	if r.returning {
-		return r.db.QueryRowContext(ctx, r.insertQ,
+		return r.queryRow(ctx, r.insertS, r.insertQ,
 			m.Name, m.Title, m.Fax, m.Web, m.Age, m.Active, m.Counter, m.Score, m.Note).Scan(&m.ID)
 	}
-	res, err := r.db.ExecContext(ctx, r.insertQ,
+	res, err := r.exec(ctx, r.insertS, r.insertQ,
 		m.Name, m.Title, m.Fax, m.Web, m.Age, m.Active, m.Counter, m.Score, m.Note)
 	if err != nil {
 		return err
@@ -83,8 +157,12 @@ func (r *raw) insert(ctx context.Context, m *Model) error {
 
 func (r *raw) insertMulti(ctx context.Context, ms []Model) error {
 	q, args := insertMultiSQL(r.e.dialect, r.e.table, ms, r.returning)
+	var s *sql.Stmt
+	if len(ms) == batch {
+		s = r.multiS
+	}
 	if !r.returning {
-		res, err := r.db.ExecContext(ctx, q, args...)
+		res, err := r.exec(ctx, s, q, args...)
 		if err != nil {
 			return err
 		}
@@ -97,7 +175,7 @@ func (r *raw) insertMulti(ctx context.Context, ms []Model) error {
 		}
 		return nil
 	}
-	rows, err := r.db.QueryContext(ctx, q, args...)
+	rows, err := r.query(ctx, s, q, args...)
 	if err != nil {
 		return err
 	}
@@ -122,14 +200,14 @@ func (r *raw) insertMulti(ctx context.Context, ms []Model) error {
 }
 
 func (r *raw) update(ctx context.Context, m *Model) error {
-	_, err := r.db.ExecContext(ctx, r.updateQ,
+	_, err := r.exec(ctx, r.updateS, r.updateQ,
 		m.Name, m.Title, m.Fax, m.Web, m.Age, m.Active, m.Counter, m.Score, m.Note, m.ID)
 	return err
 }
 
 func (r *raw) read(ctx context.Context, id int64) (*Model, error) {
 	var m Model
-	err := r.db.QueryRowContext(ctx, r.readQ, id).Scan(
+	err := r.queryRow(ctx, r.readS, r.readQ, id).Scan(
 		&m.ID, &m.Name, &m.Title, &m.Fax, &m.Web, &m.Age, &m.Active, &m.Counter, &m.Score, &m.Note)
 	if err != nil {
 		return nil, err
@@ -137,8 +215,9 @@ func (r *raw) read(ctx context.Context, id int64) (*Model, error) {
 	return &m, nil
 }
 
-func (r *raw) readSlice(ctx context.Context) ([]Model, error) {
-	rows, err := r.db.QueryContext(ctx, r.sliceQ, 0)
+// readSlice reads the batch rows after the id after.
+func (r *raw) readSlice(ctx context.Context, after int64) ([]Model, error) {
+	rows, err := r.query(ctx, r.sliceS, r.sliceQ, after)
 	if err != nil {
 		return nil, err
 	}
@@ -194,19 +273,20 @@ func (r *raw) suite() suite {
 			}
 		},
 		Read: func(b *testing.B) {
-			for b.Loop() {
-				m, err := r.read(ctx, r.e.readID)
+			for i := 0; b.Loop(); i++ {
+				key := r.e.key(i)
+				m, err := r.read(ctx, key)
 				if err != nil {
 					b.Fatal(err)
 				}
-				if m.ID != r.e.readID {
-					b.Fatalf("Read(%d) returned id %d", r.e.readID, m.ID)
+				if m.ID != r.e.want(key) {
+					b.Fatalf("Read(%d) returned id %d", key, m.ID)
 				}
 			}
 		},
 		ReadSlice: func(b *testing.B) {
-			for b.Loop() {
-				ms, err := r.readSlice(ctx)
+			for i := 0; b.Loop(); i++ {
+				ms, err := r.readSlice(ctx, r.e.after(i))
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -224,24 +304,25 @@ func (r *raw) suite() suite {
 }
 
 // fanout is the hand-written form of aiodb's AioGet fan-out: 64
-// goroutines each read one row, and the caller waits for all of them.
+// goroutines each read one row (64 consecutive keys of the cycle), and the
+// caller waits for all of them.
 func (r *raw) fanout(b *testing.B) {
 	ctx := context.Background()
 	fanoutPool(r.db)
 	var errs [fanout]error
 	var got [fanout]*Model
-	for b.Loop() {
+	for n := 0; b.Loop(); n++ {
 		var wg sync.WaitGroup
 		for i := range fanout {
-			wg.Go(func() { got[i], errs[i] = r.read(ctx, r.e.readID) })
+			wg.Go(func() { got[i], errs[i] = r.read(ctx, r.e.key(n*fanout+i)) })
 		}
 		wg.Wait()
 		for i, err := range errs {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if got[i].ID != r.e.readID {
-				b.Fatalf("read %d returned id %d", r.e.readID, got[i].ID)
+			if key := r.e.key(n*fanout + i); got[i].ID != r.e.want(key) {
+				b.Fatalf("read %d returned id %d", key, got[i].ID)
 			}
 		}
 	}

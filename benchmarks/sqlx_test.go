@@ -151,20 +151,21 @@ func (r *sqlxRepo) suite() suite {
 			}
 		},
 		Read: func(b *testing.B) {
-			for b.Loop() {
+			for i := 0; b.Loop(); i++ {
+				key := r.e.key(i)
 				var row SqlxModel
-				if err := r.db.GetContext(ctx, &row, r.readQ, r.e.readID); err != nil {
+				if err := r.db.GetContext(ctx, &row, r.readQ, key); err != nil {
 					b.Fatal(err)
 				}
-				if row.ID != r.e.readID {
-					b.Fatalf("Read(%d) returned id %d", r.e.readID, row.ID)
+				if row.ID != r.e.want(key) {
+					b.Fatalf("Read(%d) returned id %d", key, row.ID)
 				}
 			}
 		},
 		ReadSlice: func(b *testing.B) {
-			for b.Loop() {
+			for i := 0; b.Loop(); i++ {
 				var rows []SqlxModel
-				if err := r.db.SelectContext(ctx, &rows, r.sliceQ, 0); err != nil {
+				if err := r.db.SelectContext(ctx, &rows, r.sliceQ, r.e.after(i)); err != nil {
 					b.Fatal(err)
 				}
 				if len(rows) != batch {
