@@ -12,44 +12,81 @@ import (
 var Ops = []string{"Insert", "InsertMulti", "Update", "Read", "ReadSlice"}
 
 // Backend is one section of the report: the benchmarks whose second name
-// part is Key, compared with the hand-written code (Raw) over BaseDriver.
+// part is Key, compared with the baseline, BaseLib (default Raw, the
+// hand-written database/sql code) over BaseDriver. An Alt section is a
+// second view of a backend's benchmarks against another baseline run in
+// the same passes: its time and CPU tables only.
 type Backend struct {
 	Key        string
 	Title      string
 	BaseDriver string
+	BaseLib    string // "" for Raw
+	Alt        bool
 }
 
-// Backends in report order.
+// Backends in report order: each backend, then its other baselines.
 var Backends = []Backend{
-	{"nop", "Do-nothing driver: the client's own cost", "nop"},
-	{"pg", "PostgreSQL", "pgx"},
-	{"mysql", "MariaDB", "mysql"},
-	{"sqlite", "SQLite (embedded)", "sqlite"},
+	{Key: "nop", Title: "Do-nothing driver: the client's own cost", BaseDriver: "nop"},
+	{Key: "pg", Title: "PostgreSQL", BaseDriver: "pgx"},
+	{Key: "pg", Title: "PostgreSQL, against pgx without database/sql (sqlc-style over pgxpool)", BaseLib: "Pgx", BaseDriver: "pool", Alt: true},
+	{Key: "mysql", Title: "MariaDB", BaseDriver: "mysql"},
+	{Key: "mysql", Title: "MariaDB, against a reused prepared statement", BaseDriver: "mysql-stmt", Alt: true},
+	{Key: "mysql", Title: "MariaDB, against interpolateParams=true", BaseDriver: "mysql-interp", Alt: true},
+	{Key: "sqlite", Title: "SQLite (embedded)", BaseDriver: "sqlite"},
+	{Key: "sqlite", Title: "SQLite, against a reused prepared statement", BaseDriver: "sqlite-stmt", Alt: true},
 }
 
 // baseLib is the library of the baselines: hand-written database/sql.
 const baseLib = "Raw"
 
+// BaseRow is b's baseline.
+func (b Backend) BaseRow() Row {
+	lib := b.BaseLib
+	if lib == "" {
+		lib = baseLib
+	}
+	return Row{lib, b.BaseDriver}
+}
+
 // Base returns the key of b's baseline for op.
-func (b Backend) Base(op string) Key { return Key{baseLib, b.Key, b.BaseDriver, op} }
+func (b Backend) Base(op string) Key {
+	r := b.BaseRow()
+	return Key{r.Lib, b.Key, r.Driver, op}
+}
+
+// hasBase reports whether b's baseline ran any of the five operations.
+func (d *Data) hasBase(b Backend) bool {
+	for _, op := range Ops {
+		if d.Get(b.Base(op)) != nil {
+			return true
+		}
+	}
+	return false
+}
 
 // Row is one library over one driver in a backend's tables.
 type Row struct{ Lib, Driver string }
 
-var libOrder = map[string]int{"Raw": 0, "Aiodb": 1, "AiodbModel": 2, "Bun": 3, "Gorm": 4, "Sqlx": 5}
+var libOrder = map[string]int{"Raw": 0, "Pgx": 1, "Aiodb": 2, "AiodbModel": 3, "Bun": 4, "Gorm": 5, "Sqlx": 6}
 
 var libLabels = map[string]string{
-	"Raw": "hand-written", "Aiodb": "aiodb", "AiodbModel": "aiodb methods",
+	"Raw": "hand-written", "Pgx": "pgx native", "Aiodb": "aiodb", "AiodbModel": "aiodb methods",
 	"Bun": "bun", "Gorm": "gorm", "Sqlx": "sqlx",
 }
 
 var driverLabels = map[string]string{
-	"pgx":           "pgx stdlib",
-	"pq":            "lib/pq",
-	"mysql":         "go-sql-driver/mysql",
-	"sqlite":        "modernc sqlite",
-	"nop":           "nopdriver",
-	"aiopg-nocache": "aiopg, no stmt cache",
+	"pgx":               "pgx stdlib",
+	"pq":                "lib/pq",
+	"mysql":             "go-sql-driver/mysql",
+	"mysql-stmt":        "go-sql-driver/mysql, reused prepared stmt",
+	"mysql-interp":      "go-sql-driver/mysql, interpolateParams",
+	"mysql-preparestmt": "go-sql-driver/mysql, PrepareStmt",
+	"sqlite":            "modernc sqlite",
+	"sqlite-stmt":       "modernc sqlite, reused prepared stmt",
+	"nop":               "nopdriver",
+	"aiopg-nocache":     "aiopg, no stmt cache",
+	"pool":              "sqlc-style over pgxpool",
+	"conn":              "sqlc-style over one pgx.Conn",
 }
 
 // Label is the row's name in tables and the chart.
@@ -82,7 +119,7 @@ func (d *Data) Rows(b Backend) []Row {
 		}
 	}
 	rank := func(r Row) int {
-		if r.Lib == baseLib && r.Driver == b.BaseDriver {
+		if r == b.BaseRow() {
 			return -1
 		}
 		if n, ok := libOrder[r.Lib]; ok {
@@ -287,11 +324,14 @@ func (d *Data) WriteMarkdown(w io.Writer, rep Report) error {
 	}
 	for _, b := range Backends {
 		rows := d.Rows(b)
-		if len(rows) == 0 {
+		if len(rows) == 0 || !d.hasBase(b) {
 			continue
 		}
-		base := Row{baseLib, b.BaseDriver}
+		base := b.BaseRow()
 		p.f("## %s\n\n", b.Title)
+		if b.Alt {
+			p.f("The same runs as the section above, against another baseline measured in the same passes. ")
+		}
 		p.f("Time per operation: the baseline, %s, in absolute terms (± half the interquartile range of its runs); "+
 			"every other row as a multiple of it (the median of the ratios of each pass, ± half their interquartile range).\n\n", base.Label())
 		d.ratioTable(p, b, rows, "ns/op")
@@ -299,6 +339,10 @@ func (d *Data) WriteMarkdown(w io.Writer, rep Report) error {
 			p.f("\nClient CPU per operation (user and system time of the benchmark process: the server and the waits " +
 				"left out), in the same form.\n\n")
 			d.ratioTable(p, b, rows, "cpu-ns/op")
+		}
+		if b.Alt {
+			p.f("\n")
+			continue
 		}
 		p.f("\nMemory per operation: bytes · allocations (allocations as a multiple of the baseline's).\n\n")
 		p.header(rows)
@@ -342,7 +386,7 @@ func (d *Data) has(b Backend, unit string) bool {
 // ratioTable writes one row per library: the baseline's unit in absolute
 // terms, the others' as multiples of it.
 func (d *Data) ratioTable(p *printer, b Backend, rows []Row, unit string) {
-	base := Row{baseLib, b.BaseDriver}
+	base := b.BaseRow()
 	p.header(rows)
 	for _, r := range rows {
 		p.f("| %s |", r.Label())
@@ -410,7 +454,7 @@ func (d *Data) writeOthers(p *printer) {
 		}
 		ratio, cpu := "—", "—"
 		for _, b := range Backends {
-			if b.Key == k.Backend && k.Lib != baseLib {
+			if b.Key == k.Backend && !b.Alt && (Row{k.Lib, k.Driver}) != b.BaseRow() {
 				if r, spread, ok := d.RatioSpread(k, b.Base(k.Op), "ns/op"); ok {
 					ratio = fmt.Sprintf("%.2f× ±%.0f%%", r, 100*spread)
 				}

@@ -9,7 +9,7 @@ import (
 
 // Chart geometry, in SVG user units (pixels).
 const (
-	labelW   = 235 // the library names at the left
+	labelW   = 330 // the library names at the left
 	panelW   = 190 // one operation's bars
 	panelGap = 18
 	barH     = 13
@@ -19,7 +19,7 @@ const (
 )
 
 var libColors = map[string]string{
-	"Raw": "#7f7f7f", "Aiodb": "#1f6fb4", "Bun": "#ef8a17", "Gorm": "#c83737", "Sqlx": "#8a5bbf",
+	"Raw": "#7f7f7f", "Pgx": "#2e8b3e", "Aiodb": "#1f6fb4", "Bun": "#ef8a17", "Gorm": "#c83737", "Sqlx": "#8a5bbf",
 }
 
 // rowColor is the row's bar colour: aiodb's variants in shades of blue,
@@ -34,6 +34,8 @@ func rowColor(r Row, base Row) string {
 		return "#3c8fd6"
 	case r.Lib == "AiodbModel":
 		return "#17a2a2"
+	case r.Lib == "Pgx" && r.Driver == "conn":
+		return "#8fcf8f"
 	}
 	if c, ok := libColors[r.Lib]; ok {
 		if r.Lib == "Raw" {
@@ -56,7 +58,7 @@ func panelScale(maxRatio float64) float64 {
 // relative to b's baseline, or 0 when there is none.
 func targetFor(r Row, b Backend, op string) float64 {
 	for _, t := range Targets {
-		if t.Lib == r.Lib && t.Backend == b.Key && t.Driver == r.Driver && t.BaseDriver == b.BaseDriver && t.Max != nil {
+		if !b.Alt && t.Lib == r.Lib && t.Backend == b.Key && t.Driver == r.Driver && t.BaseDriver == b.BaseDriver && t.Max != nil {
 			return t.Max[op]
 		}
 	}
@@ -74,7 +76,7 @@ func (d *Data) WriteSVG(w io.Writer) error {
 	}
 	var blocks []block
 	for _, b := range Backends {
-		if rows := d.Rows(b); len(rows) > 0 {
+		if rows := d.Rows(b); len(rows) > 0 && d.hasBase(b) {
 			blocks = append(blocks, block{b, rows})
 		}
 	}
@@ -88,12 +90,12 @@ func (d *Data) WriteSVG(w io.Writer) error {
 	p := &printer{w: w}
 	p.f(`<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="Helvetica, Arial, sans-serif" font-size="11">`+"\n", width, height, width, height)
 	p.f(`<rect width="100%%" height="100%%" fill="#ffffff"/>` + "\n")
-	p.f(`<text x="%d" y="%d" font-size="16" font-weight="bold">Time per operation as a multiple of hand-written database/sql (shorter is faster)</text>`+"\n", margin, margin+14)
-	p.f(`<text x="%d" y="%d" fill="#444">Medians over %d pass(es) of the ratio to the hand-written baseline of the same pass (1×; its own time is printed on its bar). Dashed marks: aiodb's targets; red figures miss them. Bars past %.0f× are cut (›).</text>`+"\n",
+	p.f(`<text x="%d" y="%d" font-size="16" font-weight="bold">Time per operation as a multiple of each section's baseline (shorter is faster)</text>`+"\n", margin, margin+14)
+	p.f(`<text x="%d" y="%d" fill="#444">Medians over %d pass(es) of the ratio to the baseline of the same pass (1×; its own time is printed on its bar). Dashed marks: aiodb's targets; red figures miss them. Bars past %.0f× are cut (›).</text>`+"\n",
 		margin, margin+34, d.Runs, maxScale)
 	y := margin + 56
 	for _, bl := range blocks {
-		base := Row{baseLib, bl.b.BaseDriver}
+		base := bl.b.BaseRow()
 		p.f(`<text x="%d" y="%d"><tspan font-size="13" font-weight="bold">%s</tspan><tspan fill="#444" dx="10">baseline = %s</tspan></text>`+"\n",
 			margin, y+14, esc(bl.b.Title), esc(base.Label()))
 		top := y + 40
