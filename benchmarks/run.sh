@@ -20,7 +20,7 @@
 # Settings (environment): COUNT (passes, default 10), BENCHTIME (go test
 # -benchtime, default 500ms), BACKENDS (default "nop pg mysql sqlite"),
 # OPS (default the five operations and the two async forms), LIBS (a
-# regular expression for the libraries, default every one: "Raw|Aiodb"
+# regular expression for the libraries, default every one: "Raw|Pgx|Aiodb"
 # runs the baselines and aiodb only).
 set -euo pipefail
 cd "$(dirname "$0")"
