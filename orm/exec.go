@@ -65,6 +65,21 @@ func noRelease() {}
 // and passes the rows to fn. The rows are closed and the executor released
 // on every path, panics included.
 func (db *DB) run(ctx context.Context, b *sqlb.Builder, fn func(rows *sql.Rows) error) error {
+	return db.runRows(ctx, b, fn, false)
+}
+
+// read is run for an fn that starts its result over each time it is
+// called (it resets what it fills before reading the first row). A read
+// that a replica answers is then run again on the next server when the
+// replica's connection breaks while fn reads the rows (a replica shut
+// down in the middle of a result), as it is when the connection breaks
+// before the first row. Reads whose rows have reached the caller (Each,
+// AioExecute) use run: they cannot be taken back.
+func (db *DB) read(ctx context.Context, b *sqlb.Builder, fn func(rows *sql.Rows) error) error {
+	return db.runRows(ctx, b, fn, db.replicas != nil)
+}
+
+func (db *DB) runRows(ctx context.Context, b *sqlb.Builder, fn func(rows *sql.Rows) error, again bool) error {
 	if b.Err != nil {
 		return b.Err
 	}
@@ -74,17 +89,35 @@ func (db *DB) run(ctx context.Context, b *sqlb.Builder, fn func(rows *sql.Rows) 
 		return err
 	}
 	defer release()
+	if again && exec == executor(db.replicas) {
+		for try := 1; ; try++ {
+			rows, srv, err := db.replicas.Query(ctx, query, b.Args)
+			if err != nil {
+				return db.wrapErr(err, query)
+			}
+			err = db.scanRows(rows, fn, query)
+			if err == nil || try == db.replicas.Tries() || !db.replicas.Failed(ctx, srv, err) {
+				return err
+			}
+		}
+	}
 	rows, err := exec.QueryContext(ctx, query, b.Args...)
 	if err != nil {
 		return db.wrapErr(err, query)
 	}
+	return db.scanRows(rows, fn, query)
+}
+
+// scanRows passes rows to fn and closes them, panics included; it returns
+// fn's error as it is and the rows' own error wrapped with query.
+func (db *DB) scanRows(rows *sql.Rows, fn func(rows *sql.Rows) error, query string) error {
 	closed := false
 	defer func() {
 		if !closed { // fn panicked: close before release
 			rows.Close()
 		}
 	}()
-	err = fn(rows)
+	err := fn(rows)
 	closed = true
 	cerr := rows.Close()
 	if err != nil {

@@ -67,7 +67,8 @@ func (e *entity) buildGetCond(b *sqlb.Builder, col string, op sqlb.CmpOp, val an
 // the struct at p.
 func (e *entity) getBuilt(ctx context.Context, b *sqlb.Builder, p schema.Ptr) error {
 	found := false
-	err := e.db.run(ctx, b, func(rows *sql.Rows) error {
+	err := e.db.read(ctx, b, func(rows *sql.Rows) error {
+		found = false
 		if !rows.Next() {
 			return nil
 		}

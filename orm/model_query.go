@@ -91,7 +91,8 @@ func scalarTuple(ctx context.Context, q ScalarQuery) ([]any, error) {
 	defer sqlb.Put(b)
 	q.build(b)
 	var out []any
-	err := db.run(ctx, b, func(rows *sql.Rows) error {
+	err := db.read(ctx, b, func(rows *sql.Rows) error {
+		out = nil
 		if !rows.Next() {
 			return nil
 		}

@@ -22,9 +22,14 @@ import (
 // Replicas take reads in turn (round robin). A replica whose connection
 // fails (connection refused, reset, timed out) is skipped for the
 // cooldown (ReplicaCooldown, 5s by default) and the read is tried on the
-// next one; after the cooldown one read tries it again. When no replica
-// is healthy, reads go to the primary. A replica's query error that is
-// not a connection error (a missing table, say) is returned as it is.
+// next one; after the cooldown one read tries it again. A read that
+// collects its rows (All, One, Get, Count, Scalar, Maps, ...) is also run
+// again, from its first row, when the replica's connection breaks in the
+// middle of the result (a replica shut down while sending it); Each and
+// AioExecute, whose rows have already reached the caller, return the
+// error instead. When no replica is healthy, reads go to the primary. A
+// replica's query error that is not a connection error (a missing table,
+// say) is returned as it is.
 // The sync guard and hooks apply to replicas as to the primary;
 // MaxConnections bounds each pool and keeps as many idle; an aiomysql
 // replica's DSN gets the primary's time options (loc=UTC, parseTime), so

@@ -7,8 +7,10 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -104,15 +106,25 @@ type tcpProxy struct {
 	mu     sync.Mutex
 	conns  map[net.Conn]struct{}
 	wg     sync.WaitGroup
+	// cutAfter, when positive, breaks each connection once that many
+	// bytes have come from the server: a server gone mid-result.
+	cutAfter int64
+	cuts     atomic.Int32
 }
 
 func startProxy(t *testing.T, addr, target string) *tcpProxy {
+	return startCuttingProxy(t, addr, target, 0)
+}
+
+// startCuttingProxy is startProxy whose connections break after cutAfter
+// bytes from the server (never when 0).
+func startCuttingProxy(t *testing.T, addr, target string, cutAfter int64) *tcpProxy {
 	t.Helper()
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &tcpProxy{ln: ln, target: target, conns: map[net.Conn]struct{}{}}
+	p := &tcpProxy{ln: ln, target: target, conns: map[net.Conn]struct{}{}, cutAfter: cutAfter}
 	p.wg.Add(1)
 	go p.serve()
 	t.Cleanup(p.Close)
@@ -136,11 +148,17 @@ func (p *tcpProxy) serve() {
 		if !p.track(c, s) {
 			return
 		}
-		for _, dir := range [2][2]net.Conn{{c, s}, {s, c}} {
+		for i, dir := range [2][2]net.Conn{{c, s}, {s, c}} {
 			p.wg.Add(1)
 			go func() {
 				defer p.wg.Done()
-				_, _ = io.Copy(dir[0], dir[1])
+				if fromServer := i == 0; fromServer && p.cutAfter > 0 {
+					if n, _ := io.CopyN(dir[0], dir[1], p.cutAfter); n == p.cutAfter {
+						p.cuts.Add(1)
+					}
+				} else {
+					_, _ = io.Copy(dir[0], dir[1])
+				}
 				dir[0].Close()
 				dir[1].Close()
 			}()
@@ -298,6 +316,57 @@ func TestIntegrationReplicasRoundRobinAndStoppedReplica(t *testing.T) {
 	time.Sleep(400 * time.Millisecond) // the point: past ReplicaCooldown(300ms), which is a time, not an event
 	if seen := count(6); seen["replica2"] < 2 {
 		t.Fatalf("after replica2 came back, reads landed %v; want it in the rotation again", seen)
+	}
+}
+
+// TestIntegrationReplicasReadBrokenMidResult: a replica's connection
+// breaks after part of a result has arrived, when QueryContext has
+// already returned. A read that collects its rows (All, Get, Count, ...)
+// is run again from its first row on the next server, here the primary,
+// and returns every row once; AioExecute, whose rows have reached the
+// caller, returns the error instead of delivering rows twice.
+func TestIntegrationReplicasReadBrokenMidResult(t *testing.T) {
+	s := setupReplicas(t)
+	u, _ := url.Parse(s.replica1)
+	const n = 20000 // about 500 KiB of rows: far more than the proxy lets through
+	query := "SELECT g AS id, current_database() AS src FROM generate_series(1, " + strconv.Itoa(n) + ") g"
+	for _, drv := range []string{"aiopg", "aiopgx"} {
+		t.Run(drv, func(t *testing.T) {
+			proxy := startCuttingProxy(t, "127.0.0.1:0", u.Host, 64<<10)
+			_, places := openWithReplicas(t, drv, s.primary,
+				orm.Replicas(withHost(t, s.replica1, proxy.Addr())), orm.ReplicaCooldown(time.Minute))
+			ctx := aio.AllowSync(context.Background())
+
+			got, err := places.Raw(query).All(ctx)
+			if err != nil {
+				t.Fatalf("All with the replica cut mid-result: %v", err)
+			}
+			if proxy.cuts.Load() == 0 {
+				t.Fatal("the proxy cut no connection: the read never reached the replica")
+			}
+			if len(got) != n || got[0].ID != 1 || got[n-1].ID != n {
+				t.Fatalf("All returned %d rows (want %d, ids 1..%d, each once)", len(got), n, n)
+			}
+			for _, p := range got {
+				if p.Src != "test" {
+					t.Fatalf("row %d came from %q; want every row from the primary (test)", p.ID, p.Src)
+				}
+			}
+
+			// A new DB, so that the replica is out of no cooldown: a stream
+			// hands rows over as they come, so it cannot start again.
+			_, places = openWithReplicas(t, drv, s.primary,
+				orm.Replicas(withHost(t, s.replica1, proxy.Addr())), orm.ReplicaCooldown(time.Minute))
+			seen := 0
+			for r := range places.Raw(query).AioExecute(aio.Async(context.Background())) {
+				if err = r.Err; err == nil {
+					seen++
+				}
+			}
+			if err == nil || seen == 0 || seen >= n {
+				t.Fatalf("AioExecute with the replica cut mid-result: %d rows, err %v; want some rows, then the connection's error", seen, err)
+			}
+		})
 	}
 }
 

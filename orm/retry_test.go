@@ -446,6 +446,7 @@ func TestIntegrationRetryDeadlock(t *testing.T) {
 		t.Run(b.name, func(t *testing.T) {
 			db, counters, ctx := setupCounters(t, b, 2)
 			locked := [2]*signal{newSignal(), newSignal()}
+			ended := [2]*signal{newSignal(), newSignal()}
 			var attempts [2]atomic.Int32
 			fn := func(me int) func(ctx context.Context) error {
 				first, second := int64(1+me), int64(2-me) // opposite orders
@@ -454,6 +455,15 @@ func TestIntegrationRetryDeadlock(t *testing.T) {
 					bump := func(id int64) error {
 						_, err := counters.Update().Set("v", orm.SQL("? + 1", orm.Col("v"))).Where(orm.Eq("id", id)).Exec(ctx)
 						return err
+					}
+					if orm.TxAttempt(ctx) > 1 {
+						// The survivor must commit first: on a loaded
+						// machine it can wake later than the retry's
+						// backoff, and the retry would take its row again
+						// and deadlock a second time.
+						if err := ended[1-me].wait(ctx); err != nil {
+							return err
+						}
 					}
 					if err := bump(first); err != nil {
 						return err
@@ -474,7 +484,7 @@ func TestIntegrationRetryDeadlock(t *testing.T) {
 				codes = append(codes, b.conflictCode(err))
 				mu.Unlock()
 			}}
-			errs := runPair(ctx, db, [2]func(context.Context) error{fn(0), fn(1)}, [2]*signal{}, orm.Retry(policy))
+			errs := runPair(ctx, db, [2]func(context.Context) error{fn(0), fn(1)}, ended, orm.Retry(policy))
 			if errs[0] != nil || errs[1] != nil {
 				t.Fatalf("transactions failed: %v / %v", errs[0], errs[1])
 			}

@@ -65,7 +65,8 @@ func ScalarAs[V any](ctx context.Context, q ScalarQuery) (V, error) {
 	defer sqlb.Put(b)
 	q.build(b)
 	found := false
-	err := db.run(ctx, b, func(rows *sql.Rows) error {
+	err := db.read(ctx, b, func(rows *sql.Rows) error {
+		v, found = *new(V), false
 		if !rows.Next() {
 			return nil
 		}
@@ -107,7 +108,8 @@ func ScalarAs[V any](ctx context.Context, q ScalarQuery) (V, error) {
 
 func runMaps(ctx context.Context, db *DB, b *sqlb.Builder) ([]map[string]any, error) {
 	var out []map[string]any
-	err := db.run(ctx, b, func(rows *sql.Rows) error {
+	err := db.read(ctx, b, func(rows *sql.Rows) error {
+		out = nil
 		return schema.ScanValues(rows, &b.Scan, func(cols []string, vals []any) error {
 			m := make(map[string]any, len(cols))
 			for i, c := range cols {
@@ -125,7 +127,8 @@ func runMaps(ctx context.Context, db *DB, b *sqlb.Builder) ([]map[string]any, er
 
 func runTuples(ctx context.Context, db *DB, b *sqlb.Builder) ([][]any, error) {
 	var out [][]any
-	err := db.run(ctx, b, func(rows *sql.Rows) error {
+	err := db.read(ctx, b, func(rows *sql.Rows) error {
+		out = nil
 		return schema.ScanValues(rows, &b.Scan, func(_ []string, vals []any) error {
 			out = append(out, vals)
 			return nil

@@ -300,7 +300,8 @@ func (q *SelectQuery[T]) Count(ctx context.Context) (int64, error) {
 		q.s.WriteCount(b, &q.m.src)
 	}
 	var n int64
-	err := q.m.db.run(ctx, b, func(rows *sql.Rows) error {
+	err := q.m.db.read(ctx, b, func(rows *sql.Rows) error {
+		n = 0
 		if !rows.Next() {
 			return nil
 		}
@@ -316,7 +317,8 @@ func (q *SelectQuery[T]) Exists(ctx context.Context) (bool, error) {
 	b.Write("SELECT EXISTS ")
 	q.AppendExpr(b)
 	var ok bool
-	err := q.m.db.run(ctx, b, func(rows *sql.Rows) error {
+	err := q.m.db.read(ctx, b, func(rows *sql.Rows) error {
+		ok = false
 		if !rows.Next() {
 			return nil
 		}

@@ -46,7 +46,8 @@ func (e *entity) planOf(rows *sql.Rows, ignore bool) (*schema.Plan, error) {
 // allPlanned runs the query in b and scans every row into a T by plan.
 func allPlanned[T any](ctx context.Context, m *Model[T], b *sqlb.Builder, plan planFunc) ([]T, error) {
 	var out []T
-	err := m.db.run(ctx, b, func(rows *sql.Rows) error {
+	err := m.db.read(ctx, b, func(rows *sql.Rows) error {
+		out = nil
 		p, err := plan(rows)
 		if err != nil {
 			return err
@@ -65,7 +66,8 @@ func allPlanned[T any](ctx context.Context, m *Model[T], b *sqlb.Builder, plan p
 func onePlanned[T any](ctx context.Context, m *Model[T], b *sqlb.Builder, plan planFunc) (*T, error) {
 	row := new(T)
 	found := false
-	err := m.db.run(ctx, b, func(rows *sql.Rows) error {
+	err := m.db.read(ctx, b, func(rows *sql.Rows) error {
+		found = false
 		p, err := plan(rows)
 		if err != nil {
 			return err

@@ -235,23 +235,24 @@ func (c *Consistency) need(ctx context.Context) (primary bool, lsn uint64) {
 // needs, waiting for one as ReadYourWrites says, or on the primary. It
 // reports done false, having done nothing, when the read needs nothing:
 // QueryContext then goes on as without the modes.
-func (s *Set) consistentQuery(ctx context.Context, query string, args []any) (rows *sql.Rows, done bool, err error) {
+func (s *Set) consistentQuery(ctx context.Context, query string, args []any) (rows *sql.Rows, r *replica, done bool, err error) {
 	c := s.cons
 	toPrimary, target := c.need(ctx)
 	if toPrimary {
 		c.primary.Add(1)
 		rows, err := s.primary.QueryContext(ctx, query, args...)
-		return rows, true, err
+		return rows, nil, true, err
 	}
 	if target == 0 {
-		return nil, false, nil
+		return nil, nil, false, nil
 	}
-	rows, err = s.consistentRead(ctx, c, target, query, args)
-	return rows, true, err
+	rows, r, err = s.consistentRead(ctx, c, target, query, args)
+	return rows, r, true, err
 }
 
-// consistentRead runs a read that needs WAL position target.
-func (s *Set) consistentRead(ctx context.Context, c *Consistency, target uint64, query string, args []any) (*sql.Rows, error) {
+// consistentRead runs a read that needs WAL position target; it returns
+// the replica that answered, nil for the primary.
+func (s *Set) consistentRead(ctx context.Context, c *Consistency, target uint64, query string, args []any) (*sql.Rows, *replica, error) {
 	n := uint32(len(s.list))
 	start := s.next.Add(1) - 1
 	// A replica already known to be far enough costs nothing more.
@@ -281,10 +282,10 @@ func (s *Set) consistentRead(ctx context.Context, c *Consistency, target uint64,
 		waited = waited || w
 		if err != nil {
 			if ctx.Err() != nil {
-				return nil, err
+				return nil, nil, err
 			}
-			if isConnError(err) {
-				r.downUntil.Store(time.Now().Add(s.cooldown).UnixNano())
+			if s.lost(ctx, err) {
+				r.markDown(s.cooldown)
 				continue
 			}
 			break // an error of the query itself: let the primary answer
@@ -295,7 +296,8 @@ func (s *Set) consistentRead(ctx context.Context, c *Consistency, target uint64,
 		break // at the bound, or a replica that cannot tell
 	}
 	c.primary.Add(1)
-	return s.primary.QueryContext(ctx, query, args...)
+	rows, err := s.primary.QueryContext(ctx, query, args...)
+	return rows, nil, err
 }
 
 // waitFor asks r for its replay position until it reaches target or the
@@ -333,16 +335,18 @@ func (c *Consistency) waitFor(ctx context.Context, r *replica, seen *atomic.Uint
 }
 
 // queryOn runs a read on r; when r's connection fails it is marked down and
-// the read goes to the primary, which has every write.
-func (s *Set) queryOn(ctx context.Context, r *replica, query string, args []any) (*sql.Rows, error) {
+// the read goes to the primary, which has every write. It returns the
+// replica that answered, nil for the primary.
+func (s *Set) queryOn(ctx context.Context, r *replica, query string, args []any) (*sql.Rows, *replica, error) {
 	rows, err := r.db.QueryContext(ctx, query, args...)
 	if err == nil {
 		r.downUntil.Store(0)
-		return rows, nil
+		return rows, r, nil
 	}
-	if ctx.Err() != nil || !isConnError(err) {
-		return nil, err
+	if !s.lost(ctx, err) {
+		return nil, nil, err
 	}
-	r.downUntil.Store(time.Now().Add(s.cooldown).UnixNano())
-	return s.primary.QueryContext(ctx, query, args...)
+	r.markDown(s.cooldown)
+	rows, err = s.primary.QueryContext(ctx, query, args...)
+	return rows, nil, err
 }

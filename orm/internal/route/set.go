@@ -47,9 +47,20 @@ type Set struct {
 // one when that one's connection fails, and on the primary when none is
 // left.
 func (s *Set) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	rows, _, err := s.Query(ctx, query, args)
+	return rows, err
+}
+
+// Server is the server that answered a read (the zero Server for the
+// primary), so that a read whose connection breaks while its rows are
+// read can be run again elsewhere: see Failed.
+type Server struct{ r *replica }
+
+// Query is QueryContext, also saying which server the rows come from.
+func (s *Set) Query(ctx context.Context, query string, args []any) (*sql.Rows, Server, error) {
 	if s.cons != nil { // ReadYourWrites, StickyPrimary
-		if rows, done, err := s.consistentQuery(ctx, query, args); done {
-			return rows, err
+		if rows, r, done, err := s.consistentQuery(ctx, query, args); done {
+			return rows, Server{r}, err
 		}
 	}
 	n := uint32(len(s.list))
@@ -63,14 +74,44 @@ func (s *Set) QueryContext(ctx context.Context, query string, args ...any) (*sql
 		rows, err := r.db.QueryContext(ctx, query, args...)
 		if err == nil {
 			r.downUntil.Store(0)
-			return rows, nil
+			return rows, Server{r}, nil
 		}
-		if ctx.Err() != nil || !isConnError(err) && (s.connLost == nil || !s.connLost(err)) {
-			return nil, err
+		if !s.lost(ctx, err) {
+			return nil, Server{}, err
 		}
-		r.downUntil.Store(time.Now().Add(s.cooldown).UnixNano())
+		r.markDown(s.cooldown)
 	}
-	return s.primary.QueryContext(ctx, query, args...)
+	rows, err := s.primary.QueryContext(ctx, query, args...)
+	return rows, Server{}, err
+}
+
+// Failed is called with the error met while reading the rows of a read
+// that srv answered. It reports whether the replica's connection broke
+// (the server shut down in the middle of the result, say): the replica
+// is then put in its cooldown, and the read, run again from its first
+// row, goes to the next server. It is false for the primary (the zero
+// Server), for an error of the statement, and once ctx is done.
+func (s *Set) Failed(ctx context.Context, srv Server, err error) bool {
+	if srv.r == nil || !s.lost(ctx, err) {
+		return false
+	}
+	srv.r.markDown(s.cooldown)
+	return true
+}
+
+// Tries is how many times a read may be run: once on each replica, then
+// on the primary.
+func (s *Set) Tries() int { return len(s.list) + 1 }
+
+// lost reports whether err is a broken replica connection that makes a
+// read worth trying on another server.
+func (s *Set) lost(ctx context.Context, err error) bool {
+	return ctx.Err() == nil && (isConnError(err) || s.connLost != nil && s.connLost(err))
+}
+
+// markDown starts r's cooldown.
+func (r *replica) markDown(cooldown time.Duration) {
+	r.downUntil.Store(time.Now().Add(cooldown).UnixNano())
 }
 
 // available reports whether r may take a read now. Once the cooldown of a
