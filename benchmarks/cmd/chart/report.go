@@ -218,6 +218,84 @@ var Targets = []Target{
 	{Desc: "do-nothing driver: at most 3 allocs/op more than hand-written", Lib: "Aiodb", Backend: "nop", Driver: "nop", BaseDriver: "nop", Allocs: 3},
 }
 
+// Comparison is one line of the summary: Row against Base, both on
+// Backend and measured in the same passes.
+type Comparison struct {
+	Backend   string
+	Row, Base Row
+}
+
+// Summary lists the comparisons of issue 16's fair baselines: aiodb and
+// the peers against the fastest hand-written code of each backend, beside
+// the baselines of the sections.
+var Summary = []Comparison{
+	{"pg", Row{"Aiodb", "aiopgx"}, Row{"Raw", "pgx"}},
+	{"pg", Row{"Aiodb", "aiopgx"}, Row{"Pgx", "pool"}},
+	{"pg", Row{"Pgx", "pool"}, Row{"Raw", "pgx"}},
+	{"pg", Row{"Pgx", "conn"}, Row{"Pgx", "pool"}},
+	{"pg", Row{"Bun", "pgx"}, Row{"Raw", "pgx"}},
+	{"pg", Row{"Bun", "pgx"}, Row{"Aiodb", "aiopgx"}},
+	{"pg", Row{"Gorm", "pgx"}, Row{"Raw", "pgx"}},
+	{"pg", Row{"Sqlx", "pgx"}, Row{"Raw", "pgx"}},
+	{"mysql", Row{"Aiodb", "aiomysql"}, Row{"Raw", "mysql"}},
+	{"mysql", Row{"Aiodb", "aiomysql"}, Row{"Raw", "mysql-stmt"}},
+	{"mysql", Row{"Aiodb", "aiomysql"}, Row{"Raw", "mysql-interp"}},
+	{"mysql", Row{"Raw", "mysql-interp"}, Row{"Raw", "mysql-stmt"}},
+	{"mysql", Row{"Bun", "mysql"}, Row{"Raw", "mysql-stmt"}},
+	{"mysql", Row{"Gorm", "mysql"}, Row{"Raw", "mysql-stmt"}},
+	{"mysql", Row{"Gorm", "mysql-preparestmt"}, Row{"Raw", "mysql-stmt"}},
+	{"sqlite", Row{"Aiodb", "aiosqlite"}, Row{"Raw", "sqlite"}},
+	{"sqlite", Row{"Aiodb", "aiosqlite"}, Row{"Raw", "sqlite-stmt"}},
+	{"sqlite", Row{"Bun", "sqlite"}, Row{"Raw", "sqlite-stmt"}},
+	{"sqlite", Row{"Sqlx", "sqlite"}, Row{"Raw", "sqlite-stmt"}},
+}
+
+// writeSummary writes the Summary lines that ran: per operation, the time
+// ratio and the client CPU ratio, each the median of the per-pass ratios.
+func (d *Data) writeSummary(p *printer) {
+	var lines []string
+	for _, c := range Summary {
+		cells, any := "", false
+		for _, op := range Ops {
+			k, base := Key{c.Row.Lib, c.Backend, c.Row.Driver, op}, Key{c.Base.Lib, c.Backend, c.Base.Driver, op}
+			t, ok := d.Ratio(k, base, "ns/op")
+			if !ok {
+				cells += " — |"
+				continue
+			}
+			any = true
+			cell := fmt.Sprintf("%.2f×", t)
+			if cpu, ok := d.Ratio(k, base, "cpu-ns/op"); ok {
+				cell += fmt.Sprintf(" / %.2f×", cpu)
+			}
+			cells += " " + cell + " |"
+		}
+		if any {
+			lines = append(lines, fmt.Sprintf("| %s | %s | %s |%s\n", c.Backend, c.Row.Label(), c.Base.Label(), cells))
+		}
+	}
+	if len(lines) == 0 {
+		return
+	}
+	p.f("## Summary: against each baseline\n\n")
+	p.f("Each cell is the time per operation, then the client CPU per operation, of the first library as a multiple of " +
+		"the second's, both measured in the same passes (the median of the per-pass ratios). The reads vary their key over " +
+		"1,000 rows; every library sends LIMIT as a literal.\n\n")
+	p.f("| backend | library (driver) | against |")
+	for _, op := range Ops {
+		p.f(" %s |", op)
+	}
+	p.f("\n|---|---|---|")
+	for range Ops {
+		p.f("---:|")
+	}
+	p.f("\n")
+	for _, l := range lines {
+		p.f("%s", l)
+	}
+	p.f("\n")
+}
+
 // Verdict is a target checked on one operation.
 type Verdict struct {
 	Op       string
@@ -316,6 +394,7 @@ func (d *Data) WriteMarkdown(w io.Writer, rep Report) error {
 		}
 	}
 	p.f("\n")
+	d.writeSummary(p)
 	if rep.SVG != "" {
 		p.f("![Time per operation as a multiple of hand-written database/sql](%s)\n\n", rep.SVG)
 	}
