@@ -9,7 +9,7 @@ import (
 
 // Chart geometry, in SVG user units (pixels).
 const (
-	labelW   = 330 // the library names at the left
+	labelW   = 350 // the library names at the left
 	panelW   = 190 // one operation's bars
 	panelGap = 18
 	barH     = 13
