@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/aiodb/aiodb/hooks"
 )
 
@@ -19,17 +17,12 @@ var ErrNoBatch = errors.New("batches need PostgreSQL through aiopgx (pgx)")
 // Batch is a list of statements SendBatch sends in one round trip. The
 // zero value is an empty batch.
 type Batch struct {
-	stmts []batchStmt
-}
-
-type batchStmt struct {
-	sql  string
-	args []any
+	stmts []BatchStatement
 }
 
 // Queue adds a statement with its arguments ($1, $2, ...) and returns b.
 func (b *Batch) Queue(query string, args ...any) *Batch {
-	b.stmts = append(b.stmts, batchStmt{sql: query, args: args})
+	b.stmts = append(b.stmts, BatchStatement{SQL: query, Args: args})
 	return b
 }
 
@@ -68,7 +61,7 @@ func SendBatch(ctx context.Context, target ConnTarget, b *Batch) ([]int64, error
 }
 
 func (c *conn) sendBatch(ctx context.Context, b *Batch) (out []int64, err error) {
-	if c.pgKind() != pgPGX {
+	if c.native == nil {
 		return nil, fmt.Errorf("aiodb: SendBatch: %w; driver %s has none", ErrNoBatch, c.driverName())
 	}
 	if c.openRows > 0 {
@@ -76,7 +69,7 @@ func (c *conn) sendBatch(ctx context.Context, b *Batch) (out []int64, err error)
 	}
 	sqls := make([]string, len(b.stmts))
 	for i, s := range b.stmts {
-		sqls[i] = s.sql
+		sqls[i] = s.SQL
 	}
 	if e, _ := c.guard(ctx, opExec, strings.Join(sqls, "; "), ""); e != nil {
 		return nil, e
@@ -90,32 +83,29 @@ func (c *conn) sendBatch(ctx context.Context, b *Batch) (out []int64, err error)
 	}
 	defer c.catchPanic("exec", &err)
 
-	var pb pgx.Batch
-	for _, s := range b.stmts {
-		pb.Queue(s.sql, s.args...)
-	}
 	var hctxs []context.Context
 	var evs []*hooks.StatementEvent
 	if c.opts.Hooks != nil {
 		hctxs = make([]context.Context, len(b.stmts))
 		evs = make([]*hooks.StatementEvent, len(b.stmts))
 		for i, s := range b.stmts {
-			hctxs[i], evs[i] = c.start(ctx, hooks.StmtExec, s.sql, namedArgs(s.args))
+			hctxs[i], evs[i] = c.start(ctx, hooks.StmtExec, s.SQL, namedArgs(s.Args))
 		}
 	}
-	br := c.inner.(pgxConner).Conn().SendBatch(ctx, &pb)
+	br := c.native.SendBatch(ctx, b.stmts)
 	out = make([]int64, 0, len(b.stmts))
 	var first error
 	for i := range b.stmts {
-		tag, err := br.Exec()
-		n := int64(-1)
+		n, err := br.Exec()
 		if err == nil {
-			n = tag.RowsAffected()
 			if first == nil {
 				out = append(out, n)
 			}
-		} else if first == nil {
-			first = err
+		} else {
+			n = -1
+			if first == nil {
+				first = err
+			}
 		}
 		if evs != nil {
 			c.end(hctxs[i], evs[i], n, err)

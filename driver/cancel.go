@@ -6,8 +6,6 @@ import (
 	"errors"
 	"io"
 	"time"
-
-	"github.com/go-sql-driver/mysql"
 )
 
 // A call whose context ends while the inner driver runs it must fail with
@@ -42,7 +40,7 @@ type callWatch struct {
 // on, and lib/pq would send the statement and its cancel at once).
 func (c *conn) watchCall(ctx context.Context, op string) (callWatch, error) {
 	if ctx.Done() == nil {
-		if !c.policy.badConnAfterSend {
+		if !c.policy.BadConnAfterSend {
 			return callWatch{}, nil
 		}
 	} else if err := ctx.Err(); err != nil {
@@ -55,22 +53,12 @@ func (c *conn) watchCall(ctx context.Context, op string) (callWatch, error) {
 // its IsValid (lib/pq, go-sql-driver/mysql) or, for pgx, whose stdlib
 // connection has no IsValid, its pgx connection's IsClosed. It is false
 // when the driver gives no way to tell.
-// canTellOpen reports whether innerOpen can answer for inner connection
-// ic: it has IsValid, or it is pgx's.
-func canTellOpen(ic driver.Conn) bool {
-	switch ic.(type) {
-	case driver.Validator, pgxConner:
-		return true
-	}
-	return false
-}
-
 func (c *conn) innerOpen() bool {
 	if c.validator != nil {
 		return c.validator.IsValid()
 	}
-	if p, ok := c.inner.(pgxConner); ok {
-		return !p.Conn().IsClosed()
+	if c.native != nil {
+		return !c.native.IsClosed()
 	}
 	return false
 }
@@ -99,7 +87,7 @@ func (w *callWatch) result(err error) error {
 	if err == driver.ErrBadConn { // the drivers return it bare
 		// A prepare or BEGIN changes nothing on the server, so
 		// database/sql may well run it again on another connection.
-		if w.c.policy.badConnAfterSend && w.wasValid && (w.op == "exec" || w.op == "query") {
+		if w.c.policy.BadConnAfterSend && w.wasValid && (w.op == "exec" || w.op == "query") {
 			return lostAfterSend(w.ctx, err, w.op)
 		}
 		if ctxErr := ended(w.ctx); ctxErr != nil {
@@ -145,7 +133,7 @@ func (c *conn) canceled(ctx context.Context, ctxErr, err error, op string, wasVa
 	// SQLite runs in the process: an interrupted statement is rolled
 	// back by the engine, though modernc.org/sqlite then reports the
 	// connection invalid (so that the pool drops it).
-	stopped := serverCanceled(err) || c.opts.Dialect == DialectSQLite
+	stopped := serverCanceled(c.be, err) || c.opts.Dialect == DialectSQLite
 	lost := !stopped && wasValid && !c.innerOpen()
 	if !lost && errors.Is(err, ctxErr) {
 		return err
@@ -218,8 +206,9 @@ func (e *CanceledError) Unwrap() []error {
 }
 
 // serverCanceled reports whether err is the server's (or the embedded
-// engine's) answer that it stopped the statement on request.
-func serverCanceled(err error) bool {
+// engine's) answer that it stopped the statement on request; be adds its
+// driver's own answers (MySQL's).
+func serverCanceled(be *Backend, err error) bool {
 	var st interface{ SQLState() string } // *pq.Error, *pgconn.PgError
 	if errors.As(err, &st) {
 		return st.SQLState() == "57014" // query_canceled
@@ -228,7 +217,7 @@ func serverCanceled(err error) bool {
 	if errors.As(err, &my) {
 		return my.Code()&0xff == 9 // SQLITE_INTERRUPT, with or without an extended code
 	}
-	return mysqlInterrupted(err)
+	return be.Interrupted != nil && be.Interrupted(err)
 }
 
 // ctxRows restates the error of a row read that fails after the query's
@@ -279,21 +268,13 @@ func (r *ctxRows) Next(dest []driver.Value) (err error) {
 	if ctxErr := r.ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
 		// A read is never run again, so a bad connection here is only
 		// the way the driver gave up the rest of the rows.
-		e := &CanceledError{Op: "next", Err: err, ctxErr: ctxErr, Stopped: serverCanceled(err)}
+		e := &CanceledError{Op: "next", Err: err, ctxErr: ctxErr, Stopped: serverCanceled(r.c.be, err)}
 		if cause := context.Cause(r.ctx); cause != ctxErr {
 			e.cause = cause
 		}
 		return e
 	}
 	return err
-}
-
-// mysqlInterrupted reports whether err is MySQL/MariaDB's "query execution
-// was interrupted" (1317, after KILL QUERY) or MariaDB's
-// max_statement_time error (1969).
-func mysqlInterrupted(err error) bool {
-	var my *mysql.MySQLError
-	return errors.As(err, &my) && (my.Number == 1317 || my.Number == 1969)
 }
 
 // commitNotSent restates the error of a COMMIT on a connection the inner

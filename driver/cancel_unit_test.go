@@ -11,22 +11,28 @@ import (
 	"github.com/lib/pq"
 )
 
-// TestServerCanceled: each driver's "the statement was stopped" answer is
-// recognised, and nothing else is.
+// TestServerCanceled: PostgreSQL's "the statement was stopped" answer is
+// recognised without a Backend, a driver's own (MySQL's, see package
+// driver/mysql) through its Backend.Interrupted, and nothing else is.
 func TestServerCanceled(t *testing.T) {
+	errKilled := errors.New("1317: query execution was interrupted")
+	mine := &Backend{Interrupted: func(err error) bool { return err == errKilled }}
+	none := &Backend{}
 	for _, c := range []struct {
+		be   *Backend
 		err  error
 		want bool
 	}{
-		{&pq.Error{Code: "57014"}, true},
-		{&pgconn.PgError{Code: "57014"}, true},
-		{&mysql.MySQLError{Number: 1317}, true},
-		{&pq.Error{Code: "40001"}, false},
-		{&mysql.MySQLError{Number: 1062}, false},
-		{driver.ErrBadConn, false},
-		{context.Canceled, false},
+		{noBackend, &pq.Error{Code: "57014"}, true},
+		{noBackend, &pgconn.PgError{Code: "57014"}, true},
+		{mine, errKilled, true},
+		{none, errKilled, false},
+		{noBackend, &pq.Error{Code: "40001"}, false},
+		{mine, &mysql.MySQLError{Number: 1062}, false},
+		{mine, driver.ErrBadConn, false},
+		{noBackend, context.Canceled, false},
 	} {
-		if got := serverCanceled(c.err); got != c.want {
+		if got := serverCanceled(c.be, c.err); got != c.want {
 			t.Errorf("serverCanceled(%v) = %v; want %v", c.err, got, c.want)
 		}
 	}

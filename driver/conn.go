@@ -26,7 +26,12 @@ type conn struct {
 	// rows open on the connection (only kept with a cache).
 	cache    *stmtCache
 	openRows int
-	policy   cachePolicy
+	// be is the driver's Backend (noBackend for Wrap and NewConnector),
+	// policy a copy of its Cache, and native its native connection
+	// under inner (pgx's), or nil.
+	be     *Backend
+	policy CachePolicy
+	native NativeConn
 
 	// The inner connection's optional interfaces, asserted once.
 	queryer   driver.QueryerContext
@@ -87,11 +92,14 @@ var (
 	_ driver.Validator          = validConn{}
 )
 
-func newConn(inner driver.Conn, opts *Options, policy cachePolicy) *conn {
-	// policy is kept with the cache off too: badConnAfterSend is not
+func newConn(inner driver.Conn, opts *Options, be *Backend) *conn {
+	// policy is kept with the cache off too: BadConnAfterSend is not
 	// about the cache (without it aio_stmt_cache=0 let database/sql run a
 	// statement lib/pq may have sent once more).
-	c := &conn{inner: inner, opts: opts, id: lastConnID.Add(1), policy: policy}
+	c := &conn{inner: inner, opts: opts, id: lastConnID.Add(1), be: be, policy: be.Cache}
+	if pg := be.Postgres; pg != nil && pg.Native != nil {
+		c.native, _ = pg.Native(inner)
+	}
 	if opts.StmtCacheSize > 0 {
 		c.cache = newStmtCache(opts.StmtCacheSize)
 		uniquePQNames(inner) // no other client's statement of the same name behind a pooler

@@ -56,11 +56,11 @@ func (e *connLostError) Unwrap() error        { return e.cause }
 // after sending and the connection is valid now, so that an ErrBadConn
 // coming back from the next call must be turned into ErrConnLost.
 func (c *conn) mayResend() bool {
-	return c.policy.badConnAfterSend && c.validator != nil && c.validator.IsValid()
+	return c.policy.BadConnAfterSend && c.validator != nil && c.validator.IsValid()
 }
 
 // netConnSlot receives the socket the inner connector dials during one
-// Connect (see recordingDialer), for the liveness check of ResetSession.
+// Connect (see Dialer), for the liveness check of ResetSession.
 // lib/pq does not watch the context during its startup exchange, so a
 // connect to a server that accepts but does not answer would outlive the
 // caller's deadline: the slot also ends the socket's I/O when Connect's
@@ -93,21 +93,28 @@ func (s *netConnSlot) finish() bool {
 
 type netConnSlotKey struct{}
 
-// recordingDialer is lib/pq's dialer with the socket recorded in the
-// Connect call's netConnSlot.
-type recordingDialer struct{}
+// Dialer is a dialer for lib/pq (pq.Connector.Dialer) that records the
+// socket of each connection a guarded connector makes, for the check of
+// an idle connection's socket before reuse (CachePolicy.BadConnAfterSend).
+// Package driver/pg gives it to lib/pq; outside a guarded Connect it is
+// a plain net.Dialer.
+type Dialer struct{}
 
-func (recordingDialer) Dial(network, address string) (net.Conn, error) {
-	return recordingDialer{}.DialContext(context.Background(), network, address)
+// Dial dials address.
+func (Dialer) Dial(network, address string) (net.Conn, error) {
+	return Dialer{}.DialContext(context.Background(), network, address)
 }
 
-func (recordingDialer) DialTimeout(network, address string, timeout time.Duration) (net.Conn, error) {
+// DialTimeout dials address, giving up after timeout.
+func (Dialer) DialTimeout(network, address string, timeout time.Duration) (net.Conn, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	return recordingDialer{}.DialContext(ctx, network, address)
+	return Dialer{}.DialContext(ctx, network, address)
 }
 
-func (recordingDialer) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
+// DialContext dials address and records the socket for the connection
+// being made with ctx.
+func (Dialer) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
 	var d net.Dialer
 	c, err := d.DialContext(ctx, network, address)
 	if err == nil {

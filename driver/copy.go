@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/aiodb/aiodb/hooks"
 )
 
@@ -24,14 +22,40 @@ type CopyFromSource interface {
 }
 
 // CopyFromRows returns a CopyFromSource over rows.
-func CopyFromRows(rows [][]any) CopyFromSource { return pgx.CopyFromRows(rows) }
+func CopyFromRows(rows [][]any) CopyFromSource { return &rowsSource{rows: rows, i: -1} }
+
+type rowsSource struct {
+	rows [][]any
+	i    int
+}
+
+func (s *rowsSource) Next() bool             { s.i++; return s.i < len(s.rows) }
+func (s *rowsSource) Values() ([]any, error) { return s.rows[s.i], nil }
+func (s *rowsSource) Err() error             { return nil }
 
 // CopyFromFunc returns a CopyFromSource that calls next for each row
 // until next returns a nil row (the end) or an error (which aborts the
 // COPY).
 func CopyFromFunc(next func() (row []any, err error)) CopyFromSource {
-	return pgx.CopyFromFunc(next)
+	return &funcSource{next: next}
 }
+
+type funcSource struct {
+	next func() ([]any, error)
+	row  []any
+	err  error
+}
+
+func (s *funcSource) Next() bool {
+	if s.err != nil {
+		return false
+	}
+	s.row, s.err = s.next()
+	return s.err == nil && s.row != nil
+}
+
+func (s *funcSource) Values() ([]any, error) { return s.row, s.err }
+func (s *funcSource) Err() error             { return s.err }
 
 // CopySQL returns the statement CopyFrom runs and hooks see:
 // COPY "table" ("a", "b") FROM STDIN, the text of lib/pq's CopyIn. A
@@ -98,8 +122,7 @@ func CopyFrom(ctx context.Context, target ConnTarget, table string, columns []st
 }
 
 func (c *conn) copyFrom(ctx context.Context, query, table string, columns []string, src CopyFromSource) (n int64, err error) {
-	kind := c.pgKind()
-	if kind == pgNone {
+	if c.be.Postgres == nil {
 		return 0, errNotPG("CopyFrom", c.driverName())
 	}
 	if c.openRows > 0 {
@@ -121,8 +144,8 @@ func (c *conn) copyFrom(ctx context.Context, query, table string, columns []stri
 	if c.opts.Hooks != nil {
 		hctx, ev = c.start(ctx, hooks.StmtExec, query, nil)
 	}
-	if kind == pgPGX {
-		n, err = c.inner.(pgxConner).Conn().CopyFrom(hctx, pgx.Identifier(tableIdent(table)), columns, src)
+	if c.native != nil {
+		n, err = c.native.CopyFrom(hctx, tableIdent(table), columns, src)
 	} else {
 		n, err = c.pqCopy(hctx, query, len(columns), src)
 	}

@@ -3,20 +3,25 @@
 //
 // # Registered drivers
 //
-// Importing the package registers four drivers with database/sql:
+// Four drivers are registered with database/sql, each by importing its
+// package, so that a program links only the drivers it uses:
 //
-//	aiopg      github.com/lib/pq                   DialectPostgres
-//	aiopgx     github.com/jackc/pgx/v5/stdlib      DialectPostgres
-//	aiomysql   github.com/go-sql-driver/mysql      DialectMySQL
-//	aiosqlite  modernc.org/sqlite                  DialectSQLite
+//	aiopg      driver/pg      github.com/lib/pq                DialectPostgres
+//	aiopgx     driver/pgx     github.com/jackc/pgx/v5/stdlib   DialectPostgres
+//	aiomysql   driver/mysql   github.com/go-sql-driver/mysql   DialectMySQL
+//	aiosqlite  driver/sqlite  modernc.org/sqlite               DialectSQLite
 //
-// so sql.Open("aiosqlite", "file:demo.db?aio_sync=panic") works after
-// import _ "github.com/aiodb/aiodb/driver". OpenConnector does the same for
-// sql.OpenDB and lets code set what a DSN cannot hold (Options.Hooks,
-// Options.Logger). Wrap and NewConnector wrap any other driver or
-// connector, go-sqlmock's included. (*sql.DB).Driver() of a guarded pool
-// is a *Driver: DialectOf and (*Driver).Options report its dialect and
-// options.
+// driver/all imports the four. So sql.Open("aiosqlite",
+// "file:demo.db?aio_sync=panic") works after
+// import _ "github.com/aiodb/aiodb/driver/sqlite". OpenConnector does the
+// same for sql.OpenDB and lets code set what a DSN cannot hold
+// (Options.Hooks, Options.Logger); on a driver whose package was not
+// imported it fails with the import to add. A driver package describes
+// its driver with a Backend (what its errors mean, how its statements are
+// cached, its COPY and LISTEN for PostgreSQL) and calls Register. Wrap and
+// NewConnector wrap any other driver or connector, go-sqlmock's included.
+// (*sql.DB).Driver() of a guarded pool is a *Driver: DialectOf and
+// (*Driver).Options report its dialect and options.
 //
 // # DSN options
 //

@@ -18,31 +18,7 @@ import (
 type Driver struct {
 	inner driver.Driver
 	opts  Options
-	// openFn, when set, makes the inner connector from a DSN; otherwise
-	// the inner driver's OpenConnector is used when it has one, or Open.
-	openFn func(dsn string) (driver.Connector, error)
-	// cacheDefault, when set, gives the statement cache size that
-	// StmtCacheSize < 0 stands for, from the inner DSN; otherwise it is
-	// DefaultStmtCacheSize.
-	cacheDefault func(innerDSN string) int
-	cachePolicy
-}
-
-// cachePolicy is what the statement cache knows of an inner driver.
-type cachePolicy struct {
-	// serverStmts: the inner driver's statements live on a server that
-	// frees them with the session, so closing a connection need not
-	// close its cached statements one by one.
-	serverStmts bool
-	// noArgs: statements without arguments are cached too (from their
-	// second use), because a prepared statement returns the same values
-	// as the inner driver's own path and runs faster.
-	noArgs bool
-	// badConnAfterSend: the inner driver answers driver.ErrBadConn also
-	// when a statement may have reached the server (lib/pq), so the
-	// wrapper turns that answer into ErrConnLost and checks idle sockets
-	// before reuse instead (see connlost.go).
-	badConnAfterSend bool
+	be    *Backend // what Register was given; noBackend for Wrap
 }
 
 var (
@@ -58,7 +34,7 @@ func Wrap(inner driver.Driver, opts Options) *Driver {
 	if inner == nil {
 		panic("aiodb: driver.Wrap: inner driver is nil")
 	}
-	return &Driver{inner: inner, opts: opts}
+	return &Driver{inner: inner, opts: opts, be: noBackend}
 }
 
 // Options returns the options the driver was made with (not those of a
@@ -106,14 +82,14 @@ func (d *Driver) openConnector(dsn string, configure func(*Options)) (*Connector
 	}
 	if opts.StmtCacheSize < 0 {
 		opts.StmtCacheSize = DefaultStmtCacheSize
-		if d.cacheDefault != nil {
-			opts.StmtCacheSize = d.cacheDefault(inner)
+		if d.be.CacheSize != nil {
+			opts.StmtCacheSize = d.be.CacheSize(inner)
 		}
 	}
 	var ic driver.Connector
 	switch {
-	case d.openFn != nil:
-		ic, err = d.openFn(inner)
+	case d.be.Connector != nil:
+		ic, err = d.be.Connector(inner)
 	default:
 		if dc, ok := d.inner.(driver.DriverContext); ok {
 			ic, err = dc.OpenConnector(inner)
@@ -124,9 +100,7 @@ func (d *Driver) openConnector(dsn string, configure func(*Options)) (*Connector
 	if err != nil {
 		return nil, err
 	}
-	c := newConnector(ic, opts)
-	c.policy = d.cachePolicy
-	return c, nil
+	return newConnector(ic, opts, d.be), nil
 }
 
 // dsnConnector is the connector of a driver without DriverContext, as
@@ -142,10 +116,10 @@ func (c dsnConnector) Driver() driver.Driver                        { return c.d
 // Connector is a guarded connector: every connection it makes is wrapped.
 // Make one with NewConnector and pass it to sql.OpenDB.
 type Connector struct {
-	inner  driver.Connector
-	opts   Options
-	drv    *Driver
-	policy cachePolicy
+	inner driver.Connector
+	opts  Options
+	drv   *Driver
+	be    *Backend
 }
 
 var (
@@ -163,13 +137,13 @@ func NewConnector(inner driver.Connector, opts Options) *Connector {
 	if opts.StmtCacheSize < 0 {
 		opts.StmtCacheSize = DefaultStmtCacheSize
 	}
-	return newConnector(inner, opts)
+	return newConnector(inner, opts, noBackend)
 }
 
-func newConnector(inner driver.Connector, opts Options) *Connector {
+func newConnector(inner driver.Connector, opts Options, be *Backend) *Connector {
 	opts.txStarter, _ = opts.Hooks.(hooks.TxStarter)
 	opts.connStarter, _ = opts.Hooks.(hooks.ConnectStarter)
-	return &Connector{inner: inner, opts: opts, drv: &Driver{inner: inner.Driver(), opts: opts}}
+	return &Connector{inner: inner, opts: opts, be: be, drv: &Driver{inner: inner.Driver(), opts: opts, be: be}}
 }
 
 // Options returns the connector's options, including those of its DSN.
@@ -211,7 +185,7 @@ func (c *Connector) Connect(ctx context.Context) (driver.Conn, error) {
 		start = time.Now()
 	}
 	var slot *netConnSlot
-	if c.policy.badConnAfterSend {
+	if c.be.Cache.BadConnAfterSend {
 		slot = &netConnSlot{ctx: ctx}
 		ctx = context.WithValue(ctx, netConnSlotKey{}, slot)
 	}
@@ -237,7 +211,7 @@ func (c *Connector) Connect(ctx context.Context) (driver.Conn, error) {
 		}
 		return nil, err
 	}
-	cn := newConn(ic, &c.opts, c.policy)
+	cn := newConn(ic, &c.opts, c.be)
 	if slot != nil {
 		cn.netConn = slot.c
 	}
@@ -245,7 +219,7 @@ func (c *Connector) Connect(ctx context.Context) (driver.Conn, error) {
 		ev.ConnID, ev.Duration = cn.id, time.Since(start)
 		h.OnConnect(ctx, ev)
 	}
-	if canTellOpen(ic) {
+	if cn.validator != nil || cn.native != nil {
 		return &validConn{cn}, nil
 	}
 	return cn, nil

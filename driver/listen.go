@@ -8,9 +8,6 @@ import (
 	"fmt"
 	"sync"
 	"time"
-
-	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/lib/pq"
 )
 
 // Notification is one PostgreSQL NOTIFY a Listener received.
@@ -92,7 +89,11 @@ func NewListener(ctx context.Context, db *sql.DB) (*Listener, error) {
 		case pgNone:
 			return errNotPG("Listener", c.driverName())
 		case pgPQ:
-			pq.SetNotificationHandler(c.inner, l.pqNotified)
+			set := c.be.Postgres.SetNotificationHandler
+			if set == nil {
+				return fmt.Errorf("aiodb: Listener: driver %s gives no notifications", c.driverName())
+			}
+			set(c.inner, l.pqNotified)
 		}
 		return nil
 	})
@@ -103,10 +104,10 @@ func NewListener(ctx context.Context, db *sql.DB) (*Listener, error) {
 	return l, nil
 }
 
-func (l *Listener) pqNotified(n *pq.Notification) {
+func (l *Listener) pqNotified(n *Notification) {
 	l.qmu.Lock()
 	defer l.qmu.Unlock()
-	l.queue = append(l.queue, &Notification{PID: uint32(n.BePid), Channel: n.Channel, Payload: n.Extra})
+	l.queue = append(l.queue, n)
 }
 
 func (l *Listener) popQueued() *Notification {
@@ -267,11 +268,7 @@ func (l *Listener) waitOnce(ctx, wctx context.Context) (*Notification, error) {
 		}
 		var err error
 		if l.kind == pgPGX {
-			var pn *pgconn.Notification
-			pn, err = c.inner.(pgxConner).Conn().WaitForNotification(wctx)
-			if err == nil {
-				n = &Notification{PID: pn.PID, Channel: pn.Channel, Payload: pn.Payload}
-			}
+			n, err = c.native.WaitForNotification(wctx)
 		} else {
 			n, err = l.pqWait(wctx, c)
 		}
@@ -411,7 +408,7 @@ func (l *Listener) Close() error {
 	// than put it back in the pool with its LISTENs.
 	err := l.conn.Raw(func(dc any) error {
 		if c, ok := guardedConn(dc); ok && l.kind == pgPQ {
-			pq.SetNotificationHandler(c.inner, nil)
+			c.be.Postgres.SetNotificationHandler(c.inner, nil)
 		}
 		return driver.ErrBadConn
 	})

@@ -1,15 +1,9 @@
 package driver
 
 import (
-	"database/sql"
 	"database/sql/driver"
 	"fmt"
 	"log/slog"
-
-	"github.com/go-sql-driver/mysql"
-	"github.com/jackc/pgx/v5/stdlib"
-	"github.com/lib/pq"
-	"modernc.org/sqlite"
 
 	"github.com/aiodb/aiodb/hooks"
 )
@@ -54,98 +48,19 @@ func (o *Options) logger() *slog.Logger {
 	return slog.Default()
 }
 
-// The drivers registered with database/sql by this package's init.
-var registered = map[string]*Driver{
-	"aiopg": {
-		inner:        pq.Driver{},
-		opts:         Options{Name: "aiopg", Dialect: DialectPostgres, StmtCacheSize: -1},
-		openFn:       openPQ,
-		cacheDefault: pqCacheDefault,
-		cachePolicy:  cachePolicy{serverStmts: true, noArgs: true, badConnAfterSend: true},
-	},
-	"aiopgx": {
-		inner: stdlib.GetDefaultDriver(),
-		opts:  Options{Name: "aiopgx", Dialect: DialectPostgres, StmtCacheSize: -1},
-		// pgx keeps its own per-connection cache of prepared statements.
-		cacheDefault: func(string) int { return 0 },
-		cachePolicy:  cachePolicy{serverStmts: true},
-	},
-	"aiomysql": {
-		inner:        &mysql.MySQLDriver{},
-		opts:         Options{Name: "aiomysql", Dialect: DialectMySQL, StmtCacheSize: -1},
-		cacheDefault: mysqlCacheDefault,
-		// Not noArgs: go-sql-driver/mysql reads a prepared statement's
-		// rows in the binary protocol, whose values have other Go types
-		// (int64 rather than []byte) than its text protocol's.
-		cachePolicy: cachePolicy{serverStmts: true},
-	},
-	"aiosqlite": {
-		inner:       sqliteDriver(),
-		opts:        Options{Name: "aiosqlite", Dialect: DialectSQLite, StmtCacheSize: -1},
-		openFn:      openSQLite,
-		cachePolicy: cachePolicy{noArgs: true},
-	},
-}
-
-// openPQ is lib/pq's connector with a dialer that records each
-// connection's socket, for the liveness check before reuse.
-func openPQ(dsn string) (driver.Connector, error) {
-	c, err := pq.NewConnector(dsn)
-	if err != nil {
-		return nil, err
-	}
-	c.Dialer(recordingDialer{})
-	return c, nil
-}
-
-// pqCacheDefault turns the cache off by default when the DSN asks lib/pq
-// for binary_parameters=yes: lib/pq then sends each statement unnamed in
-// one round trip, the setting for poolers that cannot keep prepared
-// statements (PgBouncer in transaction mode).
-func pqCacheDefault(dsn string) int {
-	if cfg, err := pq.NewConfig(dsn); err == nil && cfg.BinaryParameters {
-		return 0
-	}
-	return DefaultStmtCacheSize
-}
-
-// mysqlCacheDefault turns the cache off by default when the DSN asks
-// go-sql-driver/mysql for interpolateParams=true: the user chose to send
-// arguments inside the SQL text rather than prepare statements.
-func mysqlCacheDefault(dsn string) int {
-	if cfg, err := mysql.ParseDSN(dsn); err == nil && cfg.InterpolateParams {
-		return 0
-	}
-	return DefaultStmtCacheSize
-}
-
-// sqliteDriver returns modernc's package-level driver, the one its
-// package-level RegisterFunction and friends add to.
-func sqliteDriver() driver.Driver {
-	c, err := sqlite.NewConnector(":memory:")
-	if err != nil {
-		panic("aiodb: modernc.org/sqlite: " + err.Error())
-	}
-	return c.Driver()
-}
-
-func init() {
-	for name, d := range registered {
-		sql.Register(name, d)
-	}
-}
-
-// OpenConnector returns a connector for sql.OpenDB on one of the drivers
-// this package registers ("aiopg", "aiopgx", "aiomysql", "aiosqlite").
-// The aio_* options are taken out of dsn and applied to the driver's
-// Options, then configure (which may be nil) can change them, for example
-// to set Hooks, which cannot live in a DSN. It fails, naming the problem,
-// when name is not one of the four, when a DSN option is unknown or has a
-// bad value, or when the inner driver rejects the rest of the DSN.
+// OpenConnector returns a connector for sql.OpenDB on one of the
+// registered drivers ("aiopg", "aiopgx", "aiomysql", "aiosqlite", each
+// registered by importing its package: see Backend). The aio_* options
+// are taken out of dsn and applied to the driver's Options, then
+// configure (which may be nil) can change them, for example to set
+// Hooks, which cannot live in a DSN. It fails, naming the problem, when
+// name is not registered (naming the package to import), when a DSN
+// option is unknown or has a bad value, or when the inner driver rejects
+// the rest of the DSN.
 func OpenConnector(name, dsn string, configure func(*Options)) (driver.Connector, error) {
-	d, ok := registered[name]
-	if !ok {
-		return nil, fmt.Errorf("aiodb: OpenConnector: unknown driver %q (want aiopg, aiopgx, aiomysql or aiosqlite)", name)
+	d, err := registered(name)
+	if err != nil {
+		return nil, fmt.Errorf("aiodb: OpenConnector: %w", err)
 	}
 	return d.openConnector(dsn, configure)
 }

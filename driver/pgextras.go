@@ -5,16 +5,13 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"reflect"
 	"strings"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // This file holds what COPY (copy.go), LISTEN/NOTIFY (listen.go) and
 // batches (batch.go) share: taking a guarded connection out of a *sql.DB
 // or *sql.Conn through (*sql.Conn).Raw, and telling lib/pq's connections
-// from pgx's.
+// from pgx's (by their Backend).
 
 // ConnTarget is what CopyFrom and SendBatch run on: a *sql.DB (a
 // connection is taken from the pool for the call and given back) or a
@@ -36,32 +33,18 @@ type pgKind uint8
 
 const (
 	pgNone pgKind = iota
-	pgPQ          // lib/pq (aiopg)
-	pgPGX         // pgx through its stdlib (aiopgx)
+	pgPQ          // PostgreSQL without a native connection: lib/pq (aiopg)
+	pgPGX         // a native connection: pgx through its stdlib (aiopgx)
 )
 
-// pgxConner is pgx's *stdlib.Conn.
-type pgxConner interface{ Conn() *pgx.Conn }
-
 func (c *conn) pgKind() pgKind {
-	if _, ok := c.inner.(pgxConner); ok {
+	switch {
+	case c.native != nil:
 		return pgPGX
-	}
-	if isPQConn(c.inner) {
+	case c.be.Postgres != nil:
 		return pgPQ
 	}
 	return pgNone
-}
-
-// isPQConn reports whether inner is lib/pq's connection (an unexported
-// type, hence the reflection, as in pqnames.go).
-func isPQConn(inner any) bool {
-	t := reflect.TypeOf(inner)
-	if t == nil || t.Kind() != reflect.Pointer {
-		return false
-	}
-	e := t.Elem()
-	return e.PkgPath() == "github.com/lib/pq" && e.Name() == "conn"
 }
 
 // driverName names the driver of c for error messages: its registered

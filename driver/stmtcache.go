@@ -6,10 +6,6 @@ import (
 	"errors"
 	"strings"
 
-	"github.com/go-sql-driver/mysql"
-	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/lib/pq"
-
 	"github.com/aiodb/aiodb/hooks"
 	"github.com/aiodb/aiodb/internal/sqltext"
 )
@@ -124,12 +120,12 @@ func (sc *stmtCache) removeAll() []*cachedStmt {
 // useCache decides how a statement runs: cs != nil is a cached statement
 // to run (a hit); use without cs means prepare and cache it (a miss); !use
 // passes the statement to the inner connection as without the cache.
-// Statements without arguments are cached only where policy.noArgs says
+// Statements without arguments are cached only where policy.NoArgs says
 // so, from their second use. While rows are open on the connection the
 // inner driver is left to deal with the second statement as it would
 // without the wrapper.
 func (c *conn) useCache(query string, nargs int) (cs *cachedStmt, use bool) {
-	if c.openRows > 0 || nargs == 0 && !c.policy.noArgs {
+	if c.openRows > 0 || nargs == 0 && !c.policy.NoArgs {
 		return nil, false
 	}
 	if cs := c.cache.get(query); cs != nil {
@@ -191,7 +187,7 @@ func (c *conn) execCached(ctx context.Context, query string, args []driver.Named
 		return nil, hit, err
 	}
 	res, err = stmtExec(ctx, cs.si, args)
-	if err != nil && hit && staleStmt(err) {
+	if err != nil && hit && c.staleStmt(err) {
 		c.dropStale(cs)
 		if c.inTx {
 			return nil, true, err
@@ -227,7 +223,7 @@ func (c *conn) queryCached(ctx context.Context, query string, args []driver.Name
 		return nil, nil, nil, hit, err
 	}
 	ri, err = stmtQuery(ctx, cs.si, args)
-	if err != nil && hit && staleStmt(err) {
+	if err != nil && hit && c.staleStmt(err) {
 		c.dropStale(cs)
 		if c.inTx {
 			return nil, nil, nil, true, err
@@ -351,7 +347,7 @@ func (c *conn) rowsClosed(cs *cachedStmt) {
 }
 
 // closeCache empties the cache when the connection closes. For network
-// drivers (policy.serverStmts: the server frees a session's statements
+// drivers (policy.ServerStatements: the server frees a session's statements
 // when it ends) the statements are not closed one by one; a statement
 // whose rows are still open is closed with them.
 func (c *conn) closeCache() {
@@ -359,7 +355,7 @@ func (c *conn) closeCache() {
 		if cs.busy {
 			continue
 		}
-		if !c.policy.serverStmts {
+		if !c.policy.ServerStatements {
 			cs.si.Close()
 		}
 		cs.si = nil
@@ -371,30 +367,19 @@ func (c *conn) closeCache() {
 // PostgreSQL's "cached plan must not change result type" (SQLSTATE 0A000,
 // after a schema change altered the statement's result columns) and
 // "prepared statement ... does not exist" (26000, after DISCARD or
-// DEALLOCATE); MySQL's "Prepared statement needs to be re-prepared" (1615)
-// and "Unknown prepared statement handler" (1243).
-func staleStmt(err error) bool {
-	var code, msg string
-	var pqErr *pq.Error
-	var pgErr *pgconn.PgError
-	var myErr *mysql.MySQLError
-	switch {
-	case errors.As(err, &pqErr):
-		code, msg = string(pqErr.Code), pqErr.Message
-	case errors.As(err, &pgErr):
-		code, msg = pgErr.Code, pgErr.Message
-	case errors.As(err, &myErr):
-		return myErr.Number == 1615 || myErr.Number == 1243
-	default:
-		return false
+// DEALLOCATE), or what the Backend's StaleStatement says (MySQL's 1615
+// and 1243).
+func (c *conn) staleStmt(err error) bool {
+	var st interface{ SQLState() string } // *pq.Error, *pgconn.PgError
+	if errors.As(err, &st) {
+		switch st.SQLState() {
+		case "0A000": // feature_not_supported has other causes too
+			return strings.Contains(err.Error(), "cached plan must not change result type")
+		case "26000": // invalid_sql_statement_name
+			return true
+		}
 	}
-	switch code {
-	case "0A000": // feature_not_supported has other causes too
-		return strings.Contains(msg, "cached plan must not change result type")
-	case "26000": // invalid_sql_statement_name
-		return true
-	}
-	return false
+	return c.be.StaleStatement != nil && c.be.StaleStatement(err)
 }
 
 // cacheable reports whether query may be kept prepared: a single statement

@@ -152,12 +152,17 @@ func (r *cachedRecorder) take() []string {
 }
 
 // openCache opens a one-connection pool over a cacheConn with the given
-// cache size and policy.
-func openCache(t *testing.T, size int, policy cachePolicy, h hooks.Hook) (*sql.DB, *cacheConn) {
+// cache size and policy, and aiomysql's stale-statement errors (its
+// package is registered in this test binary by register_test.go).
+func openCache(t *testing.T, size int, policy CachePolicy, h hooks.Hook) (*sql.DB, *cacheConn) {
 	t.Helper()
 	inner := &cacheConn{log: &stubLog{}, fail: map[string]error{}}
 	d := Wrap(stubDriver{func() driver.Conn { return inner }}, Options{StmtCacheSize: size, Hooks: h})
-	d.cachePolicy = policy
+	my, err := registered("aiomysql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.be = &Backend{Cache: policy, StaleStatement: my.be.StaleStatement}
 	c, err := d.OpenConnector("")
 	if err != nil {
 		t.Fatal(err)
@@ -204,7 +209,7 @@ func queryAll(t *testing.T, db interface {
 // is full; hooks see one event per statement with Cached telling a hit.
 func TestStmtCacheHitsAndEviction(t *testing.T) {
 	rec := &cachedRecorder{}
-	db, inner := openCache(t, 2, cachePolicy{}, rec)
+	db, inner := openCache(t, 2, CachePolicy{}, rec)
 	log := inner.log
 	queryAll(t, db, "SELECT a WHERE x = ?", 1)
 	queryAll(t, db, "SELECT a WHERE x = ?", 2)
@@ -257,7 +262,7 @@ func TestStmtCacheHitsAndEviction(t *testing.T) {
 // With policy.noArgs a statement without arguments is prepared at its
 // second use, so that one-off texts do not churn the cache.
 func TestStmtCacheNoArgsSecondUse(t *testing.T) {
-	db, inner := openCache(t, 4, cachePolicy{noArgs: true}, nil)
+	db, inner := openCache(t, 4, CachePolicy{NoArgs: true}, nil)
 	for range 3 {
 		queryAll(t, db, "SELECT 1")
 	}
@@ -287,7 +292,7 @@ func TestStmtCacheStaleRetry(t *testing.T) {
 	for _, stale := range []error{pqStale, pqGone, mysqlStale} {
 		t.Run(fmt.Sprint(stale), func(t *testing.T) {
 			rec := &cachedRecorder{}
-			db, inner := openCache(t, 4, cachePolicy{}, rec)
+			db, inner := openCache(t, 4, CachePolicy{}, rec)
 			log := inner.log
 			const sel, upd = "SELECT * FROM t WHERE id = ?", "UPDATE t SET x = 1 WHERE id = ?"
 			queryAll(t, db, sel, 1)
@@ -339,7 +344,7 @@ func TestStmtCacheStaleRetry(t *testing.T) {
 // Other errors are not retried and keep the statement; nor is an error
 // that comes with the rows, after the statement ran.
 func TestStmtCacheNoRetry(t *testing.T) {
-	db, inner := openCache(t, 4, cachePolicy{}, nil)
+	db, inner := openCache(t, 4, CachePolicy{}, nil)
 	const sel = "SELECT x FROM t WHERE id = ?"
 	queryAll(t, db, sel, 1)
 	boom := errors.New("boom")
@@ -368,7 +373,7 @@ func TestStmtCacheNoRetry(t *testing.T) {
 // statement whose rows are open when the connection closes is closed
 // with its rows, not under them.
 func TestStmtCacheOpenRows(t *testing.T) {
-	db, inner := openCache(t, 1, cachePolicy{}, nil)
+	db, inner := openCache(t, 1, CachePolicy{}, nil)
 	log := inner.log
 	ctx := context.Background()
 	sc, err := db.Conn(ctx)
@@ -391,7 +396,7 @@ func TestStmtCacheOpenRows(t *testing.T) {
 		"query SELECT a WHERE x = ?; rows SELECT a WHERE x = ? closed; exec UPDATE c SET x = ?; rows #1 closed; run #1; rows #1 closed")
 
 	// The driver connection straight, closed under open rows.
-	for _, policy := range []cachePolicy{{}, {serverStmts: true}} {
+	for _, policy := range []CachePolicy{{}, {ServerStatements: true}} {
 		inner := &cacheConn{log: &stubLog{}, fail: map[string]error{}}
 		dc, err := NewConnector(dsnConnector{d: stubDriver{func() driver.Conn { return inner }}}, Options{StmtCacheSize: 4}).Connect(ctx)
 		if err != nil {
@@ -409,7 +414,7 @@ func TestStmtCacheOpenRows(t *testing.T) {
 		dc.Close()
 		r.Close()
 		want := "prepare UPDATE a SET x = ? #1; run #1; prepare SELECT b WHERE x = ? #2; run #2; close #1; close conn; rows #2 closed; close #2"
-		if policy.serverStmts { // the server frees what the wrapper does not close
+		if policy.ServerStatements { // the server frees what the wrapper does not close
 			want = "prepare UPDATE a SET x = ? #1; run #1; prepare SELECT b WHERE x = ? #2; run #2; close conn; rows #2 closed; close #2"
 		}
 		wantLog(t, inner.log, want)

@@ -97,8 +97,11 @@ func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l }
 func WithDialect(d *Dialect) Option { return func(c *config) { c.dialect = d } }
 
 // Open opens a guarded database through one of aiodb's registered drivers
-// ("aiopg", "aiopgx", "aiomysql", "aiosqlite"). The DSN is the wrapped
-// driver's DSN plus aiodb's aio_* options; opts override them.
+// ("aiopg", "aiopgx", "aiomysql", "aiosqlite"), each registered by
+// importing its package (driver/pg, driver/pgx, driver/mysql,
+// driver/sqlite, or driver/all): on a driver not imported Open fails with
+// the import to add. The DSN is the wrapped driver's DSN plus aiodb's
+// aio_* options; opts override them.
 //
 // On aiomysql Open asks the server for its version (one connection, kept
 // in the pool; the sync guard lets it through and hooks see it with

@@ -4,9 +4,13 @@
 // # Opening a database
 //
 // Open opens one of aiodb's drivers ("aiopg", "aiopgx", "aiomysql",
-// "aiosqlite"); New wraps a *sql.DB opened elsewhere. The SQL dialect comes
-// from the driver; WithDialect chooses one for a driver that declares none,
-// or MariaDB for a MariaDB server (RETURNING on INSERT and DELETE):
+// "aiosqlite"), registered by importing its package, so that a program
+// links the drivers it uses and no others; New wraps a *sql.DB opened
+// elsewhere. The SQL dialect comes from the driver; WithDialect chooses
+// one for a driver that declares none, or MariaDB for a MariaDB server
+// (RETURNING on INSERT and DELETE):
+//
+//	import _ "github.com/aiodb/aiodb/driver/sqlite" // or driver/pg, driver/pgx, driver/mysql, driver/all
 //
 //	db, err := orm.Open("aiosqlite", "file:demo.db?aio_sync=panic", orm.MaxConnections(4))
 //	db, err := orm.Open("aiomysql", dsn, orm.WithDialect(mysqldialect.MariaDB()))

@@ -39,6 +39,7 @@ import (
 	"time"
 
 	"github.com/aiodb/aiodb/aio"
+	_ "github.com/aiodb/aiodb/driver/all" // --driver takes any of them
 	"github.com/aiodb/aiodb/orm"
 	"github.com/aiodb/aiodb/orm/migrate"
 )

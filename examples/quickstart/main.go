@@ -24,6 +24,7 @@ import (
 
 	"github.com/aiodb/aiodb/aio"
 	"github.com/aiodb/aiodb/driver"
+	_ "github.com/aiodb/aiodb/driver/all" // aiosqlite, and the servers' drivers for AIODB_DRIVER
 	"github.com/aiodb/aiodb/hooks"
 	"github.com/aiodb/aiodb/orm"
 )

@@ -34,6 +34,11 @@ var floors = map[string]int{
 	"internal/testserver":       1, // starts servers; uses testenv
 	"hooks":                     1,
 	"driver":                    2,
+	"driver/pg":                 3, // each registers one driver
+	"driver/pgx":                3,
+	"driver/mysql":              3,
+	"driver/sqlite":             3,
+	"driver/all":                4,
 	"aio":                       3,
 	"orm/dialect":               4,
 	"orm/types":                 4,

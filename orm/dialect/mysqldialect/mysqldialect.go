@@ -49,10 +49,7 @@
 package mysqldialect
 
 import (
-	"errors"
 	"time"
-
-	"github.com/go-sql-driver/mysql"
 
 	"github.com/aiodb/aiodb/driver"
 	"github.com/aiodb/aiodb/orm/dialect"
@@ -123,7 +120,7 @@ const timeLayout = "2006-01-02 15:04:05.999999"
 // value.
 func BindTime(t time.Time) any { return t.UTC().Format(timeLayout) }
 
-var integrityErrors = map[uint16]bool{
+var integrityErrors = map[int]bool{
 	1062: true, // ER_DUP_ENTRY
 	1451: true, // ER_ROW_IS_REFERENCED_2
 	1452: true, // ER_NO_REFERENCED_ROW_2
@@ -138,18 +135,19 @@ var integrityErrors = map[uint16]bool{
 // IsIntegrityError matches duplicate keys, foreign key, NOT NULL and CHECK
 // violations.
 func IsIntegrityError(err error) bool {
-	var me *mysql.MySQLError
-	return errors.As(err, &me) && integrityErrors[me.Number]
+	n, ok := driver.ErrorNumber(err)
+	return ok && integrityErrors[n]
 }
 
 // IsRetryable matches a deadlock (1213, also Galera's certification
 // failure) and a lock wait timeout (1205).
 func IsRetryable(err error) bool {
-	var me *mysql.MySQLError
-	return errors.As(err, &me) && (me.Number == 1213 || me.Number == 1205)
+	n, ok := driver.ErrorNumber(err)
+	return ok && (n == 1213 || n == 1205)
 }
 
 // IsConnLost matches go-sql-driver/mysql's answer when the connection
 // breaks after a statement was sent (a server or Galera node that died
-// mid-query): mysql.ErrInvalidConn.
-func IsConnLost(err error) bool { return errors.Is(err, mysql.ErrInvalidConn) }
+// mid-query): mysql.ErrInvalidConn, which package driver/mysql makes
+// driver.IsConnLost know.
+func IsConnLost(err error) bool { return driver.IsConnLost(err) }

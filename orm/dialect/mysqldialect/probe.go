@@ -4,10 +4,9 @@ import (
 	"context"
 	"database/sql"
 	sqldriver "database/sql/driver"
+	"reflect"
 	"strings"
 	"time"
-
-	"github.com/go-sql-driver/mysql"
 
 	"github.com/aiodb/aiodb/driver"
 	"github.com/aiodb/aiodb/orm/dialect"
@@ -52,17 +51,22 @@ func Probe(db *sql.DB) *dialect.Server {
 
 // isGoMySQL reports whether d is go-sql-driver/mysql, possibly wrapped by
 // aiodb's driver (the aiomysql driver): only then is the probe's SQL
-// understood and its connection a real server.
+// understood and its connection a real server. It goes by the type's
+// package path, so that the dialect does not link the driver.
 func isGoMySQL(d sqldriver.Driver) bool {
 	for range 4 {
-		switch x := d.(type) {
-		case *mysql.MySQLDriver, mysql.MySQLDriver:
+		t := reflect.TypeOf(d)
+		if t != nil && t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		if t != nil && t.PkgPath() == "github.com/go-sql-driver/mysql" && t.Name() == "MySQLDriver" {
 			return true
-		case interface{ Unwrap() sqldriver.Driver }:
-			d = x.Unwrap()
-		default:
+		}
+		u, ok := d.(interface{ Unwrap() sqldriver.Driver })
+		if !ok {
 			return false
 		}
+		d = u.Unwrap()
 	}
 	return false
 }

@@ -1,4 +1,4 @@
-package driver
+package sqlite
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	aiodriver "github.com/aiodb/aiodb/driver"
 )
 
 func TestSQLiteDSNDefaults(t *testing.T) {
@@ -67,7 +69,7 @@ func TestSQLiteDSNDefaults(t *testing.T) {
 // sees one database, which lives until the *sql.DB is closed, and two
 // *sql.DBs on ":memory:" see two.
 func TestSQLiteMemorySharedByPool(t *testing.T) {
-	ctx := AllowSync(context.Background())
+	ctx := aiodriver.AllowSync(context.Background())
 	db, err := sql.Open("aiosqlite", ":memory:")
 	if err != nil {
 		t.Fatal(err)
@@ -110,7 +112,7 @@ func TestSQLiteMemorySharedByPool(t *testing.T) {
 
 // TestSQLiteDefaultsOnConnection reads back what each connection got.
 func TestSQLiteDefaultsOnConnection(t *testing.T) {
-	ctx := AllowSync(context.Background())
+	ctx := aiodriver.AllowSync(context.Background())
 	file := "file:" + filepath.Join(t.TempDir(), "d.db")
 	for _, c := range []struct {
 		dsn            string
@@ -118,9 +120,9 @@ func TestSQLiteDefaultsOnConnection(t *testing.T) {
 		journal        string
 		description    string
 	}{
-		{dsn: file, busy: SQLiteBusyTimeoutMillis, fk: 1, sync: 1, journal: "wal", description: "file, defaults"},
+		{dsn: file, busy: aiodriver.SQLiteBusyTimeoutMillis, fk: 1, sync: 1, journal: "wal", description: "file, defaults"},
 		{dsn: file + "?_pragma=foreign_keys(0)&_pragma=busy_timeout(7)", busy: 7, fk: 0, sync: 1, journal: "wal", description: "file, own settings"},
-		{dsn: ":memory:", busy: SQLiteBusyTimeoutMillis, fk: 1, sync: 2, journal: "memory", description: "memory"},
+		{dsn: ":memory:", busy: aiodriver.SQLiteBusyTimeoutMillis, fk: 1, sync: 2, journal: "memory", description: "memory"},
 	} {
 		db, err := sql.Open("aiosqlite", c.dsn)
 		if err != nil {
@@ -146,7 +148,7 @@ func TestSQLiteDefaultsOnConnection(t *testing.T) {
 // context) instead of failing later on a lock upgrade; a read-only
 // transaction takes no lock.
 func TestSQLiteImmediateTransactions(t *testing.T) {
-	ctx := AllowSync(context.Background())
+	ctx := aiodriver.AllowSync(context.Background())
 	db, err := sql.Open("aiosqlite", "file:"+filepath.Join(t.TempDir(), "d.db"))
 	if err != nil {
 		t.Fatal(err)

@@ -1,4 +1,17 @@
-package driver
+// Package sqlite registers aiodb's guarded driver "aiosqlite", over
+// modernc.org/sqlite (pure Go, no cgo), with database/sql when it is
+// imported:
+//
+//	import _ "github.com/aiodb/aiodb/driver/sqlite"
+//
+//	db, err := sql.Open("aiosqlite", "file:app.db?aio_sync=panic")
+//
+// aiosqlite adds what a pool of connections to one SQLite database needs
+// to be used concurrently (busy timeout, foreign keys, WAL, immediate
+// transactions) unless the DSN sets it, and keeps an in-memory database
+// alive while its *sql.DB is open; see "SQLite defaults" in package
+// driver's documentation.
+package sqlite
 
 import (
 	"context"
@@ -11,14 +24,30 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"modernc.org/sqlite"
+	msqlite "modernc.org/sqlite"
+
+	aiodriver "github.com/aiodb/aiodb/driver"
 )
 
-// SQLiteBusyTimeoutMillis is the busy timeout aiosqlite sets on every
-// connection unless the DSN sets one: how long a statement waits for a
-// lock another connection holds before failing with SQLITE_BUSY. The wait
-// also ends when the statement's context does.
-const SQLiteBusyTimeoutMillis = 5000
+func init() {
+	aiodriver.Register(aiodriver.Backend{
+		Name:      "aiosqlite",
+		Dialect:   aiodriver.DialectSQLite,
+		Driver:    sqliteDriver(),
+		Connector: openSQLite,
+		Cache:     aiodriver.CachePolicy{NoArgs: true},
+	})
+}
+
+// sqliteDriver returns modernc's package-level driver, the one its
+// package-level RegisterFunction and friends add to.
+func sqliteDriver() driver.Driver {
+	c, err := msqlite.NewConnector(":memory:")
+	if err != nil {
+		panic("aiodb: modernc.org/sqlite: " + err.Error())
+	}
+	return c.Driver()
+}
 
 // sqliteDefault is one setting aiosqlite adds to a DSN that does not make
 // it itself. keys are the DSN keys of modernc.org/sqlite that set it, and
@@ -34,7 +63,7 @@ type sqliteDefault struct {
 // needs to be used concurrently; see "SQLite defaults" in the package
 // documentation.
 var sqliteDefaults = []sqliteDefault{
-	{keys: []string{"_busy_timeout", "_timeout"}, pragma: "busy_timeout", add: fmt.Sprintf("_pragma=busy_timeout(%d)", SQLiteBusyTimeoutMillis)},
+	{keys: []string{"_busy_timeout", "_timeout"}, pragma: "busy_timeout", add: fmt.Sprintf("_pragma=busy_timeout(%d)", aiodriver.SQLiteBusyTimeoutMillis)},
 	{keys: []string{"_foreign_keys", "_fk"}, pragma: "foreign_keys", add: "_pragma=foreign_keys(1)"},
 	{keys: []string{"_journal_mode", "_journal"}, pragma: "journal_mode", add: "_pragma=journal_mode(WAL)", file: true},
 	// NORMAL is safe under WAL only: it is added when WAL is.
@@ -50,7 +79,7 @@ func openSQLite(dsn string) (driver.Connector, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := sqlite.NewConnector(inner)
+	c, err := msqlite.NewConnector(inner)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,4 @@
+package reliability_test
+
+// The drivers the tests open by name ("aiosqlite", ...).
+import _ "github.com/aiodb/aiodb/driver/all"
