@@ -35,8 +35,7 @@ type RowSink[T any] struct {
 	yield   func(T) bool
 	readAll bool
 	stopped bool // the reader is gone: ctx ended
-	burst   [rowBurst]T
-	all     []T // readAll: every row, delivered after Query returns
+	all     []T  // readAll: every row, delivered after Query returns
 }
 
 // StreamRows runs q in a pooled goroutine, as Stream does, and delivers
@@ -83,22 +82,25 @@ func (s *RowSink[T]) Each(rows *sql.Rows) error {
 		}
 		return nil
 	}
+	// The burst is on the goroutine's stack: storing a row there needs no
+	// GC write barrier, unlike a store into the heap.
+	var burst [rowBurst]T
 	n, size := 0, 1
 	for rows.Next() {
 		row, err := s.q.Scan(rows)
 		if err != nil {
-			s.flush(s.burst[:n]) // the rows before the error come first
+			s.flush(burst[:n]) // the rows before the error come first
 			return err
 		}
-		s.burst[n] = row
+		burst[n] = row
 		if n++; n == size {
-			if !s.flush(s.burst[:n]) {
+			if !s.flush(burst[:n]) {
 				return nil
 			}
 			n, size = 0, min(2*size, rowBurst)
 		}
 	}
-	s.flush(s.burst[:n])
+	s.flush(burst[:n])
 	return nil
 }
 

@@ -2,12 +2,9 @@ package orm
 
 import (
 	"context"
-	"database/sql"
-	"fmt"
 
 	"github.com/aiodb/aiodb/aio"
 	"github.com/aiodb/aiodb/orm/internal/sqlb"
-	"github.com/aiodb/aiodb/orm/schema"
 )
 
 // The Aio methods of the query types run the query in a new goroutine
@@ -26,7 +23,10 @@ import (
 //
 // Rows are scanned as they are read and handed over in bursts (the first
 // row alone, then 2, 4, ... up to 256), so memory stays flat however many
-// rows there are. Cancelling ctx stops the stream: the rows are closed,
+// rows there are. They are allocated in slabs of up to 256 rows (32 KiB
+// at most, unless one row is larger): a row the caller keeps keeps its
+// slab allocated, with what the slab's other rows refer to. Copy a row
+// (v := *r.Value) to keep it alone. Cancelling ctx stops the stream: the rows are closed,
 // the connection goes back to the pool and the goroutine ends (see
 // aio.Stream for the last Result of a stream cut short). A reader that
 // stops early must cancel ctx.
@@ -184,33 +184,4 @@ func streamRows[T any](ctx context.Context, m *Model[T], b *sqlb.Builder, known,
 		q.plan = m.fullPlan
 	}
 	return aio.StreamRows[*T](ctx, q, m.db.txFrom(ctx) != nil)
-}
-
-// rowStream is the aio.RowQuery of streamRows.
-type rowStream[T any] struct {
-	m      *Model[T]
-	b      *sqlb.Builder
-	plan   *schema.Plan // nil until Prepare when the columns are not known
-	ignore bool
-}
-
-func (q *rowStream[T]) Query(ctx context.Context, sink *aio.RowSink[*T]) error {
-	defer sqlb.Put(q.b)
-	return q.m.db.run(ctx, q.b, sink.Each)
-}
-
-func (q *rowStream[T]) Prepare(rows *sql.Rows) (err error) {
-	if q.plan == nil {
-		q.plan, err = q.m.planOf(rows, q.ignore)
-	}
-	return err
-}
-
-func (q *rowStream[T]) Scan(rows *sql.Rows) (*T, error) {
-	row := new(T)
-	q.b.Scan.Set(q.plan, schema.PtrOf(row), q.b.D.TimeWallUTC)
-	if err := rows.Scan(q.b.Scan.List...); err != nil {
-		return nil, fmt.Errorf("orm: scanning into %v: %w", q.m.t.GoType, err)
-	}
-	return row, nil
 }
