@@ -25,7 +25,9 @@ type readSliceBenchRow struct {
 // PostgreSQL (issue 16, item 1): the ORM over aiopgx against hand-written
 // database/sql over bare pgx stdlib, sending the same statement (the
 // ORM's text, LIMIT written as a literal), with a key that varies over
-// 1,000 rows. benchPaired alternates the two and reports orm/hand.
+// 1,000 rows; rows=1/GetByPK reads one row by a varying primary key, the
+// benchmarks module's Read. benchPaired alternates the two and reports
+// orm/hand.
 //
 //	AIODB_PG_DSN=... go test -run '^$' -bench ReadSlicePG -benchtime 2000x -count 6 ./orm
 func BenchmarkReadSlicePG(b *testing.B) {
@@ -62,6 +64,23 @@ func BenchmarkReadSlicePG(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	// One row by primary key (the benchmarks module's Read): the same
+	// statement GetByPK sends, which a hook records.
+	b.Run("rows=1/GetByPK", func(b *testing.B) {
+		i := 0
+		key := func() int64 { i++; return int64(1 + i*7919%1000) }
+		query := `SELECT "id", "name", "email", "score" FROM "read_slice_bench_row" WHERE "id" = $1 LIMIT 1`
+		benchPaired(b, func() {
+			var r readSliceBenchRow
+			if err := hand.QueryRowContext(ctx, query, key()).Scan(&r.ID, &r.Name, &r.Email, &r.Score); err != nil {
+				b.Fatal(err)
+			}
+		}, func() {
+			if _, err := m.GetByPK(ctx, key()); err != nil {
+				b.Fatal(err)
+			}
+		})
+	})
 	for _, n := range []int{10, 100, 1000} {
 		b.Run(fmt.Sprint("rows=", n), func(b *testing.B) {
 			query, _, err := m.Select().Where(orm.Gt("id", 0)).OrderBy("id").Limit(n).SQL()
