@@ -10,7 +10,9 @@ import (
 	"testing"
 	"time"
 
+	aiodriver "github.com/aiodb/aiodb/driver"
 	"github.com/aiodb/aiodb/internal/fakedb"
+	"github.com/aiodb/aiodb/orm/internal/sqlb"
 )
 
 // TestNumDestScansLikeDatabaseSQL: numDest gives every value, and every
@@ -103,4 +105,76 @@ func (p *slabProbe[T]) newRowN() int {
 		p.q.newRow()
 	}
 	return n
+}
+
+// TestRowStreamUsesFieldDests: after its first row, a stream whose
+// columns all map to fields scans through the fields (and numDest for
+// its numbers); one with an ignored column keeps the plan's destinations.
+func TestRowStreamUsesFieldDests(t *testing.T) {
+	type row struct {
+		ID    int64   `db:"id,pk"`
+		N     int     `db:"n"`
+		Score float64 `db:"score"`
+		Name  string  `db:"name"`
+	}
+	for _, c := range []struct {
+		cols   []string
+		ignore bool
+		fast   bool
+	}{
+		{[]string{"id", "n", "score", "name"}, false, true},
+		{[]string{"name", "id"}, false, true},
+		{[]string{"id", "other", "name"}, true, false},
+	} {
+		vals := make([][]driver.Value, 3)
+		for i := range vals {
+			for _, col := range c.cols {
+				switch col {
+				case "name", "other":
+					vals[i] = append(vals[i], "x")
+				case "score":
+					vals[i] = append(vals[i], 1.5)
+				default:
+					vals[i] = append(vals[i], int64(i+1))
+				}
+			}
+		}
+		conn, err := aiodriver.Wrap(fakedb.New(c.cols, vals), aiodriver.Options{Dialect: aiodriver.DialectPostgres}).OpenConnector("")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sqlDB := sql.OpenDB(conn)
+		db, err := New(sqlDB)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := MustModel[row](db)
+		q := &rowStream[row]{m: m, b: sqlb.Get(db.dialect), ignore: c.ignore}
+		rows, err := sqlDB.QueryContext(context.Background(), "SELECT")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := q.Prepare(rows); err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for rows.Next() {
+			r, err := q.Scan(rows)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n++; r.ID != int64(n) || r.Name != "x" {
+				t.Fatalf("%v: row %d = %+v", c.cols, n, *r)
+			}
+		}
+		rows.Close()
+		if got := q.fields != nil; got != c.fast || n != 3 {
+			t.Errorf("%v (ignore %v): %d rows, through the fields %v, want %v", c.cols, c.ignore, n, got, c.fast)
+		}
+		if c.fast && c.cols[0] == "id" && q.nums[0].kind != numInt64 {
+			t.Errorf("%v: id's numDest kind %d, want numInt64", c.cols, q.nums[0].kind)
+		}
+		sqlb.Put(q.b)
+		sqlDB.Close()
+	}
 }
