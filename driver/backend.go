@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"reflect"
 	"sort"
 	"strings"
 	"sync"
@@ -231,6 +232,30 @@ func IsConnLost(err error) bool {
 		return true
 	}
 	return eachBackend(func(b *Backend) bool { return b.ConnLost != nil && b.ConnLost(err) })
+}
+
+// wrappedBackend is the Backend of a driver made with Wrap or
+// NewConnector around inner: noBackend, with the PostgreSQL extras
+// (COPY, batches, LISTEN) of the registered driver whose inner driver
+// has inner's type (lib/pq wrapped by hand keeps its CopyFrom and
+// Listener). The rest of that Backend (its connector, cache policy and
+// DSN defaults) is aiopg's own and is left out: Wrap adds the guard and
+// hooks only.
+func wrappedBackend(inner driver.Driver) *Backend {
+	var pg *PostgresBackend
+	eachBackend(func(b *Backend) bool {
+		if b.Postgres != nil && reflect.TypeOf(b.Driver) == reflect.TypeOf(inner) {
+			pg = b.Postgres
+			return true
+		}
+		return false
+	})
+	if pg == nil {
+		return noBackend
+	}
+	be := *noBackend
+	be.Postgres = pg
+	return &be
 }
 
 // SQLiteBusyTimeoutMillis is the busy timeout aiosqlite sets on every

@@ -4,11 +4,15 @@ import (
 	"context"
 	"crypto/md5"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/lib/pq"
 
 	aiodriver "github.com/aiodb/aiodb/driver"
 	"github.com/aiodb/aiodb/hooks"
@@ -244,6 +248,45 @@ func TestCopyFromNotPostgres(t *testing.T) {
 	if _, err := aiodriver.CopyFrom(allow, db, "t", nil, aiodriver.CopyFromRows(nil)); err == nil {
 		t.Fatal("no columns: no error")
 	}
+}
+
+// TestCopyFromWrapped: lib/pq and pgx wrapped by hand (Wrap,
+// NewConnector) keep COPY, through the extras of the registered driver
+// of the same inner driver; and CopyFromFunc's rows arrive.
+func TestCopyFromWrapped(t *testing.T) {
+	dsn := testenv.PostgresDSN(t)
+	for name, db := range map[string]*sql.DB{
+		"Wrap(pq.Driver{})": sql.OpenDB(mustConnector(t, aiodriver.Wrap(pq.Driver{}, aiodriver.Options{}), dsn)),
+		"NewConnector(pgx)": sql.OpenDB(aiodriver.NewConnector(mustConnector(t, stdlib.GetDefaultDriver().(driver.DriverContext), dsn), aiodriver.Options{})),
+	} {
+		t.Run(name, func(t *testing.T) {
+			defer db.Close()
+			table := createCopyTable(t, db)
+			i := 0
+			next := func() ([]any, error) {
+				if i++; i > 3 {
+					return nil, nil
+				}
+				return []any{i, fmt.Sprint("r", i), int64(i)}, nil
+			}
+			n, err := aiodriver.CopyFrom(allow, db, table, []string{"id", "name", "v"}, aiodriver.CopyFromFunc(next))
+			if err != nil || n != 3 {
+				t.Fatalf("CopyFrom: %d, %v", n, err)
+			}
+			if got, sum, _ := tableSums(t, db, table); got != 3 || sum != 6 {
+				t.Fatalf("table has %d rows, sum %d; want 3, 6", got, sum)
+			}
+		})
+	}
+}
+
+func mustConnector(t *testing.T, d driver.DriverContext, dsn string) driver.Connector {
+	t.Helper()
+	c, err := d.OpenConnector(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 func TestCopyFromMySQL(t *testing.T) {

@@ -34,7 +34,7 @@ func Wrap(inner driver.Driver, opts Options) *Driver {
 	if inner == nil {
 		panic("aiodb: driver.Wrap: inner driver is nil")
 	}
-	return &Driver{inner: inner, opts: opts, be: noBackend}
+	return &Driver{inner: inner, opts: opts, be: wrappedBackend(inner)}
 }
 
 // Options returns the options the driver was made with (not those of a
@@ -137,7 +137,7 @@ func NewConnector(inner driver.Connector, opts Options) *Connector {
 	if opts.StmtCacheSize < 0 {
 		opts.StmtCacheSize = DefaultStmtCacheSize
 	}
-	return newConnector(inner, opts, noBackend)
+	return newConnector(inner, opts, wrappedBackend(inner.Driver()))
 }
 
 func newConnector(inner driver.Connector, opts Options, be *Backend) *Connector {
