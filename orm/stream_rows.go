@@ -14,12 +14,14 @@ import (
 // rowStream is the aio.RowQuery of streamRows: it runs the statement and
 // scans each row into a new T, which it hands over as a *T.
 //
-// Two things keep a row cheap (see PERFORMANCE.md, "Streaming"): rows are
-// allocated in slabs, and when the plan maps every column straight to a
+// Three things keep a row cheap (see PERFORMANCE.md, "Streaming"): rows
+// are allocated in slabs; when the plan maps every column straight to a
 // field, the Scan destinations are computed on the stack from the
 // fields, not stored into the pooled builder's slice (a store into the
 // heap costs a GC write barrier while a collection runs, which with a
-// small heap and a row allocated per result row is most of the time).
+// small heap and a row allocated per result row is most of the time);
+// and int64, int and float64 fields are scanned by numDest, without
+// database/sql's reflection.
 type rowStream[T any] struct {
 	m      *Model[T]
 	b      *sqlb.Builder
