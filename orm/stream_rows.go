@@ -20,7 +20,7 @@ import (
 // fields, not stored into the pooled builder's slice (a store into the
 // heap costs a GC write barrier while a collection runs, which with a
 // small heap and a row allocated per result row is most of the time);
-// and int64, int and float64 fields are scanned by numDest, without
+// and int64, int and float64 fields are scanned by schema.NumDest, without
 // database/sql's reflection.
 type rowStream[T any] struct {
 	m      *Model[T]
@@ -35,9 +35,9 @@ type rowStream[T any] struct {
 	// the first row has shown that schema.Dests.Set gives each column
 	// its field's own Dest; nil before, and when it does not. nums[i]
 	// is the destination of fields[i] when it is an int64, int or
-	// float64 (see numDest).
+	// float64 (see schema.NumDest).
 	fields []*schema.Field
-	nums   []numDest
+	nums   []schema.NumDest
 	probed bool
 }
 
@@ -95,19 +95,7 @@ func (q *rowStream[T]) Scan(rows *sql.Rows) (*T, error) {
 			dest = buf[:len(q.fields)]
 		}
 		for i, f := range q.fields {
-			d := f.Dest(base)
-			switch n := &q.nums[i]; n.kind {
-			case numInt64:
-				n.i64 = d.(*int64)
-				d = n
-			case numInt:
-				n.i = d.(*int)
-				d = n
-			case numFloat64:
-				n.f64 = d.(*float64)
-				d = n
-			}
-			dest[i] = d
+			dest[i] = q.nums[i].Point(f.Dest(base))
 		}
 		err = rows.Scan(dest...)
 	} else {
@@ -136,7 +124,7 @@ func (q *rowStream[T]) fieldDests(rows *sql.Rows, base schema.Ptr) []*schema.Fie
 		return nil
 	}
 	fields := make([]*schema.Field, len(cols))
-	q.nums = make([]numDest, len(cols))
+	q.nums = make([]schema.NumDest, len(cols))
 	for i, col := range cols {
 		f := q.m.t.FieldByColumn(col)
 		// A pointer compares without panicking, and Dest's pointers are
@@ -145,7 +133,7 @@ func (q *rowStream[T]) fieldDests(rows *sql.Rows, base schema.Ptr) []*schema.Fie
 			return nil
 		}
 		fields[i] = f
-		q.nums[i].kind = numKindOf(list[i])
+		q.nums[i], _ = schema.NumDestFor(list[i])
 	}
 	return fields
 }

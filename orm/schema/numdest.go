@@ -1,19 +1,19 @@
-package orm
+package schema
 
 import (
 	"database/sql"
 	"fmt"
 )
 
-// numDest is rowStream's Scan destination for an int64, int or float64
-// field. database/sql assigns a driver's int64 or float64 to such a field
+// NumDest is a Scan destination for an int64, int or float64 field (orm's
+// AioExecute scans through it). database/sql assigns a driver's int64 or float64 to such a field
 // through reflection (reflect.ValueOf, AssignableTo, Value.Set), and to
 // an int by formatting the value and parsing it back; as an sql.Scanner,
-// numDest stores the driver's value directly when it has the field's
+// NumDest stores the driver's value directly when it has the field's
 // type, and hands every other value to database/sql's own conversion
 // (sql.Null's Scan), so that results and errors are the same as without
 // it.
-type numDest struct {
+type NumDest struct {
 	kind numKind
 	i64  *int64
 	i    *int
@@ -29,7 +29,30 @@ const (
 	numFloat64
 )
 
-// numKindOf returns the numDest kind for the Scan destination d.
+// NumDestFor returns the NumDest for Scan destinations of d's type (a
+// *int64, *int or *float64); false for any other.
+func NumDestFor(d any) (NumDest, bool) {
+	k := numKindOf(d)
+	return NumDest{kind: k}, k != numNone
+}
+
+// Point aims n at d, a destination of the type n was made for, and
+// returns n; a NumDest of no type returns d.
+func (n *NumDest) Point(d any) any {
+	switch n.kind {
+	case numInt64:
+		n.i64 = d.(*int64)
+	case numInt:
+		n.i = d.(*int)
+	case numFloat64:
+		n.f64 = d.(*float64)
+	default:
+		return d
+	}
+	return n
+}
+
+// numKindOf returns the NumDest kind for the Scan destination d.
 func numKindOf(d any) numKind {
 	switch d.(type) {
 	case *int64:
@@ -42,7 +65,8 @@ func numKindOf(d any) numKind {
 	return numNone
 }
 
-func (d *numDest) Scan(src any) error {
+// Scan stores src in the field.
+func (d *NumDest) Scan(src any) error {
 	switch d.kind {
 	case numInt64:
 		if v, ok := src.(int64); ok {
@@ -63,7 +87,7 @@ func (d *numDest) Scan(src any) error {
 		}
 		return convertNum(d.f64, src, "float64")
 	}
-	return fmt.Errorf("orm: numDest of no kind") // never: rowStream sets a kind
+	return fmt.Errorf("orm: a NumDest of no type") // never: NumDestFor gives a type
 }
 
 // convertNum converts src into *dst as database/sql's Scan into a *V
