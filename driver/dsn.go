@@ -108,7 +108,15 @@ func splitDSN(dsn string) (inner string, opts map[string]string, err error) {
 		if i := strings.IndexByte(dsn[strings.LastIndexByte(dsn, '/')+1:], '?'); i >= 0 {
 			q = strings.LastIndexByte(dsn, '/') + 1 + i
 		}
-		return splitQuery(dsn, q, false)
+		inner, opts, err := splitQuery(dsn, q, false)
+		if err == nil && len(opts) > 0 && isKeyValue(inner) {
+			// Without its query the DSN reads as key=value pairs: the
+			// options could be meant either way.
+			if _, more, ok, _ := splitKeyValue(inner); ok && len(more) > 0 {
+				return "", nil, errors.New("aiodb: DSN has aio_ options both as key=value pairs and in a '?' query: write them one way")
+			}
+		}
+		return inner, opts, err
 	}
 }
 

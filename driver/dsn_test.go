@@ -142,3 +142,13 @@ func FuzzSplitDSN(f *testing.F) {
 		}
 	})
 }
+
+// TestSplitDSNAmbiguous: a DSN whose aio_ options could be read as
+// key=value pairs and as a query is refused, not split one way.
+func TestSplitDSNAmbiguous(t *testing.T) {
+	for _, dsn := range []string{"aio_sync=warn ?aio_sync=panic", "Aio_=0 ?Aio_"} {
+		if _, _, err := splitDSN(dsn); err == nil || !strings.Contains(err.Error(), "one way") {
+			t.Errorf("splitDSN(%q): %v; want the ambiguity named", dsn, err)
+		}
+	}
+}
