@@ -14,7 +14,7 @@ import (
 
 // Driver is a guarded database/sql driver: it wraps an inner driver and
 // adds the sync guard and the hooks to every connection it opens. Make one
-// with Wrap; the four drivers this package registers are Drivers too.
+// with Wrap; the drivers Register registers (aiopg, ...) are Drivers too.
 type Driver struct {
 	inner driver.Driver
 	opts  Options

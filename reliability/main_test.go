@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/aiodb/aiodb/aio"
-	_ "github.com/aiodb/aiodb/driver"
 	"github.com/aiodb/aiodb/internal/leakcheck"
 	"github.com/aiodb/aiodb/internal/testenv"
 	"github.com/aiodb/aiodb/orm"

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	_ "github.com/aiodb/aiodb/driver"
 	"github.com/aiodb/aiodb/internal/leakcheck"
 )
 
