@@ -3,7 +3,6 @@ package benchmarks
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"sync"
 	"testing"
 
@@ -173,23 +172,7 @@ func (q *pgxQueries) InsertModels(ctx context.Context, ms []Model) error {
 		return err
 	}
 	defer rows.Close()
-	i := 0
-	for rows.Next() {
-		if i == len(ms) {
-			return fmt.Errorf("insert of %d rows returned more ids", len(ms))
-		}
-		if err := rows.Scan(&ms[i].ID); err != nil {
-			return err
-		}
-		i++
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	if i != len(ms) {
-		return fmt.Errorf("insert of %d rows returned %d ids", len(ms), i)
-	}
-	return nil
+	return scanIDs(rows, ms)
 }
 
 func insertParams(m *Model) InsertModelParams {

@@ -180,6 +180,19 @@ func (r *raw) insertMulti(ctx context.Context, ms []Model) error {
 		return err
 	}
 	defer rows.Close()
+	return scanIDs(rows, ms)
+}
+
+// idRows is what scanIDs reads: *sql.Rows and pgx.Rows both are.
+type idRows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// scanIDs reads the ids a multi-row INSERT ... RETURNING id gave into ms,
+// one per row, failing on more or fewer.
+func scanIDs(rows idRows, ms []Model) error {
 	i := 0
 	for rows.Next() {
 		if i == len(ms) {

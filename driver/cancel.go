@@ -40,7 +40,7 @@ type callWatch struct {
 // on, and lib/pq would send the statement and its cancel at once).
 func (c *conn) watchCall(ctx context.Context, op string) (callWatch, error) {
 	if ctx.Done() == nil {
-		if !c.policy.BadConnAfterSend {
+		if !c.be.Cache.BadConnAfterSend {
 			return callWatch{}, nil
 		}
 	} else if err := ctx.Err(); err != nil {
@@ -87,7 +87,7 @@ func (w *callWatch) result(err error) error {
 	if err == driver.ErrBadConn { // the drivers return it bare
 		// A prepare or BEGIN changes nothing on the server, so
 		// database/sql may well run it again on another connection.
-		if w.c.policy.BadConnAfterSend && w.wasValid && (w.op == "exec" || w.op == "query") {
+		if w.c.be.Cache.BadConnAfterSend && w.wasValid && (w.op == "exec" || w.op == "query") {
 			return lostAfterSend(w.ctx, err, w.op)
 		}
 		if ctxErr := ended(w.ctx); ctxErr != nil {

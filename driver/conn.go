@@ -26,11 +26,11 @@ type conn struct {
 	// rows open on the connection (only kept with a cache).
 	cache    *stmtCache
 	openRows int
-	// be is the driver's Backend (noBackend for Wrap and NewConnector),
-	// policy a copy of its Cache, and native its native connection
-	// under inner (pgx's), or nil.
+	// be is the driver's Backend (noBackend for Wrap and NewConnector;
+	// its Cache applies with the cache off too: BadConnAfterSend is not
+	// about the cache), and native its native connection under inner
+	// (pgx's), or nil.
 	be     *Backend
-	policy CachePolicy
 	native NativeConn
 
 	// The inner connection's optional interfaces, asserted once.
@@ -93,10 +93,7 @@ var (
 )
 
 func newConn(inner driver.Conn, opts *Options, be *Backend) *conn {
-	// policy is kept with the cache off too: BadConnAfterSend is not
-	// about the cache (without it aio_stmt_cache=0 let database/sql run a
-	// statement lib/pq may have sent once more).
-	c := &conn{inner: inner, opts: opts, id: lastConnID.Add(1), be: be, policy: be.Cache}
+	c := &conn{inner: inner, opts: opts, id: lastConnID.Add(1), be: be}
 	if pg := be.Postgres; pg != nil && pg.Native != nil {
 		c.native, _ = pg.Native(inner)
 	}

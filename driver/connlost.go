@@ -56,7 +56,7 @@ func (e *connLostError) Unwrap() error        { return e.cause }
 // after sending and the connection is valid now, so that an ErrBadConn
 // coming back from the next call must be turned into ErrConnLost.
 func (c *conn) mayResend() bool {
-	return c.policy.BadConnAfterSend && c.validator != nil && c.validator.IsValid()
+	return c.be.Cache.BadConnAfterSend && c.validator != nil && c.validator.IsValid()
 }
 
 // netConnSlot receives the socket the inner connector dials during one

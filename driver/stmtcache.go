@@ -120,12 +120,12 @@ func (sc *stmtCache) removeAll() []*cachedStmt {
 // useCache decides how a statement runs: cs != nil is a cached statement
 // to run (a hit); use without cs means prepare and cache it (a miss); !use
 // passes the statement to the inner connection as without the cache.
-// Statements without arguments are cached only where policy.NoArgs says
+// Statements without arguments are cached only where Cache.NoArgs says
 // so, from their second use. While rows are open on the connection the
 // inner driver is left to deal with the second statement as it would
 // without the wrapper.
 func (c *conn) useCache(query string, nargs int) (cs *cachedStmt, use bool) {
-	if c.openRows > 0 || nargs == 0 && !c.policy.NoArgs {
+	if c.openRows > 0 || nargs == 0 && !c.be.Cache.NoArgs {
 		return nil, false
 	}
 	if cs := c.cache.get(query); cs != nil {
@@ -347,7 +347,7 @@ func (c *conn) rowsClosed(cs *cachedStmt) {
 }
 
 // closeCache empties the cache when the connection closes. For network
-// drivers (policy.ServerStatements: the server frees a session's statements
+// drivers (Cache.ServerStatements: the server frees a session's statements
 // when it ends) the statements are not closed one by one; a statement
 // whose rows are still open is closed with them.
 func (c *conn) closeCache() {
@@ -355,7 +355,7 @@ func (c *conn) closeCache() {
 		if cs.busy {
 			continue
 		}
-		if !c.policy.ServerStatements {
+		if !c.be.Cache.ServerStatements {
 			cs.si.Close()
 		}
 		cs.si = nil

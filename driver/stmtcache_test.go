@@ -402,7 +402,7 @@ func TestStmtCacheOpenRows(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		dc.(*conn).policy = policy
+		dc.(*conn).be = &Backend{Cache: policy}
 		args := []driver.NamedValue{{Ordinal: 1, Value: int64(1)}}
 		if _, err := dc.(driver.ExecerContext).ExecContext(ctx, "UPDATE a SET x = ?", args); err != nil {
 			t.Fatal(err)
