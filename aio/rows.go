@@ -2,7 +2,6 @@ package aio
 
 import (
 	"context"
-	"database/sql"
 )
 
 // RowBuffer is the capacity of StreamRows' channel and rowBurst the most
@@ -15,6 +14,16 @@ const (
 	rowBurst  = 256
 )
 
+// Rows is a query's result as StreamRows reads it: *sql.Rows, or the rows
+// of a client other than database/sql (orm's engines).
+type Rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Columns() ([]string, error)
+	Close() error
+	Err() error
+}
+
 // RowQuery is one query whose rows StreamRows delivers.
 type RowQuery[T any] interface {
 	// Query runs the statement and passes its rows to sink.Each, which
@@ -22,9 +31,9 @@ type RowQuery[T any] interface {
 	Query(ctx context.Context, sink *RowSink[T]) error
 	// Prepare is called once per result, before its first row (a place
 	// to plan the scan from the result's columns).
-	Prepare(rows *sql.Rows) error
+	Prepare(rows Rows) error
 	// Scan scans the current row into a new T.
-	Scan(rows *sql.Rows) (T, error)
+	Scan(rows Rows) (T, error)
 }
 
 // RowSink receives a RowQuery's rows for StreamRows. It is one value per
@@ -68,7 +77,7 @@ func StreamRows[T any](ctx context.Context, q RowQuery[T], readAll bool) <-chan 
 // hands them over (or keeps them, with readAll). It returns the first
 // Prepare or Scan error, after the rows scanned before it are delivered;
 // rows.Err is left to Query.
-func (s *RowSink[T]) Each(rows *sql.Rows) error {
+func (s *RowSink[T]) Each(rows Rows) error {
 	if err := s.q.Prepare(rows); err != nil {
 		return err
 	}

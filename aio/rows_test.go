@@ -42,9 +42,9 @@ func (q *intQuery) Query(ctx context.Context, sink *aio.RowSink[int64]) error {
 	return rows.Err()
 }
 
-func (q *intQuery) Prepare(*sql.Rows) error { q.prepared++; return nil }
+func (q *intQuery) Prepare(aio.Rows) error { q.prepared++; return nil }
 
-func (q *intQuery) Scan(rows *sql.Rows) (int64, error) {
+func (q *intQuery) Scan(rows aio.Rows) (int64, error) {
 	var v int64
 	if err := rows.Scan(&v); err != nil {
 		return 0, err

@@ -153,6 +153,31 @@ func Check(ctx context.Context, mode SyncMode, op, query string) error {
 	return &SyncCallError{Op: op, SQL: query, Caller: inspectStack("").caller, Mode: mode}
 }
 
+// Guard is the sync guard for statements sent without database/sql (the
+// ORM's engines, such as orm/ormpgx on a pgx pool), under opts' mode,
+// hooks and logger; the engine calls it before it sends anything or takes
+// a connection. op is one of "query", "exec", "begin". It returns nil when
+// the call may run: the mode is SyncAllow, ctx is async or allowed, the
+// call comes through a package of AllowSyncFrom, or the mode is SyncWarn
+// (after the warning is logged and Hooks.OnSyncViolation fired, with
+// ConnID 0: no connection is taken yet). Under SyncError it returns the
+// *SyncCallError, matching ErrSyncCall, after OnSyncViolation; under
+// SyncPanic it panics with it, which leaks nothing since nothing is held.
+func Guard(ctx context.Context, opts *Options, op, query string) error {
+	mode := opts.Sync
+	if mode == SyncAllow || passesGuard(ctx) {
+		return nil
+	}
+	e, panicNow := violation(ctx, opts, 0, mode, op, query, "")
+	if e == nil {
+		return nil
+	}
+	if panicNow {
+		panic(e)
+	}
+	return e
+}
+
 // guard decides on a statement under the sync guard. It returns nil when
 // the statement may run (mode allow, a marked context, or warn after the
 // warning), otherwise the *SyncCallError to return or panic with; panic
@@ -163,21 +188,21 @@ func (c *conn) guard(ctx context.Context, op, query, safeFn string) (e *SyncCall
 	if mode == SyncAllow || passesGuard(ctx) {
 		return nil, false
 	}
-	return c.violation(ctx, mode, op, query, safeFn)
+	return violation(ctx, c.opts, c.id, mode, op, query, safeFn)
 }
 
 // violation is the slow path of guard, kept apart so guard stays small.
-func (c *conn) violation(ctx context.Context, mode SyncMode, op, query, safeFn string) (*SyncCallError, bool) {
+func violation(ctx context.Context, opts *Options, connID uint64, mode SyncMode, op, query, safeFn string) (*SyncCallError, bool) {
 	if calledFromAllowed() {
 		return nil, false // AllowSyncFrom
 	}
 	fi := inspectStack(safeFn)
-	if h := c.opts.Hooks; h != nil {
-		h.OnSyncViolation(ctx, &hooks.SyncViolation{ConnID: c.id, Op: op, SQL: query, Caller: fi.caller, Mode: mode.String()})
+	if h := opts.Hooks; h != nil {
+		h.OnSyncViolation(ctx, &hooks.SyncViolation{ConnID: connID, Op: op, SQL: query, Caller: fi.caller, Mode: mode.String()})
 	}
 	if mode == SyncWarn {
-		c.opts.logger().WarnContext(ctx, "aiodb: sync call",
-			"op", op, "sql", query, "caller", fi.caller, "driver", c.opts.Name, "conn_id", c.id)
+		opts.logger().WarnContext(ctx, "aiodb: sync call",
+			"op", op, "sql", query, "caller", fi.caller, "driver", opts.Name, "conn_id", connID)
 		return nil, false
 	}
 	if mode != SyncError && mode != SyncPanic {

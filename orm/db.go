@@ -13,6 +13,7 @@ import (
 	"github.com/aiodb/aiodb/driver"
 	"github.com/aiodb/aiodb/hooks"
 	"github.com/aiodb/aiodb/orm/dialect"
+	"github.com/aiodb/aiodb/orm/engine"
 	"github.com/aiodb/aiodb/orm/internal/route"
 )
 
@@ -39,6 +40,14 @@ type DB struct {
 	// replicas take reads outside transactions (see Replicas); nil
 	// without them.
 	replicas *route.Set
+	// pool is what statements outside transactions run on: sqlDB, or
+	// the engine; replicaExec is replicas as an executor.
+	pool        executor
+	replicaExec executor
+	// engine is the client of OpenEngine (nil on database/sql): pool,
+	// and beginTx, which begins transactions on it or on sqlDB.
+	engine  engine.Engine
+	beginTx func(ctx context.Context, opts *sql.TxOptions) (engine.Tx, *sql.Tx, error)
 	// hstore is RegisterHStore: CreateTable creates the extension.
 	hstore bool
 	// errorValues is ErrorValues: error messages show bound values.
@@ -230,7 +239,10 @@ func newDB(sqlDB *sql.DB, cfg *config, dialectName string, mode driver.SyncMode)
 			d = srv.Dialect
 		}
 	}
-	return &DB{sqlDB: sqlDB, dialect: d, sync: mode, idle: idle, server: srv, hstore: cfg.hstore, errorValues: cfg.errorValues}, nil
+	db := &DB{sqlDB: sqlDB, dialect: d, sync: mode, idle: idle, server: srv, hstore: cfg.hstore, errorValues: cfg.errorValues}
+	db.pool = &stdExec{sqlDB}
+	db.beginTx = db.beginStd
+	return db, nil
 }
 
 // SQLDB returns the underlying guarded *sql.DB.
@@ -248,7 +260,10 @@ func (db *DB) Close() error {
 	if db.replicas != nil {
 		rerr = db.replicas.Close()
 	}
-	if db.ownsDB {
+	switch {
+	case db.engine != nil:
+		return errors.Join(db.engine.Close(), rerr)
+	case db.ownsDB:
 		return errors.Join(db.sqlDB.Close(), rerr)
 	}
 	return rerr
@@ -278,6 +293,9 @@ func (db *DB) suspend() error {
 		if db.shut.Swap(true) {
 			return nil
 		}
+		if db.engine != nil {
+			return db.engine.Close()
+		}
 		return db.sqlDB.Close()
 	}
 	if db.replicas != nil {
@@ -295,6 +313,8 @@ func (db *DB) resume(ctx context.Context) error {
 	switch {
 	case db.closed.Load():
 		return errors.New("orm: Manager.Connect: the DB was closed by DB.Close, which is final")
+	case db.engine != nil && db.shut.Load():
+		return errors.New("orm: Manager.Connect: a DB of OpenEngine cannot be reopened after Manager.Close (its engine is closed); open a new one")
 	case db.gate == nil && db.shut.Load():
 		return errors.New("orm: Manager.Connect: a DB made by orm.New cannot be reopened after Manager.Close (its *sql.DB is closed); use orm.Open, or a new *sql.DB")
 	}

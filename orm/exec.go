@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 
+	"github.com/aiodb/aiodb/orm/engine"
 	"github.com/aiodb/aiodb/orm/internal/sqlb"
 	"github.com/aiodb/aiodb/orm/internal/txn"
 )
@@ -12,13 +13,9 @@ import (
 // acquire picks what it runs on (the pool, a replica, or the transaction
 // bound to the context), run and exec send the statement a builder made.
 
-// executor is what statements run on: the pool, or the transaction bound
-// to the context.
-type executor interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
+// executor is what statements run on: the pool, a replica set, or the
+// transaction bound to the context, on database/sql or an engine.
+type executor = engine.Queryer
 
 // acquire returns what a statement run with ctx executes on, and a release
 // function the caller must call exactly once, when the statement and its
@@ -47,7 +44,11 @@ type executor interface {
 func (db *DB) acquire(ctx context.Context) (executor, func(), error) {
 	tx := db.txFrom(ctx)
 	if tx == nil {
-		return db.sqlDB, noRelease, nil
+		if db.engine != nil && db.shut.Load() {
+			// The engine's own error (a closed pool) would not say why.
+			return nil, nil, ErrManagerClosed
+		}
+		return db.pool, noRelease, nil
 	}
 	if err := tx.core.Lock(ctx); err != nil {
 		return nil, nil, err
@@ -64,7 +65,7 @@ func noRelease() {}
 // run executes the query built in b on the executor acquire gives for ctx
 // and passes the rows to fn. The rows are closed and the executor released
 // on every path, panics included.
-func (db *DB) run(ctx context.Context, b *sqlb.Builder, fn func(rows *sql.Rows) error) error {
+func (db *DB) run(ctx context.Context, b *sqlb.Builder, fn func(rows engine.Rows) error) error {
 	return db.runRows(ctx, b, fn, false)
 }
 
@@ -75,11 +76,11 @@ func (db *DB) run(ctx context.Context, b *sqlb.Builder, fn func(rows *sql.Rows) 
 // down in the middle of a result), as it is when the connection breaks
 // before the first row. Reads whose rows have reached the caller (Each,
 // AioExecute) use run: they cannot be taken back.
-func (db *DB) read(ctx context.Context, b *sqlb.Builder, fn func(rows *sql.Rows) error) error {
+func (db *DB) read(ctx context.Context, b *sqlb.Builder, fn func(rows engine.Rows) error) error {
 	return db.runRows(ctx, b, fn, db.replicas != nil)
 }
 
-func (db *DB) runRows(ctx context.Context, b *sqlb.Builder, fn func(rows *sql.Rows) error, again bool) error {
+func (db *DB) runRows(ctx context.Context, b *sqlb.Builder, fn func(rows engine.Rows) error, again bool) error {
 	if b.Err != nil {
 		return b.Err
 	}
@@ -89,7 +90,7 @@ func (db *DB) runRows(ctx context.Context, b *sqlb.Builder, fn func(rows *sql.Ro
 		return err
 	}
 	defer release()
-	if again && exec == executor(db.replicas) {
+	if again && exec == db.replicaExec {
 		for try := 1; ; try++ {
 			rows, srv, err := db.replicas.Query(ctx, query, b.Args)
 			if err != nil {
@@ -101,7 +102,7 @@ func (db *DB) runRows(ctx context.Context, b *sqlb.Builder, fn func(rows *sql.Ro
 			}
 		}
 	}
-	rows, err := exec.QueryContext(ctx, query, b.Args...)
+	rows, err := exec.Query(ctx, query, b.Args)
 	if err != nil {
 		return db.wrapErr(err, query)
 	}
@@ -110,7 +111,7 @@ func (db *DB) runRows(ctx context.Context, b *sqlb.Builder, fn func(rows *sql.Ro
 
 // scanRows passes rows to fn and closes them, panics included; it returns
 // fn's error as it is and the rows' own error wrapped with query.
-func (db *DB) scanRows(rows *sql.Rows, fn func(rows *sql.Rows) error, query string) error {
+func (db *DB) scanRows(rows engine.Rows, fn func(rows engine.Rows) error, query string) error {
 	closed := false
 	defer func() {
 		if !closed { // fn panicked: close before release
@@ -143,7 +144,7 @@ func (db *DB) exec(ctx context.Context, b *sqlb.Builder) (sql.Result, error) {
 		return nil, err
 	}
 	defer release()
-	res, err := exec.ExecContext(ctx, query, b.Args...)
+	res, err := exec.Exec(ctx, query, b.Args)
 	if err != nil {
 		return nil, db.wrapErr(err, query)
 	}
@@ -183,9 +184,36 @@ type Executor interface {
 // that runs the transaction's function, and not while rows of the same
 // transaction are still being read. After the transaction ended, its
 // statements fail with an error matching sql.ErrTxDone.
+//
+// On a DB of OpenEngine, outside a transaction it is the engine's
+// *sql.DB. Inside a transaction it panics, since the engine's transaction
+// is not a *sql.Tx: use the engine's own (ormpgx.Executor).
 func (db *DB) Executor(ctx context.Context) Executor {
 	if tx := db.txFrom(ctx); tx != nil {
-		return tx.core.SQL
+		if tx.core.Std == nil {
+			panic("orm: DB.Executor inside a transaction of an engine (" + db.dialect.Name + "): its transaction is not a *sql.Tx; use the engine's executor (ormpgx.Executor)")
+		}
+		return tx.core.Std
 	}
 	return db.sqlDB
+}
+
+// queryRow runs query on exec and scans its first row into dest; it
+// returns sql.ErrNoRows when there is none.
+func queryRow(ctx context.Context, exec executor, query string, args []any, dest ...any) error {
+	rows, err := exec.Query(ctx, query, args)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return sql.ErrNoRows
+	}
+	if err := rows.Scan(dest...); err != nil {
+		return err
+	}
+	return rows.Close()
 }

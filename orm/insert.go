@@ -2,9 +2,9 @@ package orm
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 
+	"github.com/aiodb/aiodb/orm/engine"
 	"github.com/aiodb/aiodb/orm/internal/sqlb"
 	"github.com/aiodb/aiodb/orm/schema"
 )
@@ -116,7 +116,7 @@ func (q *InsertQuery[T]) Exec(ctx context.Context) (int64, error) {
 	}
 	if len(p.Returning) > 0 {
 		var n int
-		err := db.run(ctx, b, func(res *sql.Rows) (err error) {
+		err := db.run(ctx, b, func(res engine.Rows) (err error) {
 			n, err = scanInto(q.m, b, res, q.ins.Rows)
 			return err
 		})

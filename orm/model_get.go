@@ -2,11 +2,11 @@ package orm
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"reflect"
 
+	"github.com/aiodb/aiodb/orm/engine"
 	"github.com/aiodb/aiodb/orm/internal/sqlb"
 	"github.com/aiodb/aiodb/orm/schema"
 )
@@ -67,7 +67,7 @@ func (e *entity) buildGetCond(b *sqlb.Builder, col string, op sqlb.CmpOp, val an
 // the struct at p.
 func (e *entity) getBuilt(ctx context.Context, b *sqlb.Builder, p schema.Ptr) error {
 	found := false
-	err := e.db.read(ctx, b, func(rows *sql.Rows) error {
+	err := e.db.read(ctx, b, func(rows engine.Rows) error {
 		found = false
 		if !rows.Next() {
 			return nil

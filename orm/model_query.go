@@ -2,11 +2,11 @@ package orm
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 
 	"github.com/aiodb/aiodb/aio"
+	"github.com/aiodb/aiodb/orm/engine"
 	"github.com/aiodb/aiodb/orm/internal/sqlb"
 	"github.com/aiodb/aiodb/orm/schema"
 )
@@ -91,16 +91,20 @@ func scalarTuple(ctx context.Context, q ScalarQuery) ([]any, error) {
 	defer sqlb.Put(b)
 	q.build(b)
 	var out []any
-	err := db.read(ctx, b, func(rows *sql.Rows) error {
+	err := db.read(ctx, b, func(rows engine.Rows) error {
 		out = nil
 		if !rows.Next() {
 			return nil
 		}
-		types, err := rows.ColumnTypes()
+		text, err := schema.TextColumns(rows)
 		if err != nil {
 			return err
 		}
-		out = make([]any, len(types))
+		cols, err := rows.Columns()
+		if err != nil {
+			return err
+		}
+		out = make([]any, len(cols))
 		dest := b.Scan.Sized(len(out))
 		for i := range out {
 			dest[i] = &out[i]
@@ -109,7 +113,7 @@ func scalarTuple(ctx context.Context, q ScalarQuery) ([]any, error) {
 			return fmt.Errorf("orm: scalar: %w", err)
 		}
 		for i, v := range out {
-			if bs, ok := v.([]byte); ok && !schema.BinaryType(types[i].DatabaseTypeName()) {
+			if bs, ok := v.([]byte); ok && text != nil && text[i] {
 				out[i] = string(bs)
 			}
 		}

@@ -2,9 +2,9 @@ package orm
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 
+	"github.com/aiodb/aiodb/orm/engine"
 	"github.com/aiodb/aiodb/orm/internal/sqlb"
 	"github.com/aiodb/aiodb/orm/schema"
 )
@@ -21,7 +21,7 @@ func (e *entity) insertRow(ctx context.Context, p schema.Ptr, only *sqlb.ColSet)
 	defer sqlb.Put(b)
 	st.Bind(b, p)
 	if st.Plan != nil {
-		err := db.run(ctx, b, func(rows *sql.Rows) error {
+		err := db.run(ctx, b, func(rows engine.Rows) error {
 			if !rows.Next() {
 				if err := rows.Err(); err != nil { // MariaDB reports a refused insert here
 					return db.wrapErr(err, st.SQL)

@@ -17,7 +17,7 @@ func (db *DB) execDDL(ctx context.Context, stmts ...string) error {
 	}
 	defer release()
 	for _, s := range stmts {
-		if _, err := exec.ExecContext(ctx, s); err != nil {
+		if _, err := exec.Exec(ctx, s, nil); err != nil {
 			return db.wrapErr(err, s)
 		}
 	}
@@ -74,7 +74,7 @@ func (m *Model[T]) TableExists(ctx context.Context) (bool, error) {
 	}
 	defer release()
 	var ok bool
-	if err := exec.QueryRowContext(ctx, q, m.t.Name).Scan(&ok); err != nil {
+	if err := queryRow(ctx, exec, q, []any{m.t.Name}, &ok); err != nil {
 		return false, m.db.wrapErr(err, q)
 	}
 	return ok, nil

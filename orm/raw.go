@@ -2,8 +2,8 @@ package orm
 
 import (
 	"context"
-	"database/sql"
 
+	"github.com/aiodb/aiodb/orm/engine"
 	"github.com/aiodb/aiodb/orm/internal/sqlb"
 	"github.com/aiodb/aiodb/orm/schema"
 )
@@ -71,7 +71,7 @@ func (q *RawQuery[T]) One(ctx context.Context) (*T, error) {
 }
 
 // plan returns the scan plan of the statement's result.
-func (q *RawQuery[T]) plan(rows *sql.Rows) (*schema.Plan, error) {
+func (q *RawQuery[T]) plan(rows engine.Rows) (*schema.Plan, error) {
 	return q.m.planOf(rows, q.ignoreUnknown)
 }
 

@@ -2,8 +2,8 @@ package orm
 
 import (
 	"context"
-	"database/sql"
 
+	"github.com/aiodb/aiodb/orm/engine"
 	"github.com/aiodb/aiodb/orm/internal/related"
 	"github.com/aiodb/aiodb/orm/internal/sqlb"
 )
@@ -13,7 +13,7 @@ type relRunner struct{ db *DB }
 
 func (r relRunner) Dialect() *Dialect { return r.db.dialect }
 
-func (r relRunner) Run(ctx context.Context, b *sqlb.Builder, fn func(rows *sql.Rows) error) error {
+func (r relRunner) Run(ctx context.Context, b *sqlb.Builder, fn func(rows engine.Rows) error) error {
 	return r.db.run(ctx, b, fn)
 }
 

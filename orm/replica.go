@@ -68,7 +68,7 @@ func UsePrimary(ctx context.Context) context.Context {
 // outside a transaction goes to the replicas, when the DB has some.
 func (db *DB) acquireQuery(ctx context.Context, query string) (executor, func(), error) {
 	if db.replicas != nil && route.IsRead(query) && ctx.Value(primaryKey{}) == nil && db.txFrom(ctx) == nil {
-		return db.replicas, noRelease, nil
+		return db.replicaExec, noRelease, nil
 	}
 	return db.acquire(ctx)
 }
@@ -95,6 +95,7 @@ func (db *DB) openReplicas(cfg *config, open func(dsn string) (*route.GateConnec
 		s.Add(rdb, gate)
 	}
 	db.replicas = s
+	db.replicaExec = &stdExec{s}
 	return nil
 }
 

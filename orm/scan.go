@@ -2,16 +2,16 @@ package orm
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 
+	"github.com/aiodb/aiodb/orm/engine"
 	"github.com/aiodb/aiodb/orm/internal/sqlb"
 	"github.com/aiodb/aiodb/orm/schema"
 )
 
 // scanPlanned appends every row to out with plan p.
-func scanPlanned[T any](m *Model[T], b *sqlb.Builder, rows *sql.Rows, p *schema.Plan, out []T) ([]T, error) {
+func scanPlanned[T any](m *Model[T], b *sqlb.Builder, rows engine.Rows, p *schema.Plan, out []T) ([]T, error) {
 	var zero T
 	for rows.Next() {
 		out = append(out, zero)
@@ -25,7 +25,7 @@ func scanPlanned[T any](m *Model[T], b *sqlb.Builder, rows *sql.Rows, p *schema.
 
 // scanInto scans the current row into the given structs' fields, one per
 // row in order; used by RETURNING to fill inserted rows.
-func scanInto[T any](m *Model[T], b *sqlb.Builder, rows *sql.Rows, dst []*T) (int, error) {
+func scanInto[T any](m *Model[T], b *sqlb.Builder, rows engine.Rows, dst []*T) (int, error) {
 	p, err := m.resultPlan(rows)
 	if err != nil {
 		return 0, err
@@ -65,7 +65,7 @@ func ScalarAs[V any](ctx context.Context, q ScalarQuery) (V, error) {
 	defer sqlb.Put(b)
 	q.build(b)
 	found := false
-	err := db.read(ctx, b, func(rows *sql.Rows) error {
+	err := db.read(ctx, b, func(rows engine.Rows) error {
 		v, found = *new(V), false
 		if !rows.Next() {
 			return nil
@@ -89,8 +89,8 @@ func ScalarAs[V any](ctx context.Context, q ScalarQuery) (V, error) {
 		}
 		if p, ok := dst.(*any); ok {
 			if bs, isBytes := (*p).([]byte); isBytes {
-				types, err := rows.ColumnTypes()
-				if err == nil && !schema.BinaryType(types[0].DatabaseTypeName()) {
+				text, err := schema.TextColumns(rows)
+				if err == nil && text != nil && text[0] {
 					*p = string(bs)
 				}
 			}
@@ -108,7 +108,7 @@ func ScalarAs[V any](ctx context.Context, q ScalarQuery) (V, error) {
 
 func runMaps(ctx context.Context, db *DB, b *sqlb.Builder) ([]map[string]any, error) {
 	var out []map[string]any
-	err := db.read(ctx, b, func(rows *sql.Rows) error {
+	err := db.read(ctx, b, func(rows engine.Rows) error {
 		out = nil
 		return schema.ScanValues(rows, &b.Scan, func(cols []string, vals []any) error {
 			m := make(map[string]any, len(cols))
@@ -127,7 +127,7 @@ func runMaps(ctx context.Context, db *DB, b *sqlb.Builder) ([]map[string]any, er
 
 func runTuples(ctx context.Context, db *DB, b *sqlb.Builder) ([][]any, error) {
 	var out [][]any
-	err := db.read(ctx, b, func(rows *sql.Rows) error {
+	err := db.read(ctx, b, func(rows engine.Rows) error {
 		out = nil
 		return schema.ScanValues(rows, &b.Scan, func(_ []string, vals []any) error {
 			out = append(out, vals)

@@ -2,9 +2,9 @@ package orm
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 
+	"github.com/aiodb/aiodb/orm/engine"
 	"github.com/aiodb/aiodb/orm/internal/sqlb"
 	"github.com/aiodb/aiodb/orm/schema"
 )
@@ -237,7 +237,7 @@ func (q *SelectQuery[T]) Each(ctx context.Context, fn func(*T) error) error {
 	b := sqlb.Get(q.m.db.dialect)
 	defer sqlb.Put(b)
 	q.buildTop(b)
-	return q.m.db.run(ctx, b, func(rows *sql.Rows) error {
+	return q.m.db.run(ctx, b, func(rows engine.Rows) error {
 		p, err := q.plan(rows)
 		if err != nil {
 			return err
@@ -300,7 +300,7 @@ func (q *SelectQuery[T]) Count(ctx context.Context) (int64, error) {
 		q.s.WriteCount(b, &q.m.src)
 	}
 	var n int64
-	err := q.m.db.read(ctx, b, func(rows *sql.Rows) error {
+	err := q.m.db.read(ctx, b, func(rows engine.Rows) error {
 		n = 0
 		if !rows.Next() {
 			return nil
@@ -317,7 +317,7 @@ func (q *SelectQuery[T]) Exists(ctx context.Context) (bool, error) {
 	b.Write("SELECT EXISTS ")
 	q.AppendExpr(b)
 	var ok bool
-	err := q.m.db.read(ctx, b, func(rows *sql.Rows) error {
+	err := q.m.db.read(ctx, b, func(rows engine.Rows) error {
 		ok = false
 		if !rows.Next() {
 			return nil
@@ -330,7 +330,7 @@ func (q *SelectQuery[T]) Exists(ctx context.Context) (bool, error) {
 // plan returns the scan plan of the query's result. When every model
 // column is selected the result's columns are known, so the model's full
 // plan is used without reading and comparing them.
-func (q *SelectQuery[T]) plan(rows *sql.Rows) (*schema.Plan, error) {
+func (q *SelectQuery[T]) plan(rows engine.Rows) (*schema.Plan, error) {
 	if q.s.Cols == nil && len(q.s.Exprs) == 0 && !q.ignoreUnknown {
 		return q.m.fullPlan, nil
 	}

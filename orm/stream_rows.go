@@ -2,11 +2,11 @@ package orm
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"reflect"
 
 	"github.com/aiodb/aiodb/aio"
+	"github.com/aiodb/aiodb/orm/engine"
 	"github.com/aiodb/aiodb/orm/internal/sqlb"
 	"github.com/aiodb/aiodb/orm/schema"
 )
@@ -74,17 +74,17 @@ func (q *rowStream[T]) newRow() *T {
 
 func (q *rowStream[T]) Query(ctx context.Context, sink *aio.RowSink[*T]) error {
 	defer sqlb.Put(q.b)
-	return q.m.db.run(ctx, q.b, sink.Each)
+	return q.m.db.run(ctx, q.b, func(rows engine.Rows) error { return sink.Each(rows) })
 }
 
-func (q *rowStream[T]) Prepare(rows *sql.Rows) (err error) {
+func (q *rowStream[T]) Prepare(rows aio.Rows) (err error) {
 	if q.plan == nil {
 		q.plan, err = q.m.planOf(rows, q.ignore)
 	}
 	return err
 }
 
-func (q *rowStream[T]) Scan(rows *sql.Rows) (*T, error) {
+func (q *rowStream[T]) Scan(rows aio.Rows) (*T, error) {
 	row := q.newRow()
 	base := schema.PtrOf(row)
 	var err error
@@ -117,7 +117,7 @@ func (q *rowStream[T]) Scan(rows *sql.Rows) (*T, error) {
 // those fields' Dest (no ignored column, no time parsed from text: those
 // get other destinations), so that computing them from the fields is the
 // same; otherwise nil.
-func (q *rowStream[T]) fieldDests(rows *sql.Rows, base schema.Ptr) []*schema.Field {
+func (q *rowStream[T]) fieldDests(rows engine.Rows, base schema.Ptr) []*schema.Field {
 	cols, err := rows.Columns()
 	list := q.b.Scan.List
 	if err != nil || len(cols) != len(list) {

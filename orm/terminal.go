@@ -2,9 +2,9 @@ package orm
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 
+	"github.com/aiodb/aiodb/orm/engine"
 	"github.com/aiodb/aiodb/orm/internal/sqlb"
 	"github.com/aiodb/aiodb/orm/schema"
 )
@@ -13,7 +13,7 @@ import (
 // builds its statement into a pooled builder and hands it here.
 
 // planFunc returns the scan plan of a result, from its columns.
-type planFunc func(rows *sql.Rows) (*schema.Plan, error)
+type planFunc func(rows engine.Rows) (*schema.Plan, error)
 
 // execCount runs the statement in b and returns the rows affected.
 func execCount(ctx context.Context, db *DB, b *sqlb.Builder) (int64, error) {
@@ -31,11 +31,11 @@ func allRows[T any](ctx context.Context, m *Model[T], b *sqlb.Builder) ([]T, err
 
 // resultPlan returns the plan of a result of the entity's rows; every
 // column must have a field.
-func (e *entity) resultPlan(rows *sql.Rows) (*schema.Plan, error) { return e.planOf(rows, false) }
+func (e *entity) resultPlan(rows engine.Rows) (*schema.Plan, error) { return e.planOf(rows, false) }
 
 // planOf returns the plan of a result of the entity's rows; ignore skips
 // columns without a field.
-func (e *entity) planOf(rows *sql.Rows, ignore bool) (*schema.Plan, error) {
+func (e *entity) planOf(rows engine.Rows, ignore bool) (*schema.Plan, error) {
 	cols, err := rows.Columns()
 	if err != nil {
 		return nil, err
@@ -46,7 +46,7 @@ func (e *entity) planOf(rows *sql.Rows, ignore bool) (*schema.Plan, error) {
 // allPlanned runs the query in b and scans every row into a T by plan.
 func allPlanned[T any](ctx context.Context, m *Model[T], b *sqlb.Builder, plan planFunc) ([]T, error) {
 	var out []T
-	err := m.db.read(ctx, b, func(rows *sql.Rows) error {
+	err := m.db.read(ctx, b, func(rows engine.Rows) error {
 		out = nil
 		p, err := plan(rows)
 		if err != nil {
@@ -66,7 +66,7 @@ func allPlanned[T any](ctx context.Context, m *Model[T], b *sqlb.Builder, plan p
 func onePlanned[T any](ctx context.Context, m *Model[T], b *sqlb.Builder, plan planFunc) (*T, error) {
 	row := new(T)
 	found := false
-	err := m.db.read(ctx, b, func(rows *sql.Rows) error {
+	err := m.db.read(ctx, b, func(rows engine.Rows) error {
 		found = false
 		p, err := plan(rows)
 		if err != nil {

@@ -28,7 +28,7 @@ type Tx struct{ core txn.Tx }
 
 // SQLTx returns the *sql.Tx underneath, for SQL written by hand (see
 // DB.Executor, which finds it from the context).
-func (tx *Tx) SQLTx() *sql.Tx { return tx.core.SQL }
+func (tx *Tx) SQLTx() *sql.Tx { return tx.core.Std }
 
 // Commit commits the transaction. It waits for statements running in it to
 // finish first; statements started after it fail with an error matching
@@ -131,12 +131,12 @@ func (db *DB) checkNoTx(ctx context.Context, op string) error {
 
 func (db *DB) begin(ctx context.Context, cfg *txConfig) (context.Context, *Tx, error) {
 	// Always the primary: replicas serve reads outside transactions only.
-	sqlTx, err := db.sqlDB.BeginTx(ctx, &cfg.sql)
+	etx, sqlTx, err := db.beginTx(ctx, &cfg.sql)
 	if err != nil {
 		return nil, nil, fmt.Errorf("orm: begin: %w", err)
 	}
 	tx := new(Tx)
-	tx.core.Init(sqlTx, ctx)
+	tx.core.Init(etx, sqlTx, ctx)
 	return context.WithValue(ctx, txKey{db}, tx), tx, nil
 }
 

@@ -56,7 +56,7 @@ func BenchmarkTransaction(b *testing.B) {
 					return err
 				}
 				defer release()
-				_, err = ex.ExecContext(ctx, txBenchUpdate)
+				_, err = ex.Exec(ctx, txBenchUpdate, nil)
 				return err
 			})
 			if err != nil {
@@ -92,7 +92,7 @@ func BenchmarkTransaction(b *testing.B) {
 					return err
 				}
 				defer release()
-				_, err = ex.ExecContext(ctx, txBenchUpdate)
+				_, err = ex.Exec(ctx, txBenchUpdate, nil)
 				return err
 			})
 			if err != nil {

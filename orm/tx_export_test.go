@@ -7,3 +7,8 @@ import "context"
 func AcquireForTxTest(db *DB, ctx context.Context) (executor, func(), error) {
 	return db.acquire(ctx)
 }
+
+// QueryRowForTest is queryRow for the same tests.
+func QueryRowForTest(ctx context.Context, ex executor, query string, dest ...any) error {
+	return queryRow(ctx, ex, query, nil, dest...)
+}

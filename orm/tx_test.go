@@ -21,6 +21,7 @@ import (
 	"github.com/aiodb/aiodb/hooks"
 	"github.com/aiodb/aiodb/internal/testenv"
 	"github.com/aiodb/aiodb/orm"
+	"github.com/aiodb/aiodb/orm/engine"
 	"github.com/aiodb/aiodb/orm/ormtest"
 )
 
@@ -155,7 +156,7 @@ func (e *txEnv) exec(ctx context.Context, q string, args ...any) error {
 		return err
 	}
 	defer release()
-	_, err = ex.ExecContext(ctx, e.rebind(q), args...)
+	_, err = ex.Exec(ctx, e.rebind(q), args)
 	return err
 }
 
@@ -193,10 +194,8 @@ func (e *txEnv) idsErr(ctx context.Context) ([]int, error) {
 }
 
 // readIDs reads the ids through ex, the rows to the end.
-func (e *txEnv) readIDs(ctx context.Context, ex interface {
-	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-}) ([]int, error) {
-	rows, err := ex.QueryContext(ctx, "SELECT id FROM "+e.table+" ORDER BY id")
+func (e *txEnv) readIDs(ctx context.Context, ex engine.Queryer) ([]int, error) {
+	rows, err := ex.Query(ctx, "SELECT id FROM "+e.table+" ORDER BY id", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -575,7 +574,7 @@ func testSerialised(t *testing.T, b txBackend) {
 					_, err := e.readIDs(ctx, ex)
 					return i, err
 				}
-				_, err = ex.ExecContext(ctx, e.rebind("INSERT INTO "+e.table+" (id, v) VALUES (?, ?)"), i, i)
+				_, err = ex.Exec(ctx, e.rebind("INSERT INTO "+e.table+" (id, v) VALUES (?, ?)"), []any{i, i})
 				return i, err
 			}))
 		}
@@ -897,7 +896,7 @@ func testOptions(t *testing.T, b txBackend) {
 			}
 			defer release()
 			var level string
-			if err := ex.QueryRowContext(ctx, b.isolationQuery).Scan(&level); err != nil {
+			if err := orm.QueryRowForTest(ctx, ex, b.isolationQuery, &level); err != nil {
 				return err
 			}
 			if level != "serializable" {

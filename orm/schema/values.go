@@ -4,6 +4,8 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+
+	"github.com/aiodb/aiodb/orm/engine"
 )
 
 // BinaryType reports whether a column's database type holds bytes rather
@@ -14,20 +16,41 @@ func BinaryType(name string) bool {
 	return strings.Contains(name, "BLOB") || strings.Contains(name, "BINARY") || name == "BYTEA" || name == "BIT"
 }
 
+// columnTyped is *sql.Rows' ColumnTypes, which engines' rows lack.
+type columnTyped interface {
+	ColumnTypes() ([]*sql.ColumnType, error)
+}
+
+// TextColumns reports, per column of rows, whether a []byte it holds is
+// text to be read as a string. database/sql's drivers hand text as bytes;
+// an engine's rows, which have no ColumnTypes, hand text as strings
+// already and bytes only for binary columns, so for them it is nil.
+func TextColumns(rows engine.Rows) ([]bool, error) {
+	ct, ok := rows.(columnTyped)
+	if !ok {
+		return nil, nil
+	}
+	types, err := ct.ColumnTypes()
+	if err != nil {
+		return nil, err
+	}
+	text := make([]bool, len(types))
+	for i, t := range types {
+		text[i] = !BinaryType(t.DatabaseTypeName())
+	}
+	return text, nil
+}
+
 // ScanValues scans each row of rows as []any, bytes of text columns as
 // strings, with dest's list, and calls fn with each.
-func ScanValues(rows *sql.Rows, dest *Dests, fn func(cols []string, vals []any) error) error {
+func ScanValues(rows engine.Rows, dest *Dests, fn func(cols []string, vals []any) error) error {
 	cols, err := rows.Columns()
 	if err != nil {
 		return err
 	}
-	types, err := rows.ColumnTypes()
+	text, err := TextColumns(rows)
 	if err != nil {
 		return err
-	}
-	text := make([]bool, len(cols))
-	for i, t := range types {
-		text[i] = !BinaryType(t.DatabaseTypeName())
 	}
 	list := dest.Sized(len(cols))
 	for rows.Next() {
@@ -39,7 +62,7 @@ func ScanValues(rows *sql.Rows, dest *Dests, fn func(cols []string, vals []any) 
 			return fmt.Errorf("orm: %w", err)
 		}
 		for i, v := range vals {
-			if bs, ok := v.([]byte); ok && text[i] {
+			if bs, ok := v.([]byte); ok && text != nil && text[i] {
 				vals[i] = string(bs)
 			}
 		}

@@ -2,12 +2,12 @@ package related
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"reflect"
 	"strings"
 
 	"github.com/aiodb/aiodb/orm/dialect"
+	"github.com/aiodb/aiodb/orm/engine"
 	"github.com/aiodb/aiodb/orm/internal/sqlb"
 	"github.com/aiodb/aiodb/orm/schema"
 )
@@ -17,7 +17,7 @@ import (
 // for a read, through the guard and hooks), and its not-found error.
 type Runner interface {
 	Dialect() *dialect.Dialect
-	Run(ctx context.Context, b *sqlb.Builder, fn func(rows *sql.Rows) error) error
+	Run(ctx context.Context, b *sqlb.Builder, fn func(rows engine.Rows) error) error
 	NotFound(b *sqlb.Builder, t *schema.Table) error
 }
 
@@ -242,7 +242,7 @@ func buildSelect(b *sqlb.Builder, t *schema.Table, cond sqlb.Expr, ordered bool)
 // into a new value of t's type (fn gets a pointer to it).
 func scanTable(ctx context.Context, run Runner, b *sqlb.Builder, t *schema.Table, fn func(row reflect.Value) error) error {
 	p := schema.RowPlan(t, run.Dialect().TimeAsText)
-	return run.Run(ctx, b, func(rows *sql.Rows) error {
+	return run.Run(ctx, b, func(rows engine.Rows) error {
 		for rows.Next() {
 			row := reflect.New(t.GoType)
 			b.Scan.Set(p, schema.Ptr(row.UnsafePointer()), b.D.TimeWallUTC)

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 
 	"github.com/aiodb/aiodb/driver"
+	"github.com/aiodb/aiodb/orm/engine"
 )
 
 // ErrFinished is the error of work attempted with the context of a
@@ -22,7 +23,10 @@ func ErrFinished(op string) error {
 // context: they take turns on its connection (Lock), and savepoints nest
 // on it. Its methods are safe for concurrent use.
 type Tx struct {
-	SQL *sql.Tx
+	// SQL is what the transaction's statements run on; Std is the same
+	// transaction's *sql.Tx on database/sql, nil on an engine.
+	SQL engine.Tx
+	Std *sql.Tx
 	// sem is the transaction's lock: a statement, a savepoint command or
 	// the commit holds it while it uses the connection. A channel rather
 	// than a sync.Mutex so that waiting can end with the context.
@@ -41,9 +45,10 @@ type Tx struct {
 // spKey is the context key of the gate of the innermost savepoint of tx.
 type spKey struct{ tx *Tx }
 
-// Init makes tx the transaction sqlTx, begun with ctx.
-func (tx *Tx) Init(sqlTx *sql.Tx, ctx context.Context) {
-	tx.SQL, tx.ctx = sqlTx, ctx
+// Init makes tx the transaction etx (std when it is database/sql's),
+// begun with ctx.
+func (tx *Tx) Init(etx engine.Tx, std *sql.Tx, ctx context.Context) {
+	tx.SQL, tx.Std, tx.ctx = etx, std, ctx
 	tx.sem, tx.gate = make(chan struct{}, 1), make(chan struct{}, 1)
 	tx.unlockFn = tx.Unlock
 }
@@ -205,7 +210,7 @@ func (tx *Tx) beginSavepoint(ctx context.Context) (string, error) {
 	}
 	tx.seq++
 	name := "aiodb_sp_" + strconv.Itoa(tx.seq)
-	if _, err := tx.SQL.ExecContext(ctx, "SAVEPOINT "+name); err != nil {
+	if _, err := tx.SQL.Exec(ctx, "SAVEPOINT "+name, nil); err != nil {
 		return "", fmt.Errorf("orm: savepoint %s: %w", name, err)
 	}
 	return name, nil
@@ -232,7 +237,7 @@ func (tx *Tx) control(ctx context.Context, op, query string) error {
 	if tx.done.Load() {
 		return ErrFinished(op + " savepoint")
 	}
-	if _, err := tx.SQL.ExecContext(ctx, query); err != nil {
+	if _, err := tx.SQL.Exec(ctx, query, nil); err != nil {
 		return fmt.Errorf("orm: %s: %w", strings.ToLower(query), err)
 	}
 	return nil
