@@ -69,12 +69,9 @@ func (d *Driver) OpenConnector(dsn string) (driver.Connector, error) {
 }
 
 func (d *Driver) openConnector(dsn string, configure func(*Options)) (*Connector, error) {
-	inner, raw, err := splitDSN(dsn)
-	if err != nil {
-		return nil, err
-	}
 	opts := d.opts
-	if err := applyDSNOptions(raw, &opts); err != nil {
+	inner, err := TakeDSNOptions(dsn, &opts)
+	if err != nil {
 		return nil, err
 	}
 	if configure != nil {
@@ -167,6 +164,11 @@ func (c *Connector) Close() error {
 }
 
 var lastConnID atomic.Uint64
+
+// NewConnID returns a connection id never returned before in this process,
+// from the sequence of hooks.ConnEvent.ConnID, for a client that fires
+// hooks for connections the driver does not open (orm/ormpgx's tracer).
+func NewConnID() uint64 { return lastConnID.Add(1) }
 
 // Connect opens a new physical connection through the inner connector and
 // wraps it; Hooks.OnConnect sees the outcome and the time it took, after

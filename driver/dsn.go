@@ -315,3 +315,19 @@ func plainKey(k string) bool {
 	}
 	return true
 }
+
+// TakeDSNOptions takes aiodb's aio_* options out of dsn (URL and
+// key=value forms) and applies them to o, for a client that reads the rest
+// of the DSN itself (orm/ormpgx hands it to pgxpool.ParseConfig). It
+// returns the DSN without them, and fails on an unknown option or a bad
+// value, naming it.
+func TakeDSNOptions(dsn string, o *Options) (string, error) {
+	inner, raw, err := splitDSN(dsn)
+	if err != nil {
+		return "", err
+	}
+	if err := applyDSNOptions(raw, o); err != nil {
+		return "", err
+	}
+	return inner, nil
+}

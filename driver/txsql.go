@@ -68,3 +68,11 @@ func savepointName(kind hooks.TxKind, l sqltext.Lexer) (hooks.TxKind, string) {
 	}
 	return kind, name
 }
+
+// ClassifyTx tells whether query is a savepoint statement (SAVEPOINT name,
+// RELEASE [SAVEPOINT] name, ROLLBACK [WORK|TRANSACTION] TO [SAVEPOINT]
+// name, in any case, after whitespace and comments) and which, with the
+// savepoint's name; 0 for anything else. A client that fires hooks without
+// the driver (orm/ormpgx's tracer) reports them with it, as the driver
+// does.
+func ClassifyTx(query string) (hooks.TxKind, string) { return classifyTx(query) }

@@ -37,7 +37,7 @@ func coreOpen(t *testing.T, b testenv.Backend) *orm.DB {
 	case b.Server == testenv.MySQL:
 		dsnOpts = "parseTime=true"
 	}
-	db, err := orm.Open(b.Driver, b.DSNWith(t, dsnOpts), opts...)
+	db, err := openDriver(b.Driver, b.DSNWith(t, dsnOpts), opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +47,7 @@ func coreOpen(t *testing.T, b testenv.Backend) *orm.DB {
 
 // coreEach runs fn on every backend, each with its own DB.
 func coreEach(t *testing.T, fn func(t *testing.T, db *orm.DB)) {
-	testenv.EachBackend(t, func(t *testing.T, b testenv.Backend) { fn(t, coreOpen(t, b)) })
+	testenv.EachORMBackend(t, func(t *testing.T, b testenv.Backend) { fn(t, coreOpen(t, b)) })
 }
 
 // coreCreate creates the tables of the given CreateTableSQL functions

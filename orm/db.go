@@ -329,3 +329,21 @@ func (db *DB) resume(ctx context.Context) error {
 	}
 	return nil
 }
+
+// Engine returns the engine of a DB from OpenEngine, nil on database/sql.
+func (db *DB) Engine() engine.Engine { return db.engine }
+
+// EngineExecutor returns what hand-written SQL run with ctx on a DB from
+// OpenEngine must use to join the ORM's work: the engine's transaction
+// that ctx carries, or the engine; nil on database/sql (use Executor).
+// Like Executor's, its statements do not take turns with ORM statements
+// run concurrently in the same transaction.
+func (db *DB) EngineExecutor(ctx context.Context) engine.Queryer {
+	if db.engine == nil {
+		return nil
+	}
+	if tx := db.txFrom(ctx); tx != nil {
+		return tx.core.SQL
+	}
+	return db.engine
+}

@@ -187,7 +187,7 @@ func maName() string { return fmt.Sprintf("ma_%d_%d", os.Getpid(), maSeq.Add(1))
 // (RETURNING on INSERT and DELETE).
 func maBackends() []maBackend {
 	var out []maBackend
-	for _, b := range testenv.SelectBackends(func(b testenv.Backend) bool { return b.Name != "aiopgx" }) {
+	for _, b := range testenv.SelectORMBackends(func(b testenv.Backend) bool { return b.Name != "aiopgx" }) {
 		mb := maBackend{name: b.Name}
 		switch b.Server {
 		case testenv.SQLite:
@@ -268,7 +268,7 @@ func maOpen(t *testing.T, b maBackend, opts ...orm.Option) *maEnv {
 	if b.dialect != nil {
 		opts = append(opts, orm.WithDialect(b.dialect))
 	}
-	db, err := orm.Open(driverName, dsn, opts...)
+	db, err := openDriver(driverName, dsn, opts...)
 	if err != nil {
 		t.Fatalf("orm.Open(%q): %v", driverName, err)
 	}

@@ -17,8 +17,8 @@ import (
 // with RegisterHStore (CreateTableSQL of a model with an HStore field
 // then creates the extension).
 func pgtEach(t *testing.T, fn func(t *testing.T, db *orm.DB)) {
-	testenv.EachBackend(t, func(t *testing.T, b testenv.Backend) {
-		db, err := orm.Open(b.Driver, b.DSN(t), orm.RegisterHStore())
+	testenv.EachORMBackend(t, func(t *testing.T, b testenv.Backend) {
+		db, err := openDriver(b.Driver, b.DSN(t), orm.RegisterHStore())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -23,7 +23,7 @@ import (
 // (the suite needs RETURNING), under the name "aiomysql" it has always
 // had in CI logs.
 func relEach(t *testing.T, fn func(t *testing.T, db *orm.DB), opts ...orm.Option) {
-	testenv.EachBackend(t, func(t *testing.T, b testenv.Backend) {
+	testenv.EachORMBackend(t, func(t *testing.T, b testenv.Backend) {
 		o := append([]orm.Option(nil), opts...)
 		var dsnOpts string
 		switch b.Server {
@@ -33,7 +33,7 @@ func relEach(t *testing.T, fn func(t *testing.T, db *orm.DB), opts ...orm.Option
 			dsnOpts = "parseTime=true"
 			o = append(o, orm.WithDialect(mysqldialect.MariaDB()))
 		}
-		db, err := orm.Open(b.Driver, b.DSNWith(t, dsnOpts), o...)
+		db, err := openDriver(b.Driver, b.DSNWith(t, dsnOpts), o...)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -42,11 +42,15 @@ type txBackend struct {
 }
 
 // txBackends are aiosqlite, aiopg and aiomysql, named after their
-// servers, with what the suite needs to know about each server.
+// servers, and PostgreSQL on a pgx pool (pgxpool), with what the suite
+// needs to know about each server.
 func txBackends() []txBackend {
 	var out []txBackend
-	for _, b := range testenv.SelectBackends(testenv.Named("aiosqlite", "aiopg", "aiomysql")) {
+	for _, b := range testenv.SelectORMBackends(testenv.Named("aiosqlite", "aiopg", "aiomysql", testenv.PgxPool)) {
 		tb := txBackend{name: b.Server, open: txOpener(b)}
+		if b.Engine {
+			tb.name = b.Name // the server's name is aiopg's
+		}
 		switch b.Server {
 		case testenv.SQLite:
 			tb.deferredTable = func(name string) (string, []string) {
@@ -80,7 +84,7 @@ func txOpener(b testenv.Backend) func(*testing.T, ...orm.Option) *orm.DB {
 		if b.Server == testenv.SQLite {
 			dsnOpts = "_pragma=foreign_keys(1)"
 		}
-		db, err := orm.Open(b.Driver, b.DSNWith(t, dsnOpts), opts...)
+		db, err := openDriver(b.Driver, b.DSNWith(t, dsnOpts), opts...)
 		if err != nil {
 			t.Fatalf("orm.Open(%q): %v", b.Driver, err)
 		}

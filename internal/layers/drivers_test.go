@@ -31,6 +31,7 @@ func TestDriversLinkedPerImport(t *testing.T) {
 		{core, nil},
 		{core + " " + module + "driver/pg", []string{"lib/pq"}},
 		{core + " " + module + "driver/pgx", []string{"pgx"}},
+		{core + " " + module + "orm/ormpgx", []string{"pgx"}},
 		{core + " " + module + "driver/mysql", []string{"go-sql-driver/mysql"}},
 		{core + " " + module + "driver/sqlite", []string{"modernc.org/sqlite"}},
 		{module + "driver/all", []string{"go-sql-driver/mysql", "lib/pq", "modernc.org/sqlite", "pgx"}},

@@ -43,7 +43,8 @@ var floors = map[string]int{
 	"orm/dialect":               4,
 	"orm/types":                 4,
 	"orm/internal/route":        4,
-	"orm/internal/txn":          3,
+	"orm/engine":                3, // what an engine implements
+	"orm/internal/txn":          4,
 	"orm/dialect/pgdialect":     5,
 	"orm/dialect/mysqldialect":  5,
 	"orm/dialect/sqlitedialect": 5,
@@ -52,6 +53,7 @@ var floors = map[string]int{
 	"orm/internal/related":      7,
 	"orm":                       8,
 	"orm/ormtest":               9,
+	"orm/ormpgx":                9, // the ORM on a pgx pool
 	"orm/migrate":               9,
 	"cmd/aiodb":                 10,
 	"examples/quickstart":       10,

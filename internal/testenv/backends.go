@@ -29,6 +29,10 @@ type Backend struct {
 	// dialect (RETURNING on INSERT and DELETE). It is data rather than a
 	// dialect because this package sits below orm.
 	MariaDB bool
+	// Engine marks a backend that is not a database/sql driver but an
+	// ORM engine (orm/ormpgx's pgx pool): only the orm's tests, which
+	// open it with the engine's Open, draw it (see ORMBackends).
+	Engine bool
 	// DSN returns the server's DSN (for SQLite a fresh database in the
 	// test's temporary directory); it skips the test when the server is
 	// not configured, or fails it under AIODB_REQUIRE_DB=1.
@@ -71,6 +75,26 @@ func Backends() []Backend {
 	}
 }
 
+// PgxPool is the engine backend "pgxpool": PostgreSQL through
+// orm/ormpgx on a pgx pool, with no database/sql in between.
+const PgxPool = "pgxpool"
+
+// ORMBackends returns Backends and the ORM engines' backends after them.
+func ORMBackends() []Backend {
+	return append(Backends(), Backend{Name: PgxPool, Driver: PgxPool, Server: Postgres, Engine: true, DSN: PostgresDSN})
+}
+
+// SelectORMBackends is SelectBackends over ORMBackends.
+func SelectORMBackends(filters ...Filter) []Backend { return selectFrom(ORMBackends(), filters) }
+
+// EachORMBackend is EachBackend over ORMBackends.
+func EachORMBackend(t *testing.T, fn func(t *testing.T, b Backend), filters ...Filter) {
+	t.Helper()
+	for _, b := range SelectORMBackends(filters...) {
+		t.Run(b.Name, func(t *testing.T) { fn(t, b) })
+	}
+}
+
 // A Filter keeps the backends for which it returns true.
 type Filter func(Backend) bool
 
@@ -89,10 +113,12 @@ func Named(names ...string) Filter {
 func NoVariants(b Backend) bool { return !b.Variant() }
 
 // SelectBackends returns the backends that every filter keeps.
-func SelectBackends(filters ...Filter) []Backend {
+func SelectBackends(filters ...Filter) []Backend { return selectFrom(Backends(), filters) }
+
+func selectFrom(all []Backend, filters []Filter) []Backend {
 	var out []Backend
 next:
-	for _, b := range Backends() {
+	for _, b := range all {
 		for _, keep := range filters {
 			if !keep(b) {
 				continue next

@@ -1,0 +1,69 @@
+package ormpgx
+
+import (
+	"database/sql/driver"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// rows is a pgx.Rows as an engine.Rows.
+type rows struct {
+	r    pgx.Rows
+	cols []string
+}
+
+func (r *rows) Next() bool { return r.r.Next() }
+
+// Scan scans the row. A *any destination gets what database/sql would
+// give it over pgx (int64 for every integer, float64 for every float), so
+// that Maps, Tuples and Scalar read the same values on both paths. The
+// loop costs a type assertion per column; pgx's scan costs far more.
+func (r *rows) Scan(dest ...any) error {
+	if err := r.r.Scan(dest...); err != nil {
+		return err
+	}
+	for _, d := range dest {
+		if p, ok := d.(*any); ok {
+			*p = widen(*p)
+		}
+	}
+	return nil
+}
+
+// widen turns pgx's narrow numbers into database/sql's, and pgx's own
+// types (pgtype.Numeric, Interval, ...) into their driver values (a
+// numeric's text), as pgx's database/sql adapter does.
+func widen(v any) any {
+	switch n := v.(type) {
+	case int16:
+		return int64(n)
+	case int32:
+		return int64(n)
+	case float32:
+		return float64(n)
+	case driver.Valuer:
+		if dv, err := n.Value(); err == nil {
+			return dv
+		}
+	}
+	return v
+}
+
+func (r *rows) Columns() ([]string, error) {
+	if r.cols == nil {
+		fds := r.r.FieldDescriptions()
+		r.cols = make([]string, len(fds))
+		for i, fd := range fds {
+			r.cols[i] = fd.Name
+		}
+	}
+	return r.cols, nil
+}
+
+// Close closes the rows; their error, if any, is Err's.
+func (r *rows) Close() error {
+	r.r.Close()
+	return nil
+}
+
+func (r *rows) Err() error { return r.r.Err() }

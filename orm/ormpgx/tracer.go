@@ -1,0 +1,275 @@
+package ormpgx
+
+import (
+	"context"
+	sqldriver "database/sql/driver"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/aiodb/aiodb/driver"
+	"github.com/aiodb/aiodb/hooks"
+)
+
+// Tracer fires aiodb's hooks from pgx's tracer interfaces, so that a pgx
+// pool reports what a guarded database/sql pool does: connect (and its
+// start, for a hooks.ConnectStarter), reset (a pooled connection acquired
+// again), close, statements (start and end; COPY as one statement),
+// BEGIN, COMMIT, ROLLBACK and savepoints as transaction events (and BEGIN's
+// start, for a hooks.TxStarter, whose context statements of the
+// transaction carry as TxContext). OpenConfig installs one beside the
+// config's own tracer; install one yourself with NewTracer to build the
+// pool elsewhere. Close events need the pool's BeforeClose: see
+// Tracer.BeforeClose.
+//
+// A statement's Kind comes from its first word (SELECT, WITH, VALUES,
+// TABLE, SHOW and EXPLAIN are queries), since pgx's tracer does not say
+// whether Query or Exec ran it.
+type Tracer struct {
+	hooks       hooks.Hook
+	txStarter   hooks.TxStarter
+	connStarter hooks.ConnectStarter
+}
+
+var (
+	_ pgx.QueryTracer       = (*Tracer)(nil)
+	_ pgx.ConnectTracer     = (*Tracer)(nil)
+	_ pgx.CopyFromTracer    = (*Tracer)(nil)
+	_ pgxpool.AcquireTracer = (*Tracer)(nil)
+	_ pgxpool.ReleaseTracer = (*Tracer)(nil)
+)
+
+// NewTracer returns a Tracer firing h's events; it panics if h is nil.
+func NewTracer(h hooks.Hook) *Tracer {
+	if h == nil {
+		panic("ormpgx.NewTracer: nil hook")
+	}
+	t := &Tracer{hooks: h}
+	t.txStarter, _ = h.(hooks.TxStarter)
+	t.connStarter, _ = h.(hooks.ConnectStarter)
+	return t
+}
+
+// The keys of what the tracer keeps in a connection's CustomData.
+const (
+	keyConnID = "aiodb.conn_id" // uint64: hooks' ConnID
+	keyUsed   = "aiodb.used"    // bool: released once, so an acquire reuses it
+	keyTxCtx  = "aiodb.tx_ctx"  // context.Context: the TxStarter's, until the transaction ends
+)
+
+// connID returns conn's ConnID (0 for a connection the tracer did not see
+// open).
+func connID(conn *pgx.Conn) uint64 {
+	id, _ := conn.PgConn().CustomData()[keyConnID].(uint64)
+	return id
+}
+
+type ctxKey int
+
+const (
+	stmtKey ctxKey = iota
+	connKey
+	acquireKey
+)
+
+// TraceQueryStart fires OnStatementStart, or for BEGIN the TxStarter's
+// OnTxStart.
+func (t *Tracer) TraceQueryStart(ctx context.Context, conn *pgx.Conn, data pgx.TraceQueryStartData) context.Context {
+	if kind, _ := txKind(data.SQL); kind != 0 {
+		ev := &hooks.TxEvent{ConnID: connID(conn), Driver: driverName, Kind: kind, Async: driver.IsAsync(ctx)}
+		if kind == hooks.TxBegin && t.txStarter != nil {
+			ctx = t.txStarter.OnTxStart(ctx, ev)
+		}
+		return context.WithValue(ctx, stmtKey, &traced{tx: ev, start: time.Now()})
+	}
+	ev := t.statement(ctx, conn, kindOf(data.SQL), data.SQL, data.Args)
+	ctx = t.hooks.OnStatementStart(ctx, ev)
+	return context.WithValue(ctx, stmtKey, &traced{stmt: ev})
+}
+
+// traced is what a statement's start hands its end.
+type traced struct {
+	stmt  *hooks.StatementEvent
+	tx    *hooks.TxEvent
+	start time.Time
+}
+
+func (t *Tracer) statement(ctx context.Context, conn *pgx.Conn, kind hooks.StmtKind, sql string, args []any) *hooks.StatementEvent {
+	ev := &hooks.StatementEvent{
+		ConnID:   connID(conn),
+		Kind:     kind,
+		Async:    driver.IsAsync(ctx),
+		InTx:     conn.PgConn().TxStatus() != 'I',
+		Internal: driver.IsInternal(ctx),
+		SQL:      sql,
+		Driver:   driverName,
+		Start:    time.Now(),
+	}
+	if len(args) > 0 {
+		ev.Args = make([]sqldriver.NamedValue, len(args))
+		for i, a := range args {
+			ev.Args[i] = sqldriver.NamedValue{Ordinal: i + 1, Value: a}
+		}
+	}
+	if ev.InTx {
+		ev.TxContext, _ = conn.PgConn().CustomData()[keyTxCtx].(context.Context)
+	}
+	return ev
+}
+
+// TraceQueryEnd fires OnStatementEnd (and OnTx after a savepoint
+// statement), or OnTx for BEGIN, COMMIT and ROLLBACK.
+func (t *Tracer) TraceQueryEnd(ctx context.Context, conn *pgx.Conn, data pgx.TraceQueryEndData) {
+	tr, ok := ctx.Value(stmtKey).(*traced)
+	if !ok {
+		return
+	}
+	if ev := tr.tx; ev != nil {
+		ev.Duration, ev.Err = time.Since(tr.start), data.Err
+		cd := conn.PgConn().CustomData()
+		if ev.Kind == hooks.TxBegin {
+			if t.txStarter != nil && data.Err == nil {
+				cd[keyTxCtx] = ctx
+			}
+			t.hooks.OnTx(ctx, ev)
+			return
+		}
+		txCtx, _ := cd[keyTxCtx].(context.Context)
+		delete(cd, keyTxCtx)
+		if txCtx == nil {
+			txCtx = ctx
+		}
+		t.hooks.OnTx(txCtx, ev)
+		return
+	}
+	ev := tr.stmt
+	ev.Duration, ev.Err, ev.Rows = time.Since(ev.Start), data.Err, -1
+	if data.Err == nil {
+		ev.Rows = data.CommandTag.RowsAffected()
+	}
+	t.hooks.OnStatementEnd(ctx, ev)
+	if kind, name := driver.ClassifyTx(ev.SQL); kind != 0 {
+		t.hooks.OnTx(ctx, &hooks.TxEvent{ConnID: ev.ConnID, Driver: driverName, Kind: kind, Name: name, Duration: ev.Duration, Err: ev.Err, Async: ev.Async})
+	}
+}
+
+// txKind recognises the transaction statements pgx sends for BeginTx,
+// Commit and Rollback (and their usual spellings by hand).
+func txKind(sql string) (hooks.TxKind, bool) {
+	s := strings.TrimSpace(sql)
+	s = strings.TrimSuffix(s, ";")
+	word, rest, _ := strings.Cut(s, " ")
+	switch {
+	case strings.EqualFold(word, "begin"), strings.EqualFold(word, "start") && hasPrefixFold(strings.TrimSpace(rest), "transaction"):
+		return hooks.TxBegin, true
+	case (strings.EqualFold(word, "commit") || strings.EqualFold(word, "end")) && rest == "":
+		return hooks.TxCommit, true
+	case (strings.EqualFold(word, "rollback") || strings.EqualFold(word, "abort")) && rest == "":
+		return hooks.TxRollback, true
+	}
+	return 0, false
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}
+
+// kindOf is a statement's Kind from its first word.
+func kindOf(sql string) hooks.StmtKind {
+	s := strings.TrimLeft(sql, " \t\r\n(")
+	end := strings.IndexAny(s, " \t\r\n(")
+	if end < 0 {
+		end = len(s)
+	}
+	switch strings.ToLower(s[:end]) {
+	case "select", "with", "values", "table", "show", "explain":
+		return hooks.StmtQuery
+	}
+	return hooks.StmtExec
+}
+
+// TraceCopyFromStart fires OnStatementStart for a COPY ... FROM STDIN.
+func (t *Tracer) TraceCopyFromStart(ctx context.Context, conn *pgx.Conn, data pgx.TraceCopyFromStartData) context.Context {
+	ev := t.statement(ctx, conn, hooks.StmtExec, driver.CopySQL(data.TableName.Sanitize(), data.ColumnNames), nil)
+	ctx = t.hooks.OnStatementStart(ctx, ev)
+	return context.WithValue(ctx, stmtKey, &traced{stmt: ev})
+}
+
+// TraceCopyFromEnd fires OnStatementEnd with the rows copied.
+func (t *Tracer) TraceCopyFromEnd(ctx context.Context, conn *pgx.Conn, data pgx.TraceCopyFromEndData) {
+	tr, ok := ctx.Value(stmtKey).(*traced)
+	if !ok || tr.stmt == nil {
+		return
+	}
+	ev := tr.stmt
+	ev.Duration, ev.Err, ev.Rows = time.Since(ev.Start), data.Err, -1
+	if data.Err == nil {
+		ev.Rows = data.CommandTag.RowsAffected()
+	}
+	t.hooks.OnStatementEnd(ctx, ev)
+}
+
+// TraceConnectStart fires a ConnectStarter's OnConnectStart.
+func (t *Tracer) TraceConnectStart(ctx context.Context, data pgx.TraceConnectStartData) context.Context {
+	ev := &hooks.ConnEvent{Driver: driverName}
+	if t.connStarter != nil {
+		ctx = t.connStarter.OnConnectStart(ctx, ev)
+	}
+	return context.WithValue(ctx, connKey, &connTrace{ev: ev, start: time.Now()})
+}
+
+type connTrace struct {
+	ev    *hooks.ConnEvent
+	start time.Time
+}
+
+// TraceConnectEnd gives the new connection its ConnID and fires OnConnect.
+func (t *Tracer) TraceConnectEnd(ctx context.Context, data pgx.TraceConnectEndData) {
+	ct, ok := ctx.Value(connKey).(*connTrace)
+	if !ok {
+		return
+	}
+	ev := ct.ev
+	ev.Duration, ev.Err = time.Since(ct.start), data.Err
+	if data.Conn != nil {
+		ev.ConnID = driver.NewConnID()
+		data.Conn.PgConn().CustomData()[keyConnID] = ev.ConnID
+	}
+	t.hooks.OnConnect(ctx, ev)
+}
+
+// TraceAcquireStart notes when the pool was asked for a connection.
+func (t *Tracer) TraceAcquireStart(ctx context.Context, _ *pgxpool.Pool, _ pgxpool.TraceAcquireStartData) context.Context {
+	return context.WithValue(ctx, acquireKey, time.Now())
+}
+
+// TraceAcquireEnd fires OnReset when the pool hands out a connection that
+// was used and released before (a new one has had OnConnect).
+func (t *Tracer) TraceAcquireEnd(ctx context.Context, _ *pgxpool.Pool, data pgxpool.TraceAcquireEndData) {
+	if data.Err != nil || data.Conn == nil {
+		return
+	}
+	if used, _ := data.Conn.PgConn().CustomData()[keyUsed].(bool); !used {
+		return
+	}
+	ev := &hooks.ConnEvent{ConnID: connID(data.Conn), Driver: driverName}
+	if start, ok := ctx.Value(acquireKey).(time.Time); ok {
+		ev.Duration = time.Since(start)
+	}
+	t.hooks.OnReset(ctx, ev)
+}
+
+// TraceRelease marks the connection as used.
+func (t *Tracer) TraceRelease(_ *pgxpool.Pool, data pgxpool.TraceReleaseData) {
+	if data.Conn != nil {
+		data.Conn.PgConn().CustomData()[keyUsed] = true
+	}
+}
+
+// BeforeClose fires OnClose; set it as the pool config's BeforeClose (or
+// call it from yours). OpenConfig does.
+func (t *Tracer) BeforeClose(conn *pgx.Conn) {
+	t.hooks.OnClose(&hooks.ConnEvent{ConnID: connID(conn), Driver: driverName})
+}
