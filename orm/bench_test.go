@@ -11,6 +11,7 @@ import (
 
 	aiodriver "github.com/aiodb/aiodb/driver"
 	"github.com/aiodb/aiodb/internal/fakedb"
+	"github.com/aiodb/aiodb/internal/testenv"
 	"github.com/aiodb/aiodb/orm"
 )
 
@@ -232,31 +233,7 @@ func BenchmarkInsert100(b *testing.B) { benchInsert(b, 100) }
 // reports their time ratio ("orm/hand"): on a busy machine load changes
 // between sub-benchmarks, while within one loop both sides see the same
 // load. The order alternates so that neither always runs warm.
-func benchPaired(b *testing.B, hand, orm func()) {
-	var th, to time.Duration
-	i := 0
-	for b.Loop() {
-		if i%2 == 0 {
-			t0 := time.Now()
-			hand()
-			t1 := time.Now()
-			orm()
-			t2 := time.Now()
-			th, to = th+t1.Sub(t0), to+t2.Sub(t1)
-		} else {
-			t0 := time.Now()
-			orm()
-			t1 := time.Now()
-			hand()
-			t2 := time.Now()
-			to, th = to+t1.Sub(t0), th+t2.Sub(t1)
-		}
-		i++
-	}
-	b.ReportMetric(float64(th.Nanoseconds())/float64(b.N), "hand-ns/op")
-	b.ReportMetric(float64(to.Nanoseconds())/float64(b.N), "orm-ns/op")
-	b.ReportMetric(float64(to)/float64(th), "orm/hand")
-}
+func benchPaired(b *testing.B, hand, orm func()) { testenv.Paired(b, "orm", hand, orm) }
 
 // BenchmarkPaired measures the four cases with benchPaired.
 func BenchmarkPaired(b *testing.B) {
