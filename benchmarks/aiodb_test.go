@@ -9,6 +9,7 @@ import (
 	"github.com/aiodb/aiodb/aio"
 	"github.com/aiodb/aiodb/driver"
 	"github.com/aiodb/aiodb/orm"
+	"github.com/aiodb/aiodb/orm/ormpgx"
 )
 
 // aiodb through its query builder, as its documentation writes it:
@@ -24,8 +25,10 @@ func (AiodbModel) TableName() string { return "bench_aiodb_model" }
 // BenchmarkAiodb runs aiodb over the guarded do-nothing driver and each
 // of aiodb's registered drivers: aiopgx and aiopg (with its statement
 // cache, on by default, and with aio_stmt_cache=0) on PostgreSQL,
-// aiomysql and aiosqlite. The async forms (AioGet fan-out, AioExecute
-// streaming) run on the do-nothing driver and aiopgx.
+// aiomysql and aiosqlite; and, without database/sql, on a pgxpool.Pool
+// of 16 connections through ormpgx (pgxpool: the pool size of the
+// sqlc-style Pgx/pg/pool baseline). The async forms (AioGet fan-out,
+// AioExecute streaming) run on the do-nothing driver, aiopgx and pgxpool.
 func BenchmarkAiodb(b *testing.B) { forEachAiodb(b, aiodbSuite) }
 
 // BenchmarkAiodbModel runs aiodb's model methods where they do what the
@@ -35,8 +38,8 @@ func BenchmarkAiodb(b *testing.B) { forEachAiodb(b, aiodbSuite) }
 // statements once per model rather than per call.
 func BenchmarkAiodbModel(b *testing.B) { forEachAiodb(b, aiodbModelSuite) }
 
-// forEachAiodb runs suite over the guarded do-nothing driver and each of
-// aiodb's drivers.
+// forEachAiodb runs suite over the guarded do-nothing driver, each of
+// aiodb's drivers and ormpgx's pool.
 func forEachAiodb(b *testing.B, suite func(*testing.B, *env, *orm.DB) suite) {
 	b.Run("nop/nop", func(b *testing.B) {
 		e := newNopEnv(AiodbModel{}.TableName())
@@ -71,6 +74,17 @@ func forEachAiodb(b *testing.B, suite func(*testing.B, *env, *orm.DB) suite) {
 		})
 	}
 	server(backendPG, "aiopgx", "aiopgx", driver.DialectPostgres, pgDSN, "")
+	// The ORM on a pgxpool.Pool, no database/sql: its SQLDB is a guarded
+	// view of the same pool, which only makes, seeds and drops the table.
+	b.Run(backendPG+"/pgxpool", func(b *testing.B) {
+		db, err := ormpgx.Open(context.Background(), pgDSN(b), orm.MaxConnections(16))
+		if err != nil {
+			b.Fatal(err)
+		}
+		closeAfter(b, "pgxpool", db.Close)
+		e := newServerEnv(b, db.SQLDB(), backendPG, "pgxpool", driver.DialectPostgres, AiodbModel{}.TableName())
+		e.run(b, suite(b, e, db))
+	})
 	server(backendPG, "aiopg", "aiopg", driver.DialectPostgres, pgDSN, "")
 	server(backendPG, "aiopg-nocache", "aiopg", driver.DialectPostgres, pgDSN, "aio_stmt_cache=0")
 	server(backendMySQL, "aiomysql", "aiomysql", driver.DialectMySQL, mysqlDSN, "")
@@ -192,7 +206,7 @@ func aiodbSuite(b *testing.B, e *env, db *orm.DB) suite {
 			}
 		},
 	}
-	if e.backend == backendNop || e.driver == "aiopgx" {
+	if e.backend == backendNop || e.driver == "aiopgx" || e.driver == "pgxpool" {
 		s.Fanout64 = func(b *testing.B) { aiodbFanout(b, e, m) }
 		s.Stream100k = func(b *testing.B) { aiodbStream(b, m) }
 	}
@@ -204,7 +218,11 @@ func aiodbSuite(b *testing.B, e *env, db *orm.DB) suite {
 // goroutines of hand-written reads.
 func aiodbFanout(b *testing.B, e *env, m *orm.Model[AiodbModel]) {
 	ctx := context.Background()
-	fanoutPool(m.DB().SQLDB())
+	if ormpgx.Pool(m.DB()) == nil {
+		// On ormpgx the pool has its 16 connections from Open, and the
+		// *sql.DB view must keep none idle (they are the pool's).
+		fanoutPool(m.DB().SQLDB())
+	}
 	chs := make([]<-chan aio.Result[*AiodbModel], fanout)
 	for n := 0; b.Loop(); n++ {
 		for i := range chs {

@@ -166,7 +166,7 @@ func TestMarkdown(t *testing.T) {
 		"| aiodb (nopdriver) | — | — | — | 900 B · 10 (1.2×) | 900 B · 20 (0.2×) |",
 		"![Time per operation as a multiple of hand-written database/sql](RESULTS.svg)",
 		"## Analysis\n\nWhy.",
-		"| Async/pg/aiopgx/AioExecute100k | 900 ms ±0% | — | — | 1000 B | 10 | 12.5 peak-MiB |",
+		"| Async/pg/aiopgx/AioExecute100k | 900 ms ±0% | — | — | — | 1000 B | 10 | 12.5 peak-MiB |",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("report lacks %q", want)
@@ -284,8 +284,8 @@ BenchmarkAiodb/pg/aiopgx/Stream100k-2 	 3	 250000000 ns/op	 130000000 cpu-ns/op	
 	}
 	md := buf.String()
 	for _, want := range []string{
-		"| Raw/pg/pgx/Stream100k | 200 ms ±0% | — | — | 24.8 MiB | 1300000 | 19.5 peak-heap-MiB, 0.50 peak-live-MiB |",
-		"| Aiodb/pg/aiopgx/Stream100k | 250 ms ±0% | 1.25× ±0% | 1.30× | 37.2 MiB | 1400000 | 21 peak-heap-MiB, 1.50 peak-live-MiB |",
+		"| Raw/pg/pgx/Stream100k | 200 ms ±0% | — | — | — | 24.8 MiB | 1300000 | 19.5 peak-heap-MiB, 0.50 peak-live-MiB |",
+		"| Aiodb/pg/aiopgx/Stream100k | 250 ms ±0% | 1.25× ±0% | — | 1.30× | 37.2 MiB | 1400000 | 21 peak-heap-MiB, 1.50 peak-live-MiB |",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("report lacks %q:\n%s", want, md)
@@ -391,5 +391,95 @@ BenchmarkRaw/pg/pgx/Fanout64-2 	 10	 2500000 ns/op
 	// The async forms compare with the hand-written database/sql form.
 	if !strings.Contains(md, "| Pgx/pg/pool/Fanout64 | 2 ms ±0% | 0.80× ±0% |") {
 		t.Errorf("Fanout64 over pgxpool is not compared with hand-written:\n%s", md)
+	}
+}
+
+func TestPgxpoolContender(t *testing.T) {
+	const pool = `BenchmarkRaw/pg/pgx/Read-2 	 10	 100000 ns/op	 20000 cpu-ns/op	 1800 B/op	 44 allocs/op
+BenchmarkPgx/pg/pool/Read-2 	 10	 80000 ns/op	 15000 cpu-ns/op	 500 B/op	 10 allocs/op
+BenchmarkPgx/pg/pool/Insert-2 	 10	 80000 ns/op	 15000 cpu-ns/op	 500 B/op	 10 allocs/op
+BenchmarkAiodb/pg/aiopgx/Read-2 	 10	 100000 ns/op	 20000 cpu-ns/op	 1900 B/op	 45 allocs/op
+BenchmarkAiodb/pg/pgxpool/Read-2 	 10	 81600 ns/op	 15600 cpu-ns/op	 1200 B/op	 13 allocs/op
+BenchmarkAiodb/pg/pgxpool/Insert-2 	 10	 92000 ns/op	 16500 cpu-ns/op	 600 B/op	 12 allocs/op
+BenchmarkAiodbModel/pg/pgxpool/Read-2 	 10	 88000 ns/op	 16500 cpu-ns/op	 1200 B/op	 12 allocs/op
+BenchmarkRaw/pg/pgx/Fanout64-2 	 10	 2500000 ns/op
+BenchmarkPgx/pg/pool/Fanout64-2 	 10	 2000000 ns/op
+BenchmarkAiodb/pg/pgxpool/Fanout64-2 	 10	 2200000 ns/op
+`
+	d, err := Parse(strings.NewReader(pool))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The target compares with sqlc-style pgxpool, not with pgx stdlib.
+	var target *Target
+	for i := range Targets {
+		if strings.HasPrefix(Targets[i].Desc, "ormpgx within 1.05") {
+			target = &Targets[i]
+		}
+	}
+	if target == nil {
+		t.Fatal("no ormpgx target")
+	}
+	got := map[string]Verdict{}
+	for _, v := range d.Check(*target) {
+		got[v.Op] = v
+	}
+	if v := got["Read"]; !v.Met || v.Measured != "1.02×" { // 81600 / 80000
+		t.Errorf("ormpgx Read = %+v, want met at 1.02×", v)
+	}
+	if v := got["Insert"]; v.Met || v.Measured != "1.15×" { // 92000 / 80000
+		t.Errorf("ormpgx Insert = %+v, want missed at 1.15×", v)
+	}
+	if v := got["Update"]; v.Measured != "" {
+		t.Errorf("ormpgx Update = %+v, want not run", v)
+	}
+
+	var buf bytes.Buffer
+	if err := d.WriteMarkdown(&buf, Report{Source: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	md := buf.String()
+	sec := md[strings.Index(md, "## PostgreSQL, against pgx without database/sql"):]
+	sec = sec[:strings.Index(sec[3:], "## ")+3]
+	for _, want := range []string{
+		"| pgx native (sqlc-style over pgxpool) | 80 µs ±0% | — | — | 80 µs ±0% | — |",
+		"| aiodb on pgxpool (ormpgx) | 1.15× ±0% | — | — | 1.02× ±0% | — |",
+		"| aiodb methods on pgxpool (ormpgx) | — | — | — | 1.10× ±0% | — |",
+		"| aiodb (aiopgx) | — | — | — | 1.25× ±0% | — |",
+	} {
+		if !strings.Contains(sec, want) {
+			t.Errorf("the pgxpool section lacks %q:\n%s", want, sec)
+		}
+	}
+	for _, want := range []string{
+		"| ormpgx within 1.05× of sqlc-style pgxpool | Insert | 1.15× | ≤ 1.05× | missed | 1.10× |",
+		"|  | Read | 1.02× | ≤ 1.05× | met | 1.04× |",
+		"| pg | aiodb on pgxpool (ormpgx) | pgx native (sqlc-style over pgxpool) | 1.15× / 1.10× | — | — | 1.02× / 1.04× | — |",
+		"| pg | aiodb methods on pgxpool (ormpgx) | pgx native (sqlc-style over pgxpool) | — | — | — | 1.10× / 1.10× | — |",
+		"| pg | aiodb on pgxpool (ormpgx) | aiodb (aiopgx) | — | — | — | 0.82× / 0.78× | — |",
+		// Fan-out against the database/sql goroutines and pgxpool's.
+		"| Aiodb/pg/pgxpool/Fanout64 | 2.20 ms ±0% | 0.88× ±0% | 1.10× ±0% |",
+		"| Pgx/pg/pool/Fanout64 | 2 ms ±0% | 0.80× ±0% | — |",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("report lacks %q:\n%s", want, md)
+		}
+	}
+
+	buf.Reset()
+	if err := d.WriteSVG(&buf); err != nil {
+		t.Fatal(err)
+	}
+	svg := buf.String()
+	// Dashed marks: aiopgx's Read in the first section, ormpgx's Insert and
+	// Read in the pgxpool section (and not aiopgx's there).
+	if n := strings.Count(svg, "stroke-dasharray"); n != 3 {
+		t.Errorf("%d target marks, want 3", n)
+	}
+	if !strings.Contains(svg, `fill="#d00000">1.15</text>`) {
+		t.Error("ormpgx's missed Insert target is not drawn in red")
+	}
+	if !strings.Contains(svg, ">aiodb on pgxpool (ormpgx)</text>") {
+		t.Error("the chart does not label the ormpgx row")
 	}
 }

@@ -1,6 +1,6 @@
 // Command chart turns the output of the benchmarks into RESULTS.md (tables
 // of every library as a multiple of the hand-written baseline of the same
-// runs, with B/op and allocs/op, and issue 7's targets checked) and
+// runs, with B/op and allocs/op, and the targets checked) and
 // RESULTS.svg (the same ratios drawn as bars). run.sh calls it:
 //
 //	go run ./cmd/chart -in results/bench.txt -machine results/machine.txt \

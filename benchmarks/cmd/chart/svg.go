@@ -32,6 +32,10 @@ func rowColor(r Row, base Row) string {
 		return "#7fb2e0"
 	case r.Lib == "Aiodb" && r.Driver == "aiopg":
 		return "#3c8fd6"
+	case r.Lib == "Aiodb" && r.Driver == "pgxpool":
+		return "#0d3f73"
+	case r.Lib == "AiodbModel" && r.Driver == "pgxpool":
+		return "#0c6b6b"
 	case r.Lib == "AiodbModel":
 		return "#17a2a2"
 	case r.Lib == "Pgx" && r.Driver == "conn":
@@ -55,10 +59,11 @@ func panelScale(maxRatio float64) float64 {
 }
 
 // targetFor returns aiodb's time target for the row on backend b and op,
-// relative to b's baseline, or 0 when there is none.
+// relative to b's baseline, or 0 when there is none: a target shows in
+// the section whose baseline is its own.
 func targetFor(r Row, b Backend, op string) float64 {
 	for _, t := range Targets {
-		if !b.Alt && t.Lib == r.Lib && t.Backend == b.Key && t.Driver == r.Driver && t.BaseDriver == b.BaseDriver && t.Max != nil {
+		if t.Lib == r.Lib && t.Backend == b.Key && t.Driver == r.Driver && t.BaseRow() == b.BaseRow() && t.Max != nil {
 			return t.Max[op]
 		}
 	}
