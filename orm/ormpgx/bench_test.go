@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/aiodb/aiodb/aio"
+	"github.com/aiodb/aiodb/driver"
 	"github.com/aiodb/aiodb/internal/testenv"
 	"github.com/aiodb/aiodb/orm"
 	"github.com/aiodb/aiodb/orm/ormpgx"
@@ -123,6 +124,66 @@ func BenchmarkVsPgxpool(b *testing.B) {
 			}
 		}, func() {
 			if _, err := m.Create(ctx, &benchRow{Name: "new", Email: "new@example.com", Score: 1}); err != nil {
+				b.Fatal(err)
+			}
+		})
+	})
+	b.Run("InsertMulti/rows=100", func(b *testing.B) {
+		rows := make([]*benchRow, 100)
+		for i := range rows {
+			rows[i] = &benchRow{Name: "multi", Email: "multi@example.com", Score: float64(i)}
+		}
+		q, _, err := m.Insert(rows...).Returning("id").SQL()
+		if err != nil {
+			b.Fatal(err)
+		}
+		args := make([]any, 0, 300)
+		for _, r := range rows {
+			args = append(args, r.Name, r.Email, r.Score)
+		}
+		ids := make([]int64, len(rows))
+		testenv.Paired(b, "orm", func() {
+			res, err := pool.Query(ctx, q, args...)
+			if err != nil {
+				b.Fatal(err)
+			}
+			n := 0
+			for res.Next() {
+				if err := res.Scan(&ids[n]); err != nil {
+					b.Fatal(err)
+				}
+				n++
+			}
+			if res.Close(); res.Err() != nil || n != len(rows) {
+				b.Fatalf("hand: %d ids, %v", n, res.Err())
+			}
+		}, func() {
+			for _, r := range rows {
+				r.ID = 0 // a new row each time, as on the hand side
+			}
+			if _, err := m.Insert(rows...).Exec(ctx); err != nil {
+				b.Fatal(err)
+			}
+		})
+	})
+	// The guard under its strictest mode, with the async context every
+	// Aio twin runs with: what the check before each statement costs.
+	b.Run("GetByPKGuarded", func(b *testing.B) {
+		gdb, err := ormpgx.Open(ctx, dsn, orm.MaxConnections(4), orm.SyncMode(driver.SyncPanic))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer gdb.Close()
+		gm := orm.MustModel[benchRow](gdb)
+		actx := driver.MarkAsync(ctx)
+		const q = `SELECT "id", "name", "email", "score" FROM "bench_row" WHERE "id" = $1 LIMIT 1`
+		testenv.Paired(b, "orm", func() {
+			var r benchRow
+			if err := pool.QueryRow(ctx, q, key()).Scan(&r.ID, &r.Name, &r.Email, &r.Score); err != nil {
+				b.Fatal(err)
+			}
+		}, func() {
+			if _, err := gm.GetByPK(actx, key()); err != nil {
 				b.Fatal(err)
 			}
 		})
