@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/aiodb/aiodb/driver"
@@ -57,11 +58,41 @@ func (e *pgxEngine) Query(ctx context.Context, query string, args []any) (engine
 	if err := e.guard(ctx, "query", query); err != nil {
 		return nil, err
 	}
-	r, err := e.pool.Query(ctx, query, args...)
+	r, err := e.pool.Query(ctx, query, withFormats(args)...)
 	if err != nil {
 		return nil, err
 	}
 	return &rows{r: r}, nil
+}
+
+// resultFormats has the ORM's queries read their results in the formats
+// pgx's database/sql adapter asks for (the same map): binary for the types
+// pgx scans natively, text for the rest, so that the ORM's sql.Scanner
+// types (arrays, ranges, hstore, ...) and Maps, Tuples and Scalar get the
+// text they get on database/sql rather than pgx's binary encoding.
+var resultFormats = pgx.QueryResultFormatsByOID{
+	pgtype.BoolOID:        pgtype.BinaryFormatCode,
+	pgtype.ByteaOID:       pgtype.BinaryFormatCode,
+	pgtype.CIDOID:         pgtype.BinaryFormatCode,
+	pgtype.DateOID:        pgtype.BinaryFormatCode,
+	pgtype.Float4OID:      pgtype.BinaryFormatCode,
+	pgtype.Float8OID:      pgtype.BinaryFormatCode,
+	pgtype.Int2OID:        pgtype.BinaryFormatCode,
+	pgtype.Int4OID:        pgtype.BinaryFormatCode,
+	pgtype.Int8OID:        pgtype.BinaryFormatCode,
+	pgtype.OIDOID:         pgtype.BinaryFormatCode,
+	pgtype.TimestampOID:   pgtype.BinaryFormatCode,
+	pgtype.TimestamptzOID: pgtype.BinaryFormatCode,
+	pgtype.XIDOID:         pgtype.BinaryFormatCode,
+}
+
+// withFormats is a query's arguments after resultFormats, which pgx takes
+// as an option (the tracer leaves it out of the hooks' Args).
+func withFormats(args []any) []any {
+	out := make([]any, 1+len(args))
+	out[0] = resultFormats
+	copy(out[1:], args)
+	return out
 }
 
 func (e *pgxEngine) Begin(ctx context.Context, opts *sql.TxOptions) (engine.Tx, error) {
@@ -138,7 +169,7 @@ func (t *pgxTx) Query(ctx context.Context, query string, args []any) (engine.Row
 	if err := t.e.guard(ctx, "query", query); err != nil {
 		return nil, err
 	}
-	r, err := t.tx.Query(ctx, query, args...)
+	r, err := t.tx.Query(ctx, query, withFormats(args)...)
 	if err != nil {
 		return nil, err
 	}

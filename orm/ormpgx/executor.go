@@ -2,10 +2,12 @@ package ormpgx
 
 import (
 	"context"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/aiodb/aiodb/driver"
 	"github.com/aiodb/aiodb/orm"
 )
 
@@ -76,13 +78,19 @@ func (g guarded) CopyFrom(ctx context.Context, table pgx.Identifier, columns []s
 	return g.on.CopyFrom(ctx, table, columns, rows)
 }
 
+// SendBatch's guard sees the batch's statements joined by "; ", as
+// aiopgx's SendBatch does.
 func (g guarded) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
-	var first string
-	if b != nil && len(b.QueuedQueries) > 0 {
-		first = b.QueuedQueries[0].SQL
-	}
-	if err := g.e.guard(ctx, "exec", first); err != nil {
-		return errBatch{err}
+	if g.e.opts.Sync != driver.SyncAllow {
+		var sqls []string
+		if b != nil {
+			for _, q := range b.QueuedQueries {
+				sqls = append(sqls, q.SQL)
+			}
+		}
+		if err := g.e.guard(ctx, "exec", strings.Join(sqls, "; ")); err != nil {
+			return errBatch{err}
+		}
 	}
 	return g.on.SendBatch(ctx, b)
 }

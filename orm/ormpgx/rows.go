@@ -4,6 +4,8 @@ import (
 	"database/sql/driver"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 // rows is a pgx.Rows as an engine.Rows.
@@ -15,17 +17,31 @@ type rows struct {
 func (r *rows) Next() bool { return r.r.Next() }
 
 // Scan scans the row. A *any destination gets what database/sql would
-// give it over pgx (int64 for every integer, float64 for every float), so
-// that Maps, Tuples and Scalar read the same values on both paths. The
-// loop costs a type assertion per column; pgx's scan costs far more.
+// give it over pgx (int64 for every integer, float64 for every float, the
+// server's text for a column read as text: see resultFormats), so that
+// Maps, Tuples and Scalar read the same values on both paths. The loop
+// costs a type assertion per column; pgx's scan costs far more.
 func (r *rows) Scan(dest ...any) error {
 	if err := r.r.Scan(dest...); err != nil {
 		return err
 	}
-	for _, d := range dest {
-		if p, ok := d.(*any); ok {
-			*p = widen(*p)
+	var fds []pgconn.FieldDescription
+	var raw [][]byte
+	for i, d := range dest {
+		p, ok := d.(*any)
+		if !ok {
+			continue
 		}
+		if fds == nil {
+			fds, raw = r.r.FieldDescriptions(), r.r.RawValues()
+		}
+		if i < len(fds) && fds[i].Format == pgtype.TextFormatCode && raw[i] != nil {
+			// pgx decodes text too (a json's map, an array's []any);
+			// database/sql hands it over as it came.
+			*p = string(raw[i])
+			continue
+		}
+		*p = widen(*p)
 	}
 	return nil
 }
@@ -38,6 +54,8 @@ func widen(v any) any {
 	case int16:
 		return int64(n)
 	case int32:
+		return int64(n)
+	case uint32: // oid, xid, cid
 		return int64(n)
 	case float32:
 		return float64(n)

@@ -3,10 +3,12 @@ package ormpgx
 import (
 	"context"
 	sqldriver "database/sql/driver"
+	"errors"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/aiodb/aiodb/driver"
@@ -16,13 +18,13 @@ import (
 // Tracer fires aiodb's hooks from pgx's tracer interfaces, so that a pgx
 // pool reports what a guarded database/sql pool does: connect (and its
 // start, for a hooks.ConnectStarter), reset (a pooled connection acquired
-// again), close, statements (start and end; COPY as one statement),
-// BEGIN, COMMIT, ROLLBACK and savepoints as transaction events (and BEGIN's
-// start, for a hooks.TxStarter, whose context statements of the
-// transaction carry as TxContext). OpenConfig installs one beside the
-// config's own tracer; install one yourself with NewTracer to build the
-// pool elsewhere. Close events need the pool's BeforeClose: see
-// Tracer.BeforeClose.
+// again), close, statements (start and end; COPY as one statement; each
+// statement of a batch, all started before it is sent), BEGIN, COMMIT,
+// ROLLBACK and savepoints as transaction events (and BEGIN's start, for a
+// hooks.TxStarter, whose context statements of the transaction carry as
+// TxContext). OpenConfig installs one beside the config's own tracer;
+// install one yourself with NewTracer to build the pool elsewhere. Close
+// events need the pool's BeforeClose: see Tracer.BeforeClose.
 //
 // A statement's Kind comes from its first word (SELECT, WITH, VALUES,
 // TABLE, SHOW and EXPLAIN are queries), since pgx's tracer does not say
@@ -37,6 +39,7 @@ var (
 	_ pgx.QueryTracer       = (*Tracer)(nil)
 	_ pgx.ConnectTracer     = (*Tracer)(nil)
 	_ pgx.CopyFromTracer    = (*Tracer)(nil)
+	_ pgx.BatchTracer       = (*Tracer)(nil)
 	_ pgxpool.AcquireTracer = (*Tracer)(nil)
 	_ pgxpool.ReleaseTracer = (*Tracer)(nil)
 )
@@ -72,21 +75,28 @@ const (
 	stmtKey ctxKey = iota
 	connKey
 	acquireKey
+	batchKey
 )
 
 // TraceQueryStart fires OnStatementStart, or for BEGIN the TxStarter's
 // OnTxStart.
 func (t *Tracer) TraceQueryStart(ctx context.Context, conn *pgx.Conn, data pgx.TraceQueryStartData) context.Context {
-	if kind, _ := txKind(data.SQL); kind != 0 {
+	ctx, tr := t.start(ctx, conn, data.SQL, data.Args)
+	return context.WithValue(ctx, stmtKey, tr)
+}
+
+// start fires the start of a statement (OnStatementStart, or OnTxStart
+// for BEGIN) and returns the context and what its end needs.
+func (t *Tracer) start(ctx context.Context, conn *pgx.Conn, sql string, args []any) (context.Context, *traced) {
+	if kind, _ := txKind(sql); kind != 0 {
 		ev := &hooks.TxEvent{ConnID: connID(conn), Driver: driverName, Kind: kind, Async: driver.IsAsync(ctx)}
 		if kind == hooks.TxBegin && t.txStarter != nil {
 			ctx = t.txStarter.OnTxStart(ctx, ev)
 		}
-		return context.WithValue(ctx, stmtKey, &traced{tx: ev, start: time.Now()})
+		return ctx, &traced{tx: ev, start: time.Now()}
 	}
-	ev := t.statement(ctx, conn, kindOf(data.SQL), data.SQL, data.Args)
-	ctx = t.hooks.OnStatementStart(ctx, ev)
-	return context.WithValue(ctx, stmtKey, &traced{stmt: ev})
+	ev := t.statement(ctx, conn, kindOf(sql), sql, args)
+	return t.hooks.OnStatementStart(ctx, ev), &traced{stmt: ev}
 }
 
 // traced is what a statement's start hands its end.
@@ -107,6 +117,7 @@ func (t *Tracer) statement(ctx context.Context, conn *pgx.Conn, kind hooks.StmtK
 		Driver:   driverName,
 		Start:    time.Now(),
 	}
+	args = withoutOptions(args)
 	if len(args) > 0 {
 		ev.Args = make([]sqldriver.NamedValue, len(args))
 		for i, a := range args {
@@ -119,18 +130,36 @@ func (t *Tracer) statement(ctx context.Context, conn *pgx.Conn, kind hooks.StmtK
 	return ev
 }
 
+// withoutOptions is args without the leading arguments pgx takes as
+// options of the query rather than its parameters.
+func withoutOptions(args []any) []any {
+	for len(args) > 0 {
+		switch args[0].(type) {
+		case pgx.QueryResultFormats, pgx.QueryResultFormatsByOID, pgx.QueryExecMode, pgx.QueryRewriter:
+			args = args[1:]
+		default:
+			return args
+		}
+	}
+	return args
+}
+
 // TraceQueryEnd fires OnStatementEnd (and OnTx after a savepoint
 // statement), or OnTx for BEGIN, COMMIT and ROLLBACK.
 func (t *Tracer) TraceQueryEnd(ctx context.Context, conn *pgx.Conn, data pgx.TraceQueryEndData) {
-	tr, ok := ctx.Value(stmtKey).(*traced)
-	if !ok {
-		return
+	if tr, ok := ctx.Value(stmtKey).(*traced); ok {
+		t.end(ctx, conn, tr, data.CommandTag, data.Err)
 	}
+}
+
+// end fires the end of what start began, with ctx, the context start
+// returned.
+func (t *Tracer) end(ctx context.Context, conn *pgx.Conn, tr *traced, tag pgconn.CommandTag, err error) {
 	if ev := tr.tx; ev != nil {
-		ev.Duration, ev.Err = time.Since(tr.start), data.Err
+		ev.Duration, ev.Err = time.Since(tr.start), err
 		cd := conn.PgConn().CustomData()
 		if ev.Kind == hooks.TxBegin {
-			if t.txStarter != nil && data.Err == nil {
+			if t.txStarter != nil && err == nil {
 				cd[keyTxCtx] = ctx
 			}
 			t.hooks.OnTx(ctx, ev)
@@ -145,9 +174,9 @@ func (t *Tracer) TraceQueryEnd(ctx context.Context, conn *pgx.Conn, data pgx.Tra
 		return
 	}
 	ev := tr.stmt
-	ev.Duration, ev.Err, ev.Rows = time.Since(ev.Start), data.Err, -1
-	if data.Err == nil {
-		ev.Rows = data.CommandTag.RowsAffected()
+	ev.Duration, ev.Err, ev.Rows = time.Since(ev.Start), err, -1
+	if err == nil {
+		ev.Rows = tag.RowsAffected()
 	}
 	t.hooks.OnStatementEnd(ctx, ev)
 	if kind, name := driver.ClassifyTx(ev.SQL); kind != 0 {
@@ -188,6 +217,59 @@ func kindOf(sql string) hooks.StmtKind {
 		return hooks.StmtQuery
 	}
 	return hooks.StmtExec
+}
+
+// batchTrace is what a batch's start hands the ends of its statements:
+// each statement's context and event, in the batch's order.
+type batchTrace struct {
+	ctxs []context.Context
+	trs  []*traced
+	next int // the statement whose result is read next
+}
+
+// errBatchUnread ends the statements of a batch closed without an error
+// before their results were read.
+var errBatchUnread = errors.New("ormpgx: the batch ended before this statement's result was read")
+
+// TraceBatchStart fires the start of each statement of a batch (Executor's
+// SendBatch) before it is sent, as aiopgx's SendBatch does.
+func (t *Tracer) TraceBatchStart(ctx context.Context, conn *pgx.Conn, data pgx.TraceBatchStartData) context.Context {
+	if data.Batch == nil {
+		return ctx
+	}
+	qs := data.Batch.QueuedQueries
+	bt := &batchTrace{ctxs: make([]context.Context, len(qs)), trs: make([]*traced, len(qs))}
+	for i, q := range qs {
+		bt.ctxs[i], bt.trs[i] = t.start(ctx, conn, q.SQL, q.Arguments)
+	}
+	return context.WithValue(ctx, batchKey, bt)
+}
+
+// TraceBatchQuery fires the end of the batch's next statement.
+func (t *Tracer) TraceBatchQuery(ctx context.Context, conn *pgx.Conn, data pgx.TraceBatchQueryData) {
+	bt, ok := ctx.Value(batchKey).(*batchTrace)
+	if !ok || bt.next >= len(bt.trs) {
+		return
+	}
+	i := bt.next
+	bt.next++
+	t.end(bt.ctxs[i], conn, bt.trs[i], data.CommandTag, data.Err)
+}
+
+// TraceBatchEnd ends the statements whose results were not read (those
+// after a failed one), with the batch's error.
+func (t *Tracer) TraceBatchEnd(ctx context.Context, conn *pgx.Conn, data pgx.TraceBatchEndData) {
+	bt, ok := ctx.Value(batchKey).(*batchTrace)
+	if !ok {
+		return
+	}
+	err := data.Err
+	if err == nil {
+		err = errBatchUnread
+	}
+	for ; bt.next < len(bt.trs); bt.next++ {
+		t.end(bt.ctxs[bt.next], conn, bt.trs[bt.next], pgconn.CommandTag{}, err)
+	}
 }
 
 // TraceCopyFromStart fires OnStatementStart for a COPY ... FROM STDIN.
