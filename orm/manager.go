@@ -186,8 +186,9 @@ func (m *Manager) Connect(ctx context.Context) <-chan aio.Result[struct{}] {
 // matching ErrManagerClosed, until Connect reopens the pool. The *sql.DB
 // and its settings stay the same, except the idle connection limit, which
 // Connect sets back to database/sql's default (2, or MaxConnections when
-// lower). A DB made by orm.New has its *sql.DB closed for good. Close may
-// be called any number of times.
+// lower). A DB made by orm.New has its *sql.DB closed for good, and one of
+// OpenEngine (orm/ormpgx) its engine. Close may be called any number of
+// times.
 func (m *Manager) Close() error {
 	if m.db == nil {
 		return nil

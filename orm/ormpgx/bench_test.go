@@ -85,6 +85,21 @@ func BenchmarkVsPgxpool(b *testing.B) {
 			}
 		})
 	})
+	// The same read through the query builder (the benchmarks module's
+	// Read): the statement is built on each call.
+	b.Run("SelectOne", func(b *testing.B) {
+		const q = `SELECT "id", "name", "email", "score" FROM "bench_row" WHERE "id" = $1 LIMIT 1`
+		testenv.Paired(b, "orm", func() {
+			var r benchRow
+			if err := pool.QueryRow(ctx, q, key()).Scan(&r.ID, &r.Name, &r.Email, &r.Score); err != nil {
+				b.Fatal(err)
+			}
+		}, func() {
+			if _, err := m.Select().Where(orm.Eq("id", key())).One(ctx); err != nil {
+				b.Fatal(err)
+			}
+		})
+	})
 	for _, n := range []int{10, 100, 1000} {
 		b.Run(fmt.Sprint("ReadSlice/rows=", n), func(b *testing.B) {
 			q, _, err := m.Select().Where(orm.Gt("id", 0)).OrderBy("id").Limit(n).SQL()
