@@ -17,16 +17,21 @@ import (
 // Open opens a pgx pool on dsn and a DB on it. dsn is pgxpool's (a URL or
 // key=value pairs, with pool_max_conns and the rest of pgx's settings)
 // plus aiodb's aio_sync, which sets the sync guard's mode (orm.SyncMode
-// wins over it). opts are orm's: SyncMode, WithHooks (installed as the
+// wins over it); aio_stmt_cache is refused, since pgx caches statements
+// itself. opts are orm's: SyncMode, WithHooks (installed as the
 // pool's tracer), WithLogger, MaxConnections (the pool's MaxConns),
 // WithDialect, ErrorValues, RegisterHStore; Replicas is refused. The pool
 // connects lazily, as database/sql does: a bad host shows at the first
 // statement. Close on the DB closes the pool.
 func Open(ctx context.Context, dsn string, opts ...orm.Option) (*orm.DB, error) {
-	var base driver.Options
+	const unset = -2
+	base := driver.Options{StmtCacheSize: unset}
 	inner, err := driver.TakeDSNOptions(dsn, &base)
 	if err != nil {
 		return nil, fmt.Errorf("ormpgx.Open: %w", err)
+	}
+	if base.StmtCacheSize != unset {
+		return nil, errors.New("ormpgx.Open: DSN option aio_stmt_cache does not apply to a pgx pool, which keeps its own statement cache (pgx's statement_cache_capacity)")
 	}
 	cfg, err := pgxpool.ParseConfig(inner)
 	if err != nil {

@@ -37,6 +37,8 @@ func TestOpenErrors(t *testing.T) {
 
 	_, err := ormpgx.Open(ctx, testenv.WithOptions(dsn, "aio_bogus=1"))
 	wantErr(t, "aio_bogus", err, "aio_bogus")
+	_, err = ormpgx.Open(ctx, testenv.WithOptions(dsn, "aio_stmt_cache=0"))
+	wantErr(t, "aio_stmt_cache", err, "aio_stmt_cache", "statement_cache_capacity")
 	_, err = ormpgx.Open(ctx, testenv.WithOptions(dsn, "aio_sync=sometimes"))
 	wantErr(t, "aio_sync=sometimes", err, "aio_sync")
 	_, err = ormpgx.Open(ctx, "host=127.0.0.1 port=notaport aio_sync=error")

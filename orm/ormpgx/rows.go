@@ -12,6 +12,10 @@ import (
 type rows struct {
 	r    pgx.Rows
 	cols []string
+	tx   *pgxTx // a transaction's rows: Close releases its busy lock
+	// args holds the query's arguments after resultFormats (see runQuery)
+	// while pgx may still read them.
+	args [8]any
 }
 
 func (r *rows) Next() bool { return r.r.Next() }
@@ -78,10 +82,15 @@ func (r *rows) Columns() ([]string, error) {
 	return r.cols, nil
 }
 
-// Close closes the rows; their error, if any, is Err's.
+// Close closes the rows and returns their error, as Err does; it may be
+// called again.
 func (r *rows) Close() error {
 	r.r.Close()
-	return nil
+	if tx := r.tx; tx != nil {
+		r.tx = nil
+		tx.busy.Unlock()
+	}
+	return r.r.Err()
 }
 
 func (r *rows) Err() error { return r.r.Err() }

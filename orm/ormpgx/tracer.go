@@ -26,9 +26,11 @@ import (
 // install one yourself with NewTracer to build the pool elsewhere. Close
 // events need the pool's BeforeClose: see Tracer.BeforeClose.
 //
-// A statement's Kind comes from its first word (SELECT, WITH, VALUES,
-// TABLE, SHOW and EXPLAIN are queries), since pgx's tracer does not say
-// whether Query or Exec ran it.
+// The ORM's statements have the Kind they have on database/sql (an
+// INSERT ... RETURNING is a query). Other statements' Kind comes from
+// their first word (SELECT, WITH, VALUES, TABLE, SHOW and EXPLAIN are
+// queries), since pgx's tracer does not say whether Query or Exec ran
+// them.
 type Tracer struct {
 	hooks       hooks.Hook
 	txStarter   hooks.TxStarter
@@ -76,6 +78,7 @@ const (
 	connKey
 	acquireKey
 	batchKey
+	stmtKindKey // hooks.StmtKind: the engine's statements say which
 )
 
 // TraceQueryStart fires OnStatementStart, or for BEGIN the TxStarter's
@@ -95,7 +98,11 @@ func (t *Tracer) start(ctx context.Context, conn *pgx.Conn, sql string, args []a
 		}
 		return ctx, &traced{tx: ev, start: time.Now()}
 	}
-	ev := t.statement(ctx, conn, kindOf(sql), sql, args)
+	kind, ok := ctx.Value(stmtKindKey).(hooks.StmtKind)
+	if !ok { // not the ORM's (Executor's, SQLDB's, or pgx's own)
+		kind = kindOf(sql)
+	}
+	ev := t.statement(ctx, conn, kind, sql, args)
 	return t.hooks.OnStatementStart(ctx, ev), &traced{stmt: ev}
 }
 

@@ -89,8 +89,9 @@ func TestTracerStatements(t *testing.T) {
 		t.Fatalf("inserts: %q", sqls(ends))
 	}
 	for _, e := range ins {
-		if e.Kind != hooks.StmtExec || e.Rows != 1 || !e.Async {
-			t.Errorf("insert %q: kind %v rows %d async %v, want exec 1 true", e.SQL, e.Kind, e.Rows, e.Async)
+		// INSERT ... RETURNING runs as a query, as on database/sql.
+		if e.Kind != hooks.StmtQuery || e.Rows != 1 || !e.Async {
+			t.Errorf("insert %q: kind %v rows %d async %v, want query 1 true", e.SQL, e.Kind, e.Rows, e.Async)
 		}
 	}
 	var args []any

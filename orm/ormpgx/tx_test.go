@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -184,5 +185,40 @@ func TestTxCommitFailure(t *testing.T) {
 	}
 	if got := ormpgx.Pool(db).Stat().AcquiredConns(); got != 0 {
 		t.Errorf("%d connections still acquired", got)
+	}
+}
+
+// TestBeginContextCancelRollsBack: a transaction of BeginContext whose
+// context is cancelled before Commit or Rollback is rolled back and its
+// connection goes back to the pool, as on database/sql: with a pool of one
+// connection, the next statement runs, and the row written in the
+// transaction is not there.
+func TestBeginContextCancelRollsBack(t *testing.T) {
+	db := openDB(t, "", orm.MaxConnections(1))
+	table := newTableName()
+	if _, err := poolExec(t, "CREATE TABLE "+table+" (id INT PRIMARY KEY)"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { poolExec(t, "DROP TABLE IF EXISTS "+table) })
+	ctx, cancel := context.WithCancel(aio.AllowSync(context.Background()))
+	txCtx, tx, err := db.BeginContext(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ormpgx.Executor(txCtx, db).Exec(txCtx, "INSERT INTO "+table+" VALUES (1)"); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	sctx, stop := context.WithTimeout(aio.AllowSync(context.Background()), 10*time.Second)
+	defer stop()
+	var n int
+	if err := ormpgx.Executor(sctx, db).QueryRow(sctx, "SELECT count(*) FROM "+table).Scan(&n); err != nil {
+		t.Fatalf("the pool's one connection was not given back: %v", err)
+	}
+	if n != 0 {
+		t.Errorf("%d rows after the cancelled transaction, want 0", n)
+	}
+	if err := tx.Commit(); err == nil {
+		t.Error("Commit after the context ended: nil error")
 	}
 }
