@@ -45,6 +45,15 @@
 // from its first word, since pgx's tracer does not say whether Query or
 // Exec ran it.
 //
+// # Transactions
+//
+// Atomic, Transaction, Savepoint and BeginContext run on a pgx.Tx, with
+// orm's options (Isolation, ReadOnly, Retry). As on database/sql, a
+// transaction whose Begin context ends before it is committed or rolled
+// back is rolled back (once its running statement is done) and its
+// connection goes back to the pool; its later statements fail with an
+// error matching sql.ErrTxDone.
+//
 // # Hand-written SQL
 //
 // Executor returns what hand-written pgx code (sqlc's output too) must run
@@ -61,9 +70,13 @@
 //   - Manager.Close closes the pool for good; Connect then fails.
 //   - sql.Result.LastInsertId fails, as it does on PostgreSQL anyway: the
 //     ORM reads keys with RETURNING.
-//   - Maps, Tuples and Scalar read into any the values database/sql over
-//     pgx gives (int64 for every integer, a numeric's text).
-//   - A transaction whose context is cancelled is not rolled back until
-//     the ORM commits or rolls it back (Atomic always does), since pgx has
-//     no watcher of the context as database/sql has.
+//   - Results come in the formats pgx's database/sql adapter asks for
+//     (binary for numbers, booleans, bytea, dates and timestamps; text for
+//     the rest), so the ORM's column types scan alike on both paths, and
+//     Maps, Tuples and Scalar read into any what database/sql over pgx
+//     gives (int64 for every integer, a numeric's text).
+//   - DB.Close waits for connections in use to come back, as
+//     pgxpool.Pool.Close does; database/sql's Close returns at once.
+//   - A statement's hooks.StatementEvent.Cached is always false: pgx's
+//     statement cache is its own.
 package ormpgx
