@@ -18,6 +18,7 @@ import (
 	"github.com/aiodb/aiodb/orm"
 	"github.com/aiodb/aiodb/orm/dialect/mysqldialect"
 	"github.com/aiodb/aiodb/orm/migrate"
+	"github.com/aiodb/aiodb/orm/ormpgx"
 )
 
 // open opens backend b at dsn, with the MariaDB dialect on its variant.
@@ -26,7 +27,13 @@ func open(t *testing.T, b testenv.Backend, dsn string, opts ...orm.Option) *orm.
 	if b.MariaDB {
 		opts = append(opts, orm.WithDialect(mysqldialect.MariaDB()))
 	}
-	db, err := orm.Open(b.Driver, dsn, opts...)
+	var db *orm.DB
+	var err error
+	if b.Engine { // the ORM on a pgx pool: migrations run on its SQLDB view
+		db, err = ormpgx.Open(context.Background(), dsn, opts...)
+	} else {
+		db, err = orm.Open(b.Driver, dsn, opts...)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +155,7 @@ INSERT INTO ` + pages + ` (id, title, body) VALUES (3, 'three', 'third');
 // TestChain applies ten migrations, rolls them all back and applies them
 // again, checking the rows and the schema a user would look at.
 func TestChain(t *testing.T) {
-	testenv.EachBackend(t, func(t *testing.T, b testenv.Backend) {
+	testenv.EachORMBackend(t, func(t *testing.T, b testenv.Backend) {
 		db := open(t, b, b.DSN(t))
 		s := suffix(t)
 		pages, articles, table := "mig_pages_"+s, "mig_articles_"+s, "mig_versions_"+s
@@ -262,7 +269,7 @@ func TestChain(t *testing.T) {
 // where DDL is transactional the schema is as it was, elsewhere the state
 // is dirty until forced.
 func TestFailedMigration(t *testing.T) {
-	testenv.EachBackend(t, func(t *testing.T, b testenv.Backend) {
+	testenv.EachORMBackend(t, func(t *testing.T, b testenv.Backend) {
 		db := open(t, b, b.DSN(t))
 		s := suffix(t)
 		tb, table := "mig_fail_"+s, "mig_versions_"+s
@@ -325,7 +332,7 @@ func err0(_ []migrate.Migration, err error) error { return err }
 // TestChangedFile: an applied .sql file that was edited stops Up, shows
 // in Status, and is accepted with Force.
 func TestChangedFile(t *testing.T) {
-	testenv.EachBackend(t, func(t *testing.T, b testenv.Backend) {
+	testenv.EachORMBackend(t, func(t *testing.T, b testenv.Backend) {
 		db := open(t, b, b.DSN(t))
 		s := suffix(t)
 		tb, table := "mig_changed_"+s, "mig_versions_"+s
@@ -365,7 +372,7 @@ func TestChangedFile(t *testing.T) {
 // TestConcurrentMigrators runs two migrators on two pools at once: each
 // migration is applied once, by one of them.
 func TestConcurrentMigrators(t *testing.T) {
-	testenv.EachBackend(t, func(t *testing.T, b testenv.Backend) {
+	testenv.EachORMBackend(t, func(t *testing.T, b testenv.Backend) {
 		dsn := b.DSN(t) // one database for both pools
 		for round := range 3 {
 			dbs := []*orm.DB{open(t, b, dsn), open(t, b, dsn)}
@@ -424,7 +431,7 @@ func TestConcurrentMigrators(t *testing.T) {
 // TestSyncPanicGuard: a DB whose guard panics on sync calls still
 // migrates, reports status and diffs, with a plain context.
 func TestSyncPanicGuard(t *testing.T) {
-	testenv.EachBackend(t, func(t *testing.T, b testenv.Backend) {
+	testenv.EachORMBackend(t, func(t *testing.T, b testenv.Backend) {
 		dsn := b.DSN(t)
 		db := open(t, b, dsn, orm.SyncMode(driver.SyncPanic))
 		s := suffix(t)
