@@ -1,0 +1,5 @@
+//go:build !race
+
+package orm_test
+
+const raceEnabled = false
