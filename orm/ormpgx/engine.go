@@ -271,6 +271,8 @@ func (t *pgxTx) ctxDone() {
 	t.ended = true
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(t.ctx), rollbackTimeout)
 	defer cancel()
+	// Nobody waits for the outcome: pgx gives the connection back, or
+	// closes it, either way; the transaction's next call says it ended.
 	_ = t.tx.Rollback(ctx)
 }
 
