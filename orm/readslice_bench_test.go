@@ -46,6 +46,11 @@ func BenchmarkReadSlicePG(b *testing.B) {
 	}
 	defer hand.Close()
 	ctx := context.Background()
+	// database/sql connects lazily: here, not in the first measured loop
+	// (the ORM's pool is connected by the seeding below).
+	if err := hand.PingContext(ctx); err != nil {
+		b.Fatal(err)
+	}
 	m := orm.MustModel[readSliceBenchRow](db)
 	actx := aio.AllowSync(ctx)
 	if err := m.DropTable(actx, true); err != nil {
