@@ -57,6 +57,15 @@ type DB struct {
 // Option configures Open and New.
 type Option func(*config)
 
+// configOf applies opts to a new config.
+func configOf(opts []Option) config {
+	var cfg config
+	for _, o := range opts {
+		o(&cfg)
+	}
+	return cfg
+}
+
 type config struct {
 	maxConns int
 	sync     *driver.SyncMode
@@ -123,10 +132,7 @@ func WithDialect(d *Dialect) Option { return func(c *config) { c.dialect = d } }
 // the package documentation.
 func Open(driverName, dsn string, opts ...Option) (*DB, error) {
 	dsn = openDSN(driverName, dsn)
-	var cfg config
-	for _, o := range opts {
-		o(&cfg)
-	}
+	cfg := configOf(opts)
 	var mode driver.SyncMode
 	configure := func(o *driver.Options) {
 		if cfg.sync != nil {
@@ -202,10 +208,7 @@ func New(sqlDB *sql.DB, opts ...Option) (*DB, error) {
 	if sqlDB == nil {
 		return nil, errors.New("orm.New: nil *sql.DB")
 	}
-	var cfg config
-	for _, o := range opts {
-		o(&cfg)
-	}
+	cfg := configOf(opts)
 	if len(cfg.replicas) > 0 {
 		return nil, errors.New("orm.New: Replicas needs orm.Open, which opens the replicas with the primary's driver")
 	}

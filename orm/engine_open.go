@@ -22,10 +22,7 @@ import (
 //
 // Close on the DB closes the engine.
 func OpenEngine(open func(engine.Config) (engine.Engine, error), opts ...Option) (*DB, error) {
-	var cfg config
-	for _, o := range opts {
-		o(&cfg)
-	}
+	cfg := configOf(opts)
 	if len(cfg.replicas) > 0 {
 		return nil, errors.New("orm.OpenEngine: Replicas needs orm.Open: an engine's DB reads from its own pool only")
 	}
@@ -49,7 +46,7 @@ func OpenEngine(open func(engine.Config) (engine.Engine, error), opts ...Option)
 			return nil, fmt.Errorf("orm.OpenEngine: engine %T declares no known dialect (%q); use orm.WithDialect", e, e.Dialect())
 		}
 	}
-	db := &DB{sqlDB: e.DB(), dialect: d, sync: ec.Driver.Sync, idle: defaultIdleConns, hstore: cfg.hstore, errorValues: cfg.errorValues}
+	db := &DB{sqlDB: e.DB(), dialect: d, sync: ec.Driver.Sync, hstore: cfg.hstore, errorValues: cfg.errorValues}
 	if d.ProbeServer != nil {
 		db.server = d.ProbeServer(db.sqlDB)
 	}

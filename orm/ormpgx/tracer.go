@@ -4,7 +4,6 @@ import (
 	"context"
 	sqldriver "database/sql/driver"
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/aiodb/aiodb/driver"
 	"github.com/aiodb/aiodb/hooks"
+	"github.com/aiodb/aiodb/internal/sqltext"
 )
 
 // Tracer fires aiodb's hooks from pgx's tracer interfaces, so that a pgx
@@ -91,7 +91,7 @@ func (t *Tracer) TraceQueryStart(ctx context.Context, conn *pgx.Conn, data pgx.T
 // start fires the start of a statement (OnStatementStart, or OnTxStart
 // for BEGIN) and returns the context and what its end needs.
 func (t *Tracer) start(ctx context.Context, conn *pgx.Conn, sql string, args []any) (context.Context, *traced) {
-	if kind, _ := txKind(sql); kind != 0 {
+	if kind := txKind(sql); kind != 0 {
 		ev := &hooks.TxEvent{ConnID: connID(conn), Driver: driverName, Kind: kind, Async: driver.IsAsync(ctx)}
 		if kind == hooks.TxBegin && t.txStarter != nil {
 			ctx = t.txStarter.OnTxStart(ctx, ev)
@@ -191,37 +191,60 @@ func (t *Tracer) end(ctx context.Context, conn *pgx.Conn, tr *traced, tag pgconn
 	}
 }
 
-// txKind recognises the transaction statements pgx sends for BeginTx,
-// Commit and Rollback (and their usual spellings by hand).
-func txKind(sql string) (hooks.TxKind, bool) {
-	s := strings.TrimSpace(sql)
-	s = strings.TrimSuffix(s, ";")
-	word, rest, _ := strings.Cut(s, " ")
+// txKind recognises BEGIN, COMMIT and ROLLBACK as pgx sends them for
+// BeginTx, Commit and Rollback, and their spellings by hand (START
+// TRANSACTION, END, ABORT, an optional WORK or TRANSACTION, comments),
+// with the project's lexer; 0 for anything else, ROLLBACK TO included
+// (driver.ClassifyTx's savepoint statements).
+func txKind(sql string) hooks.TxKind {
+	l := sqltext.New(sql)
+	w := l.Next()
+	if w.Kind != sqltext.Word {
+		return 0
+	}
+	var kind hooks.TxKind
 	switch {
-	case strings.EqualFold(word, "begin"), strings.EqualFold(word, "start") && hasPrefixFold(strings.TrimSpace(rest), "transaction"):
-		return hooks.TxBegin, true
-	case (strings.EqualFold(word, "commit") || strings.EqualFold(word, "end")) && rest == "":
-		return hooks.TxCommit, true
-	case (strings.EqualFold(word, "rollback") || strings.EqualFold(word, "abort")) && rest == "":
-		return hooks.TxRollback, true
+	case sqltext.EqualFold(w.Text, "begin"):
+		return hooks.TxBegin // options may follow
+	case sqltext.EqualFold(w.Text, "start"):
+		if t := l.Next(); t.Kind == sqltext.Word && sqltext.EqualFold(t.Text, "transaction") {
+			return hooks.TxBegin
+		}
+		return 0
+	case sqltext.EqualFold(w.Text, "commit"), sqltext.EqualFold(w.Text, "end"):
+		kind = hooks.TxCommit
+	case sqltext.EqualFold(w.Text, "rollback"), sqltext.EqualFold(w.Text, "abort"):
+		kind = hooks.TxRollback
+	default:
+		return 0
 	}
-	return 0, false
+	t := l.Next()
+	if t.Kind == sqltext.Word && (sqltext.EqualFold(t.Text, "work") || sqltext.EqualFold(t.Text, "transaction")) {
+		t = l.Next()
+	}
+	if t.Kind == sqltext.Semicolon {
+		t = l.Next()
+	}
+	if t.Kind != sqltext.EOF {
+		return 0 // ROLLBACK TO, COMMIT AND CHAIN: not the end of the transaction
+	}
+	return kind
 }
 
-func hasPrefixFold(s, prefix string) bool {
-	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
-}
-
-// kindOf is a statement's Kind from its first word.
+// kindOf is a statement's Kind from its first word, after any opening
+// parentheses.
 func kindOf(sql string) hooks.StmtKind {
-	s := strings.TrimLeft(sql, " \t\r\n(")
-	end := strings.IndexAny(s, " \t\r\n(")
-	if end < 0 {
-		end = len(s)
+	l := sqltext.New(sql)
+	t := l.Next()
+	for t.Kind == sqltext.Punct && t.Text == "(" {
+		t = l.Next()
 	}
-	switch strings.ToLower(s[:end]) {
-	case "select", "with", "values", "table", "show", "explain":
-		return hooks.StmtQuery
+	if t.Kind == sqltext.Word {
+		for _, q := range [...]string{"select", "with", "values", "table", "show", "explain"} {
+			if sqltext.EqualFold(t.Text, q) {
+				return hooks.StmtQuery
+			}
+		}
 	}
 	return hooks.StmtExec
 }
